@@ -1,0 +1,256 @@
+"""One schema per input table: field, type, unit, default, description.
+
+The schema drives three things: validation (`aiopt.validate`), defaults (`aiopt.load`)
+and the reference table in `docs/inputs.md` (`render_docs`). A field whose default is
+`REQUIRED` must be given; `None` means "optional, no value".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+REQUIRED = object()
+
+# kinds understood by the validator
+STR, INT, FLOAT, BOOL, LIST, MAP = "str", "int", "float", "bool", "list[str]", "mapping"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a catalog CSV or one key of a scenario YAML table."""
+
+    name: str
+    kind: str
+    unit: str = ""
+    default: object = REQUIRED
+    description: str = ""
+    low: float | None = None  # inclusive lower bound for numbers
+    high: float | None = None  # inclusive upper bound for numbers
+    choices: tuple[str, ...] = ()
+    ref: str | None = None  # table whose ids this field (or list) must name
+    positive: bool = False  # strictly > 0
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    where: str  # "catalog" (CSV under data/catalog) or "scenario" (YAML)
+    description: str
+    fields: tuple[Field, ...] = field(default_factory=tuple)
+
+    def __getitem__(self, name: str) -> Field:
+        return {f.name: f for f in self.fields}[name]
+
+    @property
+    def names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+
+def _id(what: str) -> Field:
+    return Field("id", STR, description=f"Unique {what} id, lower-case with dashes.")
+
+
+def _source() -> Field:
+    return Field("source", STR, description="Where the figures come from; '[est]' marks estimates.")
+
+
+COOLING_KINDS = ("air", "rear_door", "liquid")
+
+GPU_TIERS = Table(
+    "gpu_tiers",
+    "catalog",
+    "GPU tiers / node SKUs. A rack-scale system (GB200 NVL72) is a tier whose node is a rack.",
+    (
+        _id("tier"),
+        Field("name", STR, description="Human-readable name."),
+        Field("vendor", STR, description="Vendor."),
+        Field("gpus_per_node", INT, "GPUs", description="Accelerators per node.", positive=True),
+        Field("tflops_bf16", FLOAT, "TFLOPS", description="Dense BF16 TFLOPS per GPU.", positive=True),
+        Field("hbm_gb", FLOAT, "GB", description="Accelerator memory per GPU.", positive=True),
+        Field("node_kw", FLOAT, "kW", description="Node maximum power draw.", positive=True),
+        Field("rack_units", INT, "U", description="Rack units one node takes.", positive=True),
+        Field("price_usd", FLOAT, "USD", description="Price of one node, installed.", positive=True),
+        Field("support_pct", FLOAT, "%/yr", 8.0, "Support and maintenance, % of price per year.", 0, 100),
+        Field("cooling", STR, description="Cooling the node needs.", choices=("air", "liquid", "either")),
+        Field("available_from", INT, "year", 2020, "First year the tier can be bought.", 2000, 2100),
+        Field("fabric_ports", INT, "ports", None, "Compute-fabric ports per node (default: one per GPU).", 1),
+        Field("mfu", FLOAT, "fraction", 0.40, "Typical training model-FLOPs utilisation.", 0.01, 1),
+        Field("node_mtbf_hours", FLOAT, "h", 50_000.0, "Mean time between node failures.", positive=True),
+        _source(),
+    ),
+)
+
+FABRICS = Table(
+    "fabrics",
+    "catalog",
+    "Compute-fabric options (rail-optimised fat tree of one switch model).",
+    (
+        _id("fabric"),
+        Field("name", STR, description="Human-readable name."),
+        Field("kind", STR, description="Link technology.", choices=("infiniband", "ethernet")),
+        Field("port_gbps", FLOAT, "Gb/s", description="Port speed per GPU.", positive=True),
+        Field("radix", INT, "ports", description="Ports per switch.", low=4),
+        Field("switch_price_usd", FLOAT, "USD", description="Price of one switch.", positive=True),
+        Field("switch_kw", FLOAT, "kW", description="Power of one switch.", positive=True),
+        Field("switch_ru", INT, "U", 1, "Rack units per switch.", 1),
+        Field("nic_price_usd", FLOAT, "USD", description="NIC price per fabric port.", low=0),
+        Field("link_price_usd", FLOAT, "USD", description="Optics/cable price per link.", low=0),
+        Field("scaling_efficiency", FLOAT, "fraction", description="Distributed-training scaling efficiency reached on this fabric.", low=0.01, high=1),
+        Field("nodes_per_su", INT, "nodes", 32, "Nodes per scalable unit (SU).", 1),
+        Field("rails", INT, "rails", 8, "Rails (leaf switches) per SU.", 1),
+        Field("support_pct", FLOAT, "%/yr", 8.0, "Support, % of price per year.", 0, 100),
+        _source(),
+    ),
+)
+
+STORAGE_TIERS = Table(
+    "storage_tiers",
+    "catalog",
+    "Storage tiers, bought in whole units.",
+    (
+        _id("storage tier"),
+        Field("name", STR, description="Human-readable name."),
+        Field("hot", BOOL, description="Can serve training reads and checkpoints (flash)."),
+        Field("unit_tb", FLOAT, "TB", description="Usable TB per unit (the minimum purchase).", positive=True),
+        Field("usd_per_tb", FLOAT, "USD/TB", description="Price per usable TB.", positive=True),
+        Field("read_gbps_per_unit", FLOAT, "GB/s", description="Read bandwidth per unit.", low=0),
+        Field("write_gbps_per_unit", FLOAT, "GB/s", description="Write bandwidth per unit.", low=0),
+        Field("kw_per_unit", FLOAT, "kW", description="Power per unit.", low=0),
+        Field("ru_per_unit", INT, "U", description="Rack units per unit.", low=0),
+        Field("encryption_at_rest", BOOL, description="Supports encryption at rest."),
+        Field("support_pct", FLOAT, "%/yr", 10.0, "Support, % of price per year.", 0, 100),
+        _source(),
+    ),
+)
+
+RACK_TYPES = Table(
+    "rack_types",
+    "catalog",
+    "Rack types by cooling kind and usable power.",
+    (
+        _id("rack type"),
+        Field("name", STR, description="Human-readable name."),
+        Field("cooling", STR, description="Cooling kind.", choices=COOLING_KINDS),
+        Field("usable_kw", FLOAT, "kW", description="Usable IT power per rack.", positive=True),
+        Field("rack_units", INT, "U", description="Usable rack units.", positive=True),
+        Field("price_usd", FLOAT, "USD", 0.0, "Fit-out price per rack (PDUs, manifolds, containment).", 0),
+        _source(),
+    ),
+)
+
+SERVICES = Table(
+    "services",
+    "catalog",
+    "Per-site infrastructure around the compute: management, observability, storage and "
+    "front-end networks, out-of-band management. Quantity scales with `basis`.",
+    (
+        _id("service"),
+        Field("name", STR, description="Human-readable name."),
+        Field("layer", STR, description="Architecture layer.", choices=("management", "observability", "storage_network", "frontend_network", "oob_network", "security")),
+        Field("basis", STR, description="What one item is counted per: site, rack (compute racks), node or gpu.", choices=("site", "rack", "node", "gpu")),
+        Field("per_basis", FLOAT, "items", 1.0, "Items per basis unit (e.g. 0.0625 switches per node).", positive=True),
+        Field("fabric_kind", STR, "", "any", "Only at sites whose compute fabric is of this kind.", choices=("any", "infiniband", "ethernet")),
+        Field("price_usd", FLOAT, "USD", description="Capex per item.", low=0),
+        Field("annual_usd", FLOAT, "USD/yr", 0.0, "Opex per item per year (licences, subscriptions).", 0),
+        Field("kw", FLOAT, "kW", 0.0, "Power per item.", 0),
+        Field("ru", FLOAT, "U", 0.0, "Rack units per item.", 0),
+        _source(),
+    ),
+)
+
+POLICY = Table(
+    "policy",
+    "scenario",
+    "Planning policy (YAML `policy:` mapping).",
+    (
+        Field("start_year", INT, "year", 2026, "First planning year.", 2000, 2100),
+        Field("horizon_years", INT, "years", 3, "Number of planning years.", 1, 15),
+        Field("discount_rate", FLOAT, "fraction/yr", 0.08, "Discount rate for NPV.", 0, 0.5),
+        Field("capex_budget_usd", FLOAT, "USD", None, "Cap on total capex over the horizon.", positive=True),
+        Field("capex_budget_per_year_usd", FLOAT, "USD/yr", None, "Cap on capex in any one year.", positive=True),
+        Field("objective", STR, "", "min_npv", "min_npv: cheapest plan meeting demand; max_capacity: largest uniform demand multiple within budget.", choices=("min_npv", "max_capacity")),
+        Field("hardware_lifetime_years", INT, "years", 5, "Years a node stays in service.", 1, 15),
+        Field("average_load", FLOAT, "fraction", 0.75, "Average IT draw as a fraction of nameplate (energy cost).", 0.05, 1),
+        Field("electricity_escalation", FLOAT, "fraction/yr", 0.0, "Yearly change of electricity prices.", -0.5, 1),
+    ),
+)
+
+SITES = Table(
+    "sites",
+    "scenario",
+    "Data-centre sites (YAML `sites:` list).",
+    (
+        _id("site"),
+        Field("region", STR, description="Region code used for residency, e.g. us, eu."),
+        Field("tenancy", STR, "", "dedicated", "dedicated (own cage or building) or shared.", choices=("dedicated", "shared")),
+        Field("certifications", LIST, "", (), "Certifications held, e.g. [soc2, hipaa, iso27001]."),
+        Field("power_mw", FLOAT, "MW", description="Facility power available to this deployment.", positive=True),
+        Field("pue", FLOAT, "ratio", 1.3, "Power usage effectiveness.", 1.0, 3.0),
+        Field("liquid_cooling_mw", FLOAT, "MW", None, "Liquid-cooling (CDU) capacity; default: no separate limit.", 0),
+        Field("air_cooling_mw", FLOAT, "MW", None, "Air and rear-door cooling capacity; default: no separate limit.", 0),
+        Field("electricity_usd_per_kwh", FLOAT, "USD/kWh", 0.08, "Electricity price.", 0, 2),
+        Field("colocation_usd_per_kw_month", FLOAT, "USD/kW-month", 0.0, "Colocation fee per kW of IT capacity (0 for an owned site).", 0),
+        Field("racks", MAP, "racks", REQUIRED, "Rack positions available, by rack type id.", ref="rack_types"),
+        Field("carriers", INT, "carriers", 2, "Independent network carriers already contracted.", 0, 10),
+        Field("second_carrier_usd_per_year", FLOAT, "USD/yr", 250_000.0, "Cost to add a second carrier (needed to serve inference).", 0),
+        Field("encrypted_wan", BOOL, "", True, "Inter-site links encrypt in transit (needed to move regulated data)."),
+        Field("expansion_block_mw", FLOAT, "MW", 0.0, "Size of one facility power expansion block (0: none).", 0),
+        Field("expansion_cost_usd", FLOAT, "USD", 0.0, "Capex of one expansion block.", 0),
+        Field("expansion_lead_years", INT, "years", 1, "Years from ordering a block to using it.", 0, 10),
+        Field("expansion_max_blocks", INT, "blocks", 0, "Most blocks that can be added.", 0, 100),
+    ),
+)
+
+WORKLOAD_KINDS = ("training", "finetune", "inference")
+
+WORKLOADS = Table(
+    "workloads",
+    "scenario",
+    "Workloads (YAML `workloads:` list).",
+    (
+        _id("workload"),
+        Field("kind", STR, description="training, finetune or inference.", choices=WORKLOAD_KINDS),
+        Field("params_b", FLOAT, "B params", description="Model parameters, billions.", positive=True),
+        Field("tokens_t", FLOAT, "T tokens", None, "Training tokens, trillions (training/finetune).", positive=True),
+        Field("deadline_days", FLOAT, "days", None, "Wall-clock days to finish one run (training/finetune).", positive=True),
+        Field("tokens_per_s", FLOAT, "tokens/s", None, "Served tokens per second (inference).", positive=True),
+        Field("latency", STR, "", "standard", "Inference latency class: interactive, standard or batch.", choices=("interactive", "standard", "batch")),
+        Field("kv_cache_gb", FLOAT, "GB", None, "KV cache per replica (inference); default 25% of weights.", 0),
+        Field("mfu", FLOAT, "fraction", None, "Model-FLOPs utilisation; default the tier's (training) or 0.3 (inference).", 0.01, 1),
+        Field("tiers", LIST, "", (), "GPU tiers the workload may use (empty: any that fits).", ref="gpu_tiers"),
+        Field("compliance", LIST, "", (), "Certifications a site must hold, e.g. [hipaa]."),
+        Field("region", STR, "", None, "Residency: run and store only in this region."),
+        Field("dedicated", BOOL, "", False, "Needs a dedicated-tenancy site."),
+        Field("isolated", BOOL, "", False, "Never shares nodes, racks or leaf switches."),
+        Field("spare_fraction", FLOAT, "fraction", 0.05, "Spare nodes (N+k) as a fraction of active nodes.", 0, 1),
+        Field("growth_per_year", FLOAT, "fraction/yr", 0.0, "Demand growth per year after the start year.", -0.9, 10),
+        Field("start_year", INT, "year", None, "First year of demand (default: policy start year).", 2000, 2100),
+        Field("hot_tb", FLOAT, "TB", 0.0, "Hot data kept on flash where the workload runs.", 0),
+        Field("cold_tb", FLOAT, "TB", 0.0, "Cold data kept once, on any tier.", 0),
+        Field("read_gbps_per_gpu", FLOAT, "GB/s", None, "Storage read per training GPU (default 1.0 training/finetune, 0 inference).", 0),
+        Field("checkpoint_minutes", FLOAT, "min", 10.0, "Window to write one checkpoint (training/finetune).", positive=True),
+    ),
+)
+
+CATALOG_TABLES = (GPU_TIERS, FABRICS, STORAGE_TIERS, RACK_TYPES, SERVICES)
+SCENARIO_TABLES = (POLICY, SITES, WORKLOADS)
+TABLES = {t.name: t for t in CATALOG_TABLES + SCENARIO_TABLES}
+
+
+def render_docs() -> str:
+    """Markdown reference of every input table, generated from the schemas."""
+    out = ["# Input reference", "", "Generated from `aiopt/schema.py` by `aiopt.schema.render_docs()`.", ""]
+    for table in CATALOG_TABLES + SCENARIO_TABLES:
+        where = f"`data/catalog/{table.name}.csv`" if table.where == "catalog" else "scenario YAML"
+        out += [f"## {table.name}", "", f"{table.description} ({where})", ""]
+        out += ["| field | type | unit | default | description |", "|---|---|---|---|---|"]
+        for f in table.fields:
+            default = "required" if f.required else ("" if f.default is None else repr(f.default))
+            desc = f.description + (f" One of: {', '.join(f.choices)}." if f.choices else "")
+            out.append(f"| `{f.name}` | {f.kind} | {f.unit} | {default} | {desc} |")
+        out.append("")
+    return "\n".join(out)
