@@ -1,0 +1,131 @@
+"""The `aiopt` command line: a thin wrapper over the notebook API.
+
+Each subcommand is one small `_cmd_*` function taking the parsed arguments and returning an
+exit code, registered in `build_parser` with `set_defaults(func=...)`. `main` handles errors
+once: bad input (`InputError`) prints one line per problem on stderr and exits 2; a failed solve
+(`SolveError`) exits 3; anything else is a bug and exits 1. `--debug` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import textwrap
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from aiopt import __version__
+from aiopt.errors import InputError, Problem, SolveError
+from aiopt.load import DEFAULT_CATALOG_DIR, display_path, load_catalog, load_scenario
+from aiopt.scenario import Scenario
+from aiopt.schema import CATALOG_TABLES, TABLES, WORKLOAD_KINDS
+from aiopt.validate import suggest
+
+EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT, EXIT_SOLVE_FAILED = 0, 1, 2, 3
+
+
+def summary(scenario: Scenario) -> str:
+    """One paragraph: the scenario's sites, workloads, years and catalog sizes."""
+    sites = scenario.sites
+    racks = scenario.site_racks.groupby("site")["racks"].sum()
+    site_text = ", ".join(
+        f"{site} ({row.region}, {row.power_mw:g} MW, {int(racks.get(site, 0))} rack positions)" for site, row in sites.iterrows()
+    )
+    kinds = scenario.workloads["kind"].value_counts()
+    kind_text = ", ".join(f"{kinds[kind]} {kind}" for kind in WORKLOAD_KINDS if kind in kinds)
+    years = scenario.years
+    catalog = ", ".join(f"{len(getattr(scenario, t.name))} {t.name.replace('_', ' ')}" for t in CATALOG_TABLES)
+    text = (
+        f"{scenario.name}: valid. {len(sites)} site{'s' * (len(sites) != 1)}: {site_text}. "
+        f"{len(scenario.workloads)} workloads ({kind_text}): {', '.join(scenario.workloads.index)}. "
+        f"Years {years[0]}-{years[-1]} ({len(years)}), objective {scenario.policy['objective']}. "
+        f"Catalog: {catalog}."
+    )
+    return textwrap.fill(text, width=100, break_on_hyphens=False)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    print(summary(load_scenario(args.scenario, args.catalog_dir)))
+    return EXIT_OK
+
+
+def _cmd_catalog(args: argparse.Namespace) -> int:
+    names = [t.name for t in CATALOG_TABLES]
+    if args.table is not None and args.table not in names:
+        fix = f"unknown catalog table; {suggest(args.table, names, 'tables')}"
+        raise InputError([Problem("command line", "aiopt catalog", "table", args.table, fix)])
+    frames = load_catalog(args.catalog_dir)
+    directory = display_path(args.catalog_dir or DEFAULT_CATALOG_DIR)
+    for name in [args.table] if args.table else names:
+        print(f"{name}: {TABLES[name].description} ({directory}/{name}.csv, {len(frames[name])} rows)")
+        with pd.option_context("display.width", None):
+            print(frames[name].to_string(max_colwidth=60))
+        print()
+    return EXIT_OK
+
+
+def _command(
+    subparsers: argparse._SubParsersAction,
+    name: str,
+    func: Callable[[argparse.Namespace], int],
+    help: str,
+    parents: Sequence[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
+    """Register subcommand `name`, run by `func(args) -> exit code`."""
+    parser = subparsers.add_parser(name, help=help, description=help, parents=list(parents))
+    parser.set_defaults(func=func)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `aiopt` argument parser; each subcommand sets `func`."""
+    parser = argparse.ArgumentParser(prog="aiopt", description="Plan enterprise AI infrastructure at least cost.")
+    parser.add_argument("--version", action="version", version=f"aiopt {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+    # options every subcommand accepts (--debug also after the subcommand)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the full traceback on errors")
+    common.add_argument("--catalog", dest="catalog_dir", type=Path, metavar="DIR", default=None,
+                        help="catalog directory of <table>.csv files (default: data/catalog)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = _command(subparsers, "validate", _cmd_validate, "check a scenario and its catalog; print a summary", [common])
+    p.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario YAML file")
+
+    p = _command(subparsers, "catalog", _cmd_catalog, "print the catalog tables", [common])
+    p.add_argument("table", nargs="?", metavar="TABLE", help=f"one of {', '.join(t.name for t in CATALOG_TABLES)} (default: all)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `aiopt` with `argv` (default: the process arguments); return the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error (argparse prints it)
+        return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
+    try:
+        return args.func(args)
+    except InputError as exc:
+        if args.debug:
+            traceback.print_exc()
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except SolveError as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"aiopt: {exc}", file=sys.stderr)
+        return EXIT_SOLVE_FAILED
+    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(f"aiopt: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", file=sys.stderr)
+        return EXIT_BUG
