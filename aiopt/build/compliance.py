@@ -1,0 +1,37 @@
+"""Family 6, sites and compliance: where each workload and its data may go, and isolation."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from .data import ModelData, group_by
+
+
+def add_compliance(m: pyo.ConcreteModel, d: ModelData) -> None:
+    r"""Certifications, tenancy, residency, isolation and encryption in transit.
+
+    A workload runs, and keeps its data, only at sites whose certifications include its
+    compliance tags, whose region matches its residency and whose tenancy is dedicated when it
+    asks for that (`data.site_allows`): other sites get no variable at all. An isolated
+    workload forms its own node group: its own nodes, racks and scalable units, so it never
+    shares a node, a rack or a leaf switch. Regulated data moves between sites only over links
+    that encrypt in transit: at a site without an encrypted WAN, a regulated workload keeps
+    cold data only where it runs, :math:`cold_{w,s,k,y} \le C_{w,y}\, present_{w,s}`, and
+    runs there only if it runs nowhere else,
+    :math:`\sum_{s' \ne s} present_{w,s'} \le (n_w - 1)(1 - present_{w,s})`.
+    """
+    sites = d.scenario.sites
+    plain = {s for s in d.sites if not sites.at[s, "encrypted_wan"]}
+    regulated = {w for w in d.workloads if d.regulated[w]}
+    present = set(d.ws)
+    cold_plain = [i for i in m.COLDPUT if i[0] in regulated and i[1] in plain]
+    m.cold_stays_local = pyo.Constraint(
+        cold_plain,
+        rule=lambda m, w, s, k, y: m.cold_put[w, s, k, y] <= d.cold_tb[w, y] * (m.present[w, s] if (w, s) in present else 0),
+    )
+    sites_of = group_by(d.ws, lambda i: i[0])
+    single = [(w, s) for (w, s) in d.ws if w in regulated and s in plain and len(sites_of[w]) > 1]
+    m.plain_site_alone = pyo.Constraint(
+        single,
+        rule=lambda m, w, s: sum(m.present[o] for o in sites_of[w] if o[1] != s) <= (len(sites_of[w]) - 1) * (1 - m.present[w, s]),
+    )

@@ -1,0 +1,277 @@
+"""Numbers and sparse index sets the model is built from, derived once from a Scenario.
+
+Only combinations that can occur get an index: a tier a workload may not use, a site a
+workload may not enter, a (tier, rack type) pair that cannot hold one node, a year before a
+tier ships: no tuple, so no variable. Money is in MUSD, compute in PFLOPS, power in kW.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from .. import demand
+from ..errors import InputError, Problem
+from ..fabric_sizing import size_for_units
+from ..scenario import Scenario
+
+MUSD = 1e6
+ANY_FABRIC = "any"  # fabric slot of inference runs: they do not depend on scaling efficiency
+SHARED = "shared"  # node group of every workload that is not isolated
+
+
+def group_by(index, key) -> dict:
+    """Bucket tuples by a key function in one pass (keeps model building linear)."""
+    buckets: dict = {}
+    for item in index:
+        buckets.setdefault(key(item), []).append(item)
+    return buckets
+
+
+def previous(component, key: tuple, year: int, years: list[int]):
+    """component[key + (year − 1,)], or 0 in the first planning year."""
+    i = years.index(year)
+    return component[(*key, years[i - 1])] if i > 0 else 0
+
+
+def rack_fits(tier_cooling: str, rack_cooling: str) -> bool:
+    """Air-cooled nodes go in air or rear-door racks, liquid in liquid, 'either' anywhere."""
+    if tier_cooling == "either":
+        return True
+    if tier_cooling == "air":
+        return rack_cooling in ("air", "rear_door")
+    return rack_cooling == "liquid"
+
+
+def nodes_per_rack(tier, rack) -> int:
+    """Whole nodes of a tier one rack holds: min(⌊rack kW / node kW⌋, ⌊rack U / node U⌋)."""
+    if not rack_fits(tier.cooling, rack.cooling):
+        return 0
+    return int(min(rack.usable_kw // tier.node_kw, rack.rack_units // tier.rack_units))
+
+
+def site_allows(workload, site) -> list[str]:
+    """Reasons a site may not host a workload (empty list: allowed).
+
+    Certifications must include every compliance tag, the region must match a residency
+    requirement, and a dedicated or isolated regulated workload needs dedicated tenancy.
+    """
+    reasons = []
+    missing = sorted(set(workload.compliance) - set(site.certifications))
+    if missing:
+        reasons.append(f"lacks certification {', '.join(missing)}")
+    if workload.region and workload.region != site.region:
+        reasons.append(f"region {site.region} is not {workload.region}")
+    if workload.dedicated and site.tenancy != "dedicated":
+        reasons.append("tenancy is shared, not dedicated")
+    return reasons
+
+
+@dataclass
+class ModelData:
+    """Everything `build_model` needs, as plain dicts and lists of tuples."""
+
+    scenario: Scenario
+    years: list[int]
+    sites: list[str]
+    tiers: list[str]
+    fabrics: list[str]
+    storage: list[str]
+    rack_types: list[str]
+    workloads: list[str]
+    groups: list[str]
+    group_of: dict[str, str]
+    kind: dict[str, str]
+    active_years: dict[str, list[int]]
+    wts: list[tuple] = field(default_factory=list)  # (w, t, s) eligible
+    run_index: list[tuple] = field(default_factory=list)  # (w, t, s, f, y)
+    pick_index: list[tuple] = field(default_factory=list)  # (w, t, s) for training kinds
+    ws: list[tuple] = field(default_factory=list)  # (w, s) eligible
+    gts: list[tuple] = field(default_factory=list)  # (g, t, s) node pools
+    buy_index: list[tuple] = field(default_factory=list)  # (g, t, s, y) where t is on sale
+    trs: list[tuple] = field(default_factory=list)  # (t, r, s) tier fits rack type at site
+    per_rack: dict = field(default_factory=dict)  # (t, r) -> nodes per rack
+    max_nodes: dict = field(default_factory=dict)  # (t, s) -> rack-limited node bound
+    perf: dict = field(default_factory=dict)  # (w, t, f) -> effective PFLOPS per node
+    goodput: dict = field(default_factory=dict)  # (w, t) -> Young/Daly goodput
+    memory_nodes: dict = field(default_factory=dict)  # (w, t) -> nodes whose HBM holds the training state
+    demand: dict = field(default_factory=dict)  # (w, y) -> required PFLOPS
+    designs: dict = field(default_factory=dict)  # (s, f, k) -> FabricSize
+    designs_unit: dict = field(default_factory=dict)  # f -> FabricSize of one SU
+    su_index: list[tuple] = field(default_factory=list)  # (g, s, f, y)
+    hot_tb: dict = field(default_factory=dict)  # (w, y) -> TB on hot tier at each site it runs
+    cold_tb: dict = field(default_factory=dict)  # (w, y) -> TB once anywhere
+    cold_sites: dict = field(default_factory=dict)  # w -> sites allowed to keep its cold data
+    regulated: dict = field(default_factory=dict)  # w -> has compliance tags
+    checkpoint_gbps: dict = field(default_factory=dict)  # w -> GB/s to write one checkpoint in its window
+    infra_racks: list[tuple] = field(default_factory=list)  # (s, r) usable for network/storage gear
+    rack_avail: dict = field(default_factory=dict)  # (s, r) -> positions
+
+    @property
+    def first_year(self) -> int:
+        return self.years[0]
+
+
+def prepare(sc: Scenario) -> ModelData:
+    """Derive the sparse sets and coefficients of the model from a validated scenario."""
+    years = sc.years
+    wl, tiers, sites = sc.workloads, sc.gpu_tiers, sc.sites
+    tiers = tiers[tiers.available_from <= years[-1]]
+    isolated = [w for w in wl.index if wl.at[w, "isolated"]]
+    d = ModelData(
+        scenario=sc,
+        years=years,
+        sites=list(sites.index),
+        tiers=list(tiers.index),
+        fabrics=list(sc.fabrics.index),
+        storage=list(sc.storage_tiers.index),
+        rack_types=list(sc.rack_types.index),
+        workloads=list(wl.index),
+        groups=[SHARED, *isolated],
+        group_of={w: (w if w in isolated else SHARED) for w in wl.index},
+        kind=dict(wl.kind),
+        active_years={w: [y for y in years if y >= wl.at[w, "start_year"]] for w in wl.index},
+    )
+    for row in sc.site_racks.itertuples():
+        if row.racks > 0:
+            d.rack_avail[row.site, row.rack_type] = int(row.racks)
+    _racks(d, sc, tiers)
+    _eligibility(d, sc, tiers)
+    _performance(d, sc, tiers)
+    _fabric_designs(d, sc, tiers)
+    _data(d, sc)
+    _check_servable(d)
+    return d
+
+
+def _check_servable(d: ModelData) -> None:
+    """Bad input, not a silent gap: a workload with demand in a year but nothing to run on."""
+    served = {(i[0], i[4]) for i in d.run_index}
+    file = str(d.scenario.path or d.scenario.name)
+    problems = [
+        Problem(file, f"workloads (id={w})", "tiers", list(d.scenario.workloads.at[w, "tiers"]),
+                f"no allowed tier fits its memory, is on sale by {y} and can be racked at a site it may use; "
+                "allow more tiers or sites, or start it later")
+        for w in d.workloads for y in d.active_years[w] if d.demand[w, y] > 0 and (w, y) not in served
+    ]
+    if problems:
+        raise InputError(problems[:1] + [p for p in problems[1:] if p.where != problems[0].where])
+
+
+def _racks(d: ModelData, sc: Scenario, tiers) -> None:
+    for t, tier in tiers.iterrows():
+        for r, rack in sc.rack_types.iterrows():
+            n = nodes_per_rack(tier, rack)
+            if n > 0:
+                d.per_rack[t, r] = n
+    for (s, r), count in d.rack_avail.items():
+        d.infra_racks.append((s, r))
+        for t in d.tiers:
+            if (t, r) in d.per_rack:
+                d.trs.append((t, r, s))
+                d.max_nodes[t, s] = d.max_nodes.get((t, s), 0) + count * d.per_rack[t, r]
+
+
+def _eligibility(d: ModelData, sc: Scenario, tiers) -> None:
+    wl = sc.workloads
+    for w in d.workloads:
+        row = wl.loc[w]
+        allowed_tiers = list(row.tiers) or d.tiers
+        allowed_sites = [s for s in d.sites if not site_allows(row, sc.sites.loc[s])]
+        d.cold_sites[w] = allowed_sites
+        d.regulated[w] = bool(row.compliance)
+        fits = [t for t in allowed_tiers if t in d.tiers and _memory_fits(row, tiers.loc[t])]
+        for s in allowed_sites:
+            hosted = [t for t in fits if (t, s) in d.max_nodes]
+            if hosted:
+                d.ws.append((w, s))
+            for t in hosted:
+                d.wts.append((w, t, s))
+                if d.kind[w] != "inference":
+                    d.pick_index.append((w, t, s))
+                fabrics = [ANY_FABRIC] if d.kind[w] == "inference" else d.fabrics
+                on_sale = [y for y in d.active_years[w] if y >= tiers.at[t, "available_from"]]
+                d.run_index += [(w, t, s, f, y) for f in fabrics for y in on_sale]
+    pools = {(d.group_of[w], t, s) for (w, t, s) in d.wts}
+    d.gts = sorted(pools)
+    d.buy_index = [(g, t, s, y) for (g, t, s) in d.gts for y in d.years if y >= tiers.at[t, "available_from"]]
+
+
+def _memory_fits(workload, tier) -> bool:
+    """An inference replica must fit in one node's HBM; training shards across the job."""
+    if workload.kind != "inference":
+        return True
+    kv_cache = workload.kv_cache_gb if given(workload.kv_cache_gb) else None
+    return demand.replica_gb(workload.params_b, kv_cache) <= tier.gpus_per_node * tier.hbm_gb
+
+
+def _performance(d: ModelData, sc: Scenario, tiers) -> None:
+    wl = sc.workloads
+    for w in d.workloads:
+        row = wl.loc[w]
+        for y in d.years:
+            d.demand[w, y] = _pflops(row) * demand.growth_factor(row.growth_per_year, row.start_year, y)
+        peak = max(d.demand[w, y] for y in d.years)
+        for t in {t for (w2, t, _) in d.wts if w2 == w}:
+            tier = tiers.loc[t]
+            node_pflops = tier.gpus_per_node * tier.tflops_bf16 / 1000.0
+            if row.kind == "inference":
+                mfu = row.mfu if given(row.mfu) else demand.DEFAULT_INFERENCE_MFU
+                d.perf[w, t, ANY_FABRIC] = node_pflops * mfu * demand.LATENCY_FACTOR[row.latency]
+                continue
+            mfu = row.mfu if given(row.mfu) else tier.mfu
+            d.memory_nodes[w, t] = math.ceil(demand.training_state_gb(row.params_b) / (tier.gpus_per_node * tier.hbm_gb))
+            nodes_estimate = peak / (node_pflops * mfu)
+            d.goodput[w, t] = demand.goodput(nodes_estimate, tier.node_mtbf_hours, row.checkpoint_minutes)
+            for f in d.fabrics:
+                efficiency = sc.fabrics.at[f, "scaling_efficiency"]
+                d.perf[w, t, f] = node_pflops * mfu * efficiency * d.goodput[w, t]
+
+
+def _pflops(row) -> float:
+    if row.kind == "inference":
+        return demand.inference_pflops(row.params_b, row.tokens_per_s)
+    return demand.training_pflops(row.params_b, row.tokens_t, row.deadline_days)
+
+
+def given(value) -> bool:
+    """A value is set: not None and not NaN."""
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def _fabric_designs(d: ModelData, sc: Scenario, tiers) -> None:
+    """Tabulate fat-tree sizes for 1..K scalable units, K from the site's rack-limited ports."""
+    for s in d.sites:
+        ports = max((d.max_nodes.get((t, s), 0) * fabric_ports(tiers.loc[t]) for t in d.tiers), default=0)
+        for f, fab in sc.fabrics.iterrows():
+            per_su = int(fab.nodes_per_su * fab.rails)
+            d.designs_unit[f] = size_for_units(1, int(fab.radix), int(fab.nodes_per_su), int(fab.rails))
+            for k in range(1, math.ceil(ports / per_su) + 1):
+                try:
+                    d.designs[s, f, k] = size_for_units(k, int(fab.radix), int(fab.nodes_per_su), int(fab.rails))
+                except ValueError:  # beyond three tiers: no larger design of this fabric
+                    break
+    present = {(g, s) for (g, _, s) in d.gts}
+    d.su_index = [(g, s, f, y) for (g, s) in sorted(present) for f in d.fabrics for y in d.years]
+
+
+def fabric_ports(tier) -> int:
+    """Compute-fabric ports per node of a tier (default one per GPU)."""
+    return int(tier.fabric_ports if given(tier.fabric_ports) else tier.gpus_per_node)
+
+
+def _data(d: ModelData, sc: Scenario) -> None:
+    wl = sc.workloads
+    for w in d.workloads:
+        row = wl.loc[w]
+        kept = 0.0
+        if row.kind == "inference":
+            kept = demand.replica_gb(row.params_b, 0.0) / 1000.0  # weights, TB
+        else:
+            kept = demand.CHECKPOINTS_KEPT * demand.checkpoint_gb(row.params_b) / 1000.0
+            d.checkpoint_gbps[w] = demand.checkpoint_gb(row.params_b) / (row.checkpoint_minutes * 60.0)
+        for y in d.years:
+            g = demand.growth_factor(row.growth_per_year, row.start_year, y)
+            d.hot_tb[w, y] = (row.hot_tb * g + kept) if g > 0 else 0.0
+            d.cold_tb[w, y] = row.cold_tb * g
+

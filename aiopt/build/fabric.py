@@ -1,0 +1,116 @@
+"""Family 2, fabric: one compute fabric per site sized by the SuperPOD fat-tree rules, plus the
+storage, front-end and out-of-band networks and the management and observability services."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from .data import ModelData, fabric_ports, group_by, previous
+
+
+def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
+    r"""Compute fabric per site: a fat-tree design sized for the final year, grown by whole SUs.
+
+    One fabric per site, :math:`\sum_f fabric_{s,f} \le 1`. The design is one of the tabulated
+    sizes :math:`k = 1..K` scalable units, :math:`\sum_k design_{s,f,k} = fabric_{s,f}`; spines
+    and core of the chosen design are bought in the first year so the fabric grows to its final
+    size without a redesign. Each node group fills whole SUs (isolated workloads never share a
+    leaf): :math:`\sum_t ports_t\, nodes_{g,t,s,y} \le \sum_f E_f\, su_{g,s,f,y}` with
+    :math:`E_f` = nodes per SU × rails, and :math:`\sum_g su_{g,s,f,y} \le \sum_k k\, design_{s,f,k}`.
+    Leaves = leaves per SU × SUs (one per rail in every SuperPOD). A training run on fabric f needs it:
+    :math:`run_{w,t,s,f,y} \le M_{w,t,s,f,y}\, fabric_{s,f}`. NICs and node links are bought with
+    the nodes: :math:`\sum_f nic_{s,f,y} \ge \sum ports_t\, buy_{g,t,s,y}`, :math:`nic_{s,f,y} \le P^{max}_s fabric_{s,f}`.
+
+    Services (storage and front-end networks, out-of-band switches, head, fabric-manager and
+    monitoring nodes, observability and security) scale with sites, racks, nodes or GPUs.
+    """
+    sc = d.scenario
+    fabrics, tiers = sc.fabrics, sc.gpu_tiers
+    m.DESIGN = pyo.Set(initialize=list(d.designs), dimen=3, ordered=True)
+    m.SU = pyo.Set(initialize=d.su_index, dimen=4, ordered=True)
+    m.SFY = pyo.Set(initialize=[(s, f, y) for (s, f) in m.SF for y in d.years], dimen=3, ordered=True)
+    m.design = pyo.Var(m.DESIGN, domain=pyo.Binary, doc="fabric design of k scalable units")
+    m.su = pyo.Var(m.SU, domain=pyo.NonNegativeIntegers, doc="scalable units deployed per node group")
+    m.nic_buy = pyo.Var(m.SFY, domain=pyo.NonNegativeReals, doc="fabric ports (NIC + link) bought")
+
+    designs_of = group_by(list(d.designs), lambda i: (i[0], i[1]))
+    m.one_fabric = pyo.Constraint(m.S, rule=lambda m, s: sum(m.fabric[s, f] for f in m.F) <= 1)
+    m.one_design = pyo.Constraint(
+        m.SF, rule=lambda m, s, f: sum(m.design[i] for i in designs_of.get((s, f), ())) == m.fabric[s, f]
+    )
+    su_of = group_by(d.su_index, lambda i: (i[1], i[2], i[3]))
+    m.design_holds_units = pyo.Constraint(
+        m.SFY,
+        rule=lambda m, s, f, y: sum(m.su[i] for i in su_of.get((s, f, y), ()))
+        <= sum(k * m.design[s, f, k] for (_, _, k) in designs_of.get((s, f), ())),
+    )
+
+    node_pools = group_by(d.gts, lambda i: (i[0], i[2]))
+    per_su = {f: int(fabrics.at[f, "nodes_per_su"] * fabrics.at[f, "rails"]) for f in d.fabrics}
+    m.ports_in_units = pyo.Constraint(
+        sorted({(g, s, y) for (g, s, _, y) in d.su_index}),
+        rule=lambda m, g, s, y: sum(fabric_ports(tiers.loc[t]) * m.nodes[g, t, s, y] for (_, t, _) in node_pools[g, s])
+        <= sum(per_su[f] * m.su[g, s, f, y] for f in m.F),
+    )
+    m.run_on_fabric = pyo.Constraint(
+        [i for i in d.run_index if i[3] in per_su],
+        rule=lambda m, w, t, s, f, y: m.run[w, t, s, f, y] <= m.run_bound[w, t, s, f, y] * m.fabric[s, f],
+    )
+    max_ports = {s: sum(d.max_nodes.get((t, s), 0) * fabric_ports(tiers.loc[t]) for t in d.tiers) for s in d.sites}
+    buys_at = group_by(d.buy_index, lambda i: (i[2], i[3]))
+    m.nics_with_nodes = pyo.Constraint(
+        m.S, m.Y,
+        rule=lambda m, s, y: sum(m.nic_buy[s, f, y] for f in m.F)
+        >= sum(fabric_ports(tiers.loc[i[1]]) * m.buy[i] for i in buys_at.get((s, y), ())),
+    )
+    m.nics_of_fabric = pyo.Constraint(m.SFY, rule=lambda m, s, f, y: m.nic_buy[s, f, y] <= max_ports[s] * m.fabric[s, f])
+
+    # quantities priced by the cost family and powered by the power family
+    leaves_per_su = {f: d.designs_unit[f].leaf for f in d.fabrics}
+    m.leaf_switches = pyo.Expression(
+        m.SFY, rule=lambda m, s, f, y: leaves_per_su[f] * sum(m.su[i] for i in su_of.get((s, f, y), ()))
+    )
+    m.design_switches = pyo.Expression(
+        m.SF, rule=lambda m, s, f: sum((d.designs[i].switches - leaves_per_su[f] * i[2]) * m.design[i] for i in designs_of.get((s, f), ()))
+    )
+    m.design_links = pyo.Expression(
+        m.SF, rule=lambda m, s, f: sum((d.designs[i].links - d.designs[i].endpoints) * m.design[i] for i in designs_of.get((s, f), ()))
+    )
+    m.switches = pyo.Expression(m.SFY, rule=lambda m, s, f, y: m.leaf_switches[s, f, y] + m.design_switches[s, f])
+    m.new_leaves = pyo.Expression(
+        m.SFY, rule=lambda m, s, f, y: m.leaf_switches[s, f, y] - previous(m.leaf_switches, (s, f), y, d.years)
+    )
+    _services(m, d)
+
+
+def _services(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """Items of each service per site and year, and how many are bought that year.
+
+    site basis: per × (site has a fabric of the service's kind), bought in the first year;
+    rack basis: per × racks fitted; node basis: per × nodes; gpu basis: per × GPUs.
+    """
+    sc = d.scenario
+    services, tiers = sc.services, sc.gpu_tiers
+    kind = dict(sc.fabrics.kind)
+    m.SVC = pyo.Set(initialize=list(services.index), ordered=True)
+    m.SVC_SY = pyo.Set(initialize=[(i, s, y) for i in services.index for s in d.sites for y in d.years], dimen=3, ordered=True)
+    nodes_at = group_by(list(m.NODE), lambda i: (i[2], i[3]))
+    buys_at = group_by(d.buy_index, lambda i: (i[2], i[3]))
+    racks_at = group_by(d.infra_racks, lambda i: i[0])
+
+    def count(m, i, s, y, bought):
+        svc = services.loc[i]
+        per = svc.per_basis
+        if svc.basis == "site":
+            on = sum(m.fabric[s, f] for f in m.F if svc.fabric_kind in ("any", kind[f]))
+            return per * on if (not bought or y == d.first_year) else 0
+        if svc.basis == "rack":
+            fitted = sum(m.rack_fitted[s, r, y] for (_, r) in racks_at.get(s, ()))
+            before = sum(previous(m.rack_fitted, (s, r), y, d.years) for (_, r) in racks_at.get(s, ()))
+            return per * (fitted - before if bought else fitted)
+        pool, var = (buys_at, m.buy) if bought else (nodes_at, m.nodes)
+        gpus = 1 if svc.basis == "node" else None
+        return per * sum((gpus or tiers.at[k[1], "gpus_per_node"]) * var[k] for k in pool.get((s, y), ()))
+
+    m.service_items = pyo.Expression(m.SVC_SY, rule=lambda m, i, s, y: count(m, i, s, y, bought=False))
+    m.service_new = pyo.Expression(m.SVC_SY, rule=lambda m, i, s, y: count(m, i, s, y, bought=True))

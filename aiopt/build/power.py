@@ -1,0 +1,55 @@
+"""Family 5, power and cooling: facility power with optional expansion, cooling by kind."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from .data import ModelData, given, group_by
+
+
+def add_power(m: pyo.ConcreteModel, d: ModelData) -> None:
+    r"""IT load times PUE stays within facility power, year by year; cooling by kind.
+
+    :math:`kW^{IT}_{s,y} = \sum_{g,t} kW_t\, nodes_{g,t,s,y} + kW^{gear}_{s,y}` and
+    :math:`PUE_s \cdot kW^{IT}_{s,y} \le 1000\,(MW_s + B_s \sum_{y' \le y - L_s} expand_{s,y'})`
+    with at most the site's maximum number of blocks, each usable L years after ordering.
+    Cooling: racks of liquid kind carry at most the site's liquid-cooling capacity, air and
+    rear-door racks (and all gear) the air capacity; a rack counts at its full node load,
+    :math:`\min(kW_r, n_{t,r} kW_t)`.
+    """
+    sites, tiers, rack_types = d.scenario.sites, d.scenario.gpu_tiers, d.scenario.rack_types
+    expandable = [s for s in d.sites if sites.at[s, "expansion_block_mw"] > 0 and sites.at[s, "expansion_max_blocks"] > 0]
+    m.EXPAND = pyo.Set(initialize=[(s, y) for s in expandable for y in d.years], dimen=2, ordered=True)
+    m.expand = pyo.Var(m.EXPAND, domain=pyo.NonNegativeIntegers, doc="power blocks ordered")
+
+    nodes_at = group_by(list(m.NODE), lambda i: (i[2], i[3]))
+    m.node_kw = pyo.Expression(m.S, m.Y, rule=lambda m, s, y: sum(tiers.at[i[1], "node_kw"] * m.nodes[i] for i in nodes_at.get((s, y), ())))
+    m.it_kw = pyo.Expression(m.S, m.Y, rule=lambda m, s, y: m.node_kw[s, y] + m.gear_kw[s, y])
+
+    def expansion_mw(m, s, y):
+        if s not in expandable:
+            return 0
+        lead = sites.at[s, "expansion_lead_years"]
+        return sites.at[s, "expansion_block_mw"] * sum(m.expand[s, o] for o in d.years if o <= y - lead)
+
+    m.site_power = pyo.Constraint(
+        m.S, m.Y, rule=lambda m, s, y: sites.at[s, "pue"] * m.it_kw[s, y] <= 1000 * (m.power_mw[s] + expansion_mw(m, s, y))
+    )
+    m.expansion_limit = pyo.Constraint(
+        expandable, rule=lambda m, s: sum(m.expand[s, y] for y in d.years) <= sites.at[s, "expansion_max_blocks"]
+    )
+
+    racks_at = group_by(list(m.RACK), lambda i: (i[3], i[4], rack_types.at[i[2], "cooling"] == "liquid"))
+
+    def rack_load(m, s, y, liquid):
+        return sum(
+            min(rack_types.at[i[2], "usable_kw"], d.per_rack[i[1], i[2]] * tiers.at[i[1], "node_kw"]) * m.racks[i]
+            for i in racks_at.get((s, y, liquid), ())
+        )
+
+    limited = [(s, y, kind) for s in d.sites for kind in ("liquid", "air") if given(sites.at[s, f"{kind}_cooling_mw"]) for y in d.years]
+    m.cooling = pyo.Constraint(
+        limited,
+        rule=lambda m, s, y, kind: rack_load(m, s, y, kind == "liquid") + (m.gear_kw[s, y] if kind == "air" else 0)
+        <= 1000 * sites.at[s, f"{kind}_cooling_mw"],
+    )

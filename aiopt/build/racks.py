@@ -1,0 +1,53 @@
+"""Family 4, racks and placement: integer rack counts per (group, tier, rack type, site, year)."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from .data import ModelData, group_by
+
+
+def add_racks(m: pyo.ConcreteModel, d: ModelData) -> None:
+    r"""Nodes sit in racks of the site's rack types, within each rack's kW, U and cooling kind.
+
+    :math:`n_{t,r} = \min(\lfloor kW_r / kW_t \rfloor, \lfloor U_r / U_t \rfloor)` nodes fit in
+    one rack (0 when the cooling kinds do not match: no variable), so
+    :math:`nodes_{g,t,s,y} \le \sum_r n_{t,r}\, racks_{g,t,r,s,y}`; racks hold one tier and one
+    node group (isolated workloads never share a rack). Network, storage and service gear goes
+    in infrastructure racks: :math:`\sum_r kW_r\, infra_{s,r,y} \ge kW^{gear}_{s,y}` and the same
+    in rack units. Positions: :math:`\sum_{g,t} racks + infra \le fitted_{s,r,y} \le A_{s,r}`.
+    """
+    sc = d.scenario
+    fabrics, st, services, rack_types = sc.fabrics, sc.storage_tiers, sc.services, sc.rack_types
+    fits_at = group_by(d.trs, lambda i: (i[0], i[2]))
+    rack_index = [(g, t, r, s, y) for (g, t, s) in d.gts for (_, r, _) in fits_at[t, s] for y in d.years]
+    m.RACK = pyo.Set(initialize=rack_index, dimen=5, ordered=True)
+    m.racks = pyo.Var(m.RACK, domain=pyo.NonNegativeIntegers, doc="compute racks")
+    m.infra_racks = pyo.Var(m.SRY, domain=pyo.NonNegativeIntegers, doc="racks of network, storage and service gear")
+
+    racks_of = group_by(rack_index, lambda i: (i[0], i[1], i[3], i[4]))
+    m.nodes_in_racks = pyo.Constraint(
+        m.NODE, rule=lambda m, g, t, s, y: m.nodes[g, t, s, y] <= sum(d.per_rack[t, i[2]] * m.racks[i] for i in racks_of[g, t, s, y])
+    )
+
+    def gear(m, s, y, column_fabric, column_storage, column_service):
+        switches = sum(fabrics.at[f, column_fabric] * m.switches[s, f, y] for f in m.F)
+        storage = sum(st.at[k, column_storage] * m.units[s, k, y] for k in m.K)
+        service = sum(services.at[i, column_service] * m.service_items[i, s, y] for i in m.SVC)
+        return switches + storage + service
+
+    m.gear_kw = pyo.Expression(m.S, m.Y, rule=lambda m, s, y: gear(m, s, y, "switch_kw", "kw_per_unit", "kw"))
+    m.gear_ru = pyo.Expression(m.S, m.Y, rule=lambda m, s, y: gear(m, s, y, "switch_ru", "ru_per_unit", "ru"))
+    infra_at = group_by(d.infra_racks, lambda i: i[0])
+    m.gear_power_in_racks = pyo.Constraint(
+        m.S, m.Y, rule=lambda m, s, y: sum(rack_types.at[r, "usable_kw"] * m.infra_racks[s, r, y] for (_, r) in infra_at.get(s, ())) >= m.gear_kw[s, y]
+    )
+    m.gear_space_in_racks = pyo.Constraint(
+        m.S, m.Y, rule=lambda m, s, y: sum(rack_types.at[r, "rack_units"] * m.infra_racks[s, r, y] for (_, r) in infra_at.get(s, ())) >= m.gear_ru[s, y]
+    )
+    used_at = group_by(rack_index, lambda i: (i[3], i[2], i[4]))
+    m.compute_racks = pyo.Expression(m.SRY, rule=lambda m, s, r, y: sum(m.racks[i] for i in used_at.get((s, r, y), ())))
+    m.racks_fitted = pyo.Constraint(
+        m.SRY, rule=lambda m, s, r, y: m.compute_racks[s, r, y] + m.infra_racks[s, r, y] <= m.rack_fitted[s, r, y]
+    )
+    m.racks_available = pyo.Constraint(m.SRY, rule=lambda m, s, r, y: m.rack_fitted[s, r, y] <= d.rack_avail[s, r])

@@ -1,0 +1,67 @@
+"""Family 3, storage: capacity by temperature, read and checkpoint bandwidth, encryption."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from .data import ModelData, group_by, previous
+
+
+def add_storage(m: pyo.ConcreteModel, d: ModelData) -> None:
+    r"""Storage units per (site, tier, year) hold the data and feed the GPUs.
+
+    Hot data (datasets, kept checkpoints, inference weights) sits on a hot tier at every site
+    where the workload runs: :math:`\sum_k hot_{w,s,k,y} \ge H_{w,y}\, present_{w,s}`; cold
+    data once, anywhere its compliance allows: :math:`\sum_{s,k} cold_{w,s,k,y} \ge C_{w,y}`.
+    Regulated data only on tiers with encryption at rest (no variable otherwise). Capacity:
+    :math:`\sum_w hot + cold \le U_k\, units_{s,k,y}`. Read bandwidth of the hot tiers covers
+    the training GPUs, :math:`\sum_{k\,hot} r_k units \ge \sum \rho_w\, gpus_t\, run`; write
+    bandwidth writes each training job's checkpoint within its window,
+    :math:`\sum_{k\,hot} \omega_k units \ge \sum_w (14 N / window_w)\, present_{w,s}`.
+    """
+    st, tiers = d.scenario.storage_tiers, d.scenario.gpu_tiers
+    wl = d.scenario.workloads
+    hot = [k for k in d.storage if st.at[k, "hot"]]
+
+    def allowed(w):
+        return [k for k in d.storage if st.at[k, "encryption_at_rest"] or not d.regulated[w]]
+
+    hot_index = [(w, s, k, y) for (w, s) in d.ws for y in d.active_years[w] if d.hot_tb[w, y] > 0 for k in allowed(w) if k in hot]
+    cold_index = [(w, s, k, y) for w in d.workloads for y in d.active_years[w] if d.cold_tb[w, y] > 0 for s in d.cold_sites[w] for k in allowed(w)]
+    m.SKY = pyo.Set(initialize=[(s, k, y) for s in d.sites for k in d.storage for y in d.years], dimen=3, ordered=True)
+    m.HOTPUT = pyo.Set(initialize=hot_index, dimen=4, ordered=True)
+    m.COLDPUT = pyo.Set(initialize=cold_index, dimen=4, ordered=True)
+    m.units = pyo.Var(m.SKY, domain=pyo.NonNegativeIntegers, doc="storage units installed")
+    m.hot_put = pyo.Var(m.HOTPUT, domain=pyo.NonNegativeReals, doc="TB of hot data")
+    m.cold_put = pyo.Var(m.COLDPUT, domain=pyo.NonNegativeReals, doc="TB of cold data")
+
+    hot_of = group_by(hot_index, lambda i: (i[0], i[1], i[3]))
+    m.hot_covered = pyo.Constraint(
+        list(hot_of), rule=lambda m, w, s, y: sum(m.hot_put[i] for i in hot_of[w, s, y]) >= d.hot_tb[w, y] * m.present[w, s]
+    )
+    cold_of = group_by(cold_index, lambda i: (i[0], i[3]))
+    m.cold_covered = pyo.Constraint(
+        list(cold_of), rule=lambda m, w, y: sum(m.cold_put[i] for i in cold_of[w, y]) >= d.cold_tb[w, y]
+    )
+    hot_at = group_by(hot_index, lambda i: (i[1], i[2], i[3]))
+    cold_at = group_by(cold_index, lambda i: (i[1], i[2], i[3]))
+    m.storage_capacity = pyo.Constraint(
+        [i for i in m.SKY if i in hot_at or i in cold_at],
+        rule=lambda m, s, k, y: sum(m.hot_put[i] for i in hot_at.get((s, k, y), ()))
+        + sum(m.cold_put[i] for i in cold_at.get((s, k, y), ()))
+        <= st.at[k, "unit_tb"] * m.units[s, k, y],
+    )
+
+    reads = group_by([i for i in d.run_index if d.kind[i[0]] != "inference"], lambda i: (i[2], i[4]))
+    m.read_bandwidth = pyo.Constraint(
+        list(reads),
+        rule=lambda m, s, y: sum(st.at[k, "read_gbps_per_unit"] * m.units[s, k, y] for k in hot)
+        >= sum(wl.at[i[0], "read_gbps_per_gpu"] * tiers.at[i[1], "gpus_per_node"] * m.run[i] for i in reads[s, y]),
+    )
+    writers = group_by([(w, s, y) for (w, s) in d.ws if w in d.checkpoint_gbps for y in d.active_years[w]], lambda i: (i[1], i[2]))
+    m.checkpoint_bandwidth = pyo.Constraint(
+        list(writers),
+        rule=lambda m, s, y: sum(st.at[k, "write_gbps_per_unit"] * m.units[s, k, y] for k in hot)
+        >= sum(d.checkpoint_gbps[w] * m.present[w, s] for (w, _, _) in writers[s, y]),
+    )
+    m.new_units = pyo.Expression(m.SKY, rule=lambda m, s, k, y: m.units[s, k, y] - previous(m.units, (s, k), y, d.years))

@@ -1,0 +1,119 @@
+"""Solve the model with HiGHS through Pyomo and say honestly what came back."""
+
+from __future__ import annotations
+
+import io
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+
+import pyomo.environ as pyo
+from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
+from pyomo.contrib.solver.solvers.highs import Highs
+
+from .errors import SolveError
+
+PROGRESS_AFTER_SECONDS = 3.0  # "auto" progress starts echoing the HiGHS log after this long
+
+
+@dataclass
+class SolveInfo:
+    """What the solver proved: status, incumbent, bound and the gap between them."""
+
+    status: str  # "optimal" (within rel_gap), "time_limit" (feasible, not proven), ...
+    termination: str
+    incumbent: float | None
+    bound: float | None
+    gap: float | None
+    rel_gap_target: float
+    time_limit: float
+    threads: int
+    seed: int
+    seconds: dict = field(default_factory=dict)  # per pipeline stage
+
+    @property
+    def optimal(self) -> bool:
+        return self.status == "optimal"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def relative_gap(incumbent: float | None, bound: float | None) -> float | None:
+    """|incumbent − bound| / max(|incumbent|, 1e-9); None when either is missing."""
+    if incumbent is None or bound is None:
+        return None
+    return abs(incumbent - bound) / max(abs(incumbent), 1e-9)
+
+
+class _LateEcho(io.TextIOBase):
+    """A stream that forwards the solver log only once a solve has run for a while."""
+
+    def __init__(self, after: float, target=None):
+        self.start, self.after, self.target = time.perf_counter(), after, target or sys.stdout
+
+    def write(self, text: str) -> int:
+        if time.perf_counter() - self.start >= self.after:
+            self.target.write(text)
+            self.target.flush()
+        return len(text)
+
+
+def solve_model(
+    model: pyo.ConcreteModel,
+    time_limit: float = 60.0,
+    rel_gap: float = 0.01,
+    threads: int = 1,
+    seed: int = 0,
+    progress: bool | str = "auto",
+) -> SolveInfo:
+    """Run HiGHS on a built model and load its incumbent, if any.
+
+    `progress`: True echoes the HiGHS log (incumbent, bound, gap per line), False is silent,
+    "auto" echoes it only once the solve has run for a few seconds. Raises `SolveError` when
+    the model is infeasible or no plan was found within the limits.
+    """
+    echo = {True: [sys.stdout], False: [], "auto": [_LateEcho(PROGRESS_AFTER_SECONDS)]}[progress]
+    solver = Highs()
+    started = time.perf_counter()
+    result = solver.solve(
+        model,
+        tee=echo,
+        time_limit=time_limit,
+        rel_gap=rel_gap,
+        threads=threads,
+        load_solutions=False,
+        raise_exception_on_nonoptimal_result=False,
+        solver_options={"random_seed": seed, "mip_rel_gap": rel_gap},
+    )
+    seconds = time.perf_counter() - started
+    termination = result.termination_condition
+    has_solution = result.solution_status in (SolutionStatus.feasible, SolutionStatus.optimal)
+    if termination in (TerminationCondition.provenInfeasible, TerminationCondition.infeasibleOrUnbounded):
+        raise SolveError(
+            f"infeasible: no plan meets every constraint of scenario '{model.name}' "
+            "(check demand against site power, racks, compliance and budget)",
+            "infeasible",
+        )
+    if not has_solution:
+        raise SolveError(
+            f"no plan found for scenario '{model.name}' within {time_limit:g} s "
+            f"(solver stopped: {termination.name}); raise the time limit",
+            termination.name,
+        )
+    result.solution_loader.load_vars()
+    incumbent, bound = result.incumbent_objective, result.objective_bound
+    optimal = termination == TerminationCondition.convergenceCriteriaSatisfied
+    status = "optimal" if optimal else ("time_limit" if termination == TerminationCondition.maxTimeLimit else termination.name)
+    return SolveInfo(
+        status=status,
+        termination=termination.name,
+        incumbent=incumbent,
+        bound=bound,
+        gap=relative_gap(incumbent, bound),
+        rel_gap_target=rel_gap,
+        time_limit=time_limit,
+        threads=threads,
+        seed=seed,
+        seconds={"solve": seconds},
+    )
