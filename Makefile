@@ -10,7 +10,6 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[notebook,excel,dev]'
-	$(PY) -m ipykernel install --user --name aiopt --display-name "aiopt" >/dev/null
 	touch $(STAMP)
 
 demo: $(STAMP)

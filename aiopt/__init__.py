@@ -1,22 +1,46 @@
 """aiopt: cost-optimal enterprise AI infrastructure plans (a Pyomo MILP solved by HiGHS).
 
+The pipeline, each stage callable alone::
+
+    load_scenario -> validate -> prepare/build_model -> solve_model -> read_plan
+
+and `solve` chains them:
+
 >>> import aiopt
->>> sc = aiopt.load_scenario("data/scenarios/enterprise-baseline.yaml")   # doctest: +SKIP
+>>> plan = aiopt.solve("data/scenarios/enterprise-baseline.yaml")   # doctest: +SKIP
+>>> plan.kpis, plan.nodes, plan.racks, plan.fabric, plan.storage, plan.costs  # doctest: +SKIP
 """
 
 __version__ = "0.1.0"
 
-from aiopt.errors import InputError, Problem
+from aiopt.build import FAMILIES, build_model, prepare
+from aiopt.check import check_plan
+from aiopt.errors import InputError, Problem, SolveError
+from aiopt.export import write_plan
 from aiopt.load import load_catalog, load_scenario
+from aiopt.pipeline import solve
+from aiopt.results import Plan, read_plan
 from aiopt.scenario import Scenario
+from aiopt.solve import SolveInfo, solve_model
 from aiopt.validate import validate
 
 __all__ = [
+    "FAMILIES",
     "InputError",
+    "Plan",
     "Problem",
     "Scenario",
+    "SolveError",
+    "SolveInfo",
     "__version__",
+    "build_model",
+    "check_plan",
     "load_catalog",
     "load_scenario",
+    "prepare",
+    "read_plan",
+    "solve",
+    "solve_model",
     "validate",
+    "write_plan",
 ]

@@ -168,7 +168,7 @@ def storage_holds_data(plan: Plan) -> list[str]:
 def fabric_sized(plan: Plan) -> list[str]:
     """Fabric ports cover the installed GPUs; switch counts equal the fat-tree design."""
     sc, out = plan.scenario, []
-    ports = plan.pools.assign(ports=[fabric_ports(sc.gpu_tiers.loc[t]) * n for t, n in zip(plan.pools.tier, plan.pools.installed_nodes)])
+    ports = plan.pools.assign(ports=[fabric_ports(sc.gpu_tiers.loc[t]) * n for t, n in zip(plan.pools.tier, plan.pools.installed_nodes, strict=True)])
     needed = ports.groupby(["site", "year"]).ports.sum()
     for row in plan.fabric.itertuples():
         fab = sc.fabrics.loc[row.fabric]

@@ -9,6 +9,7 @@ once: bad input (`InputError`) prints one line per problem on stderr and exits 2
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import textwrap
@@ -20,7 +21,10 @@ import pandas as pd
 
 from aiopt import __version__
 from aiopt.errors import InputError, Problem, SolveError
+from aiopt.export import write_plan
+from aiopt.fabric_sizing import size_for_gpus
 from aiopt.load import DEFAULT_CATALOG_DIR, display_path, load_catalog, load_scenario
+from aiopt.pipeline import solve
 from aiopt.scenario import Scenario
 from aiopt.schema import CATALOG_TABLES, TABLES, WORKLOAD_KINDS
 from aiopt.validate import suggest
@@ -68,6 +72,40 @@ def _cmd_catalog(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_solve(args: argparse.Namespace) -> int:
+    plan = solve(args.scenario if args.catalog_dir is None else load_scenario(args.scenario, args.catalog_dir),
+                 time_limit=args.time_limit, rel_gap=args.gap, threads=args.threads, seed=args.seed,
+                 progress=False if args.quiet else "auto")
+    out = write_plan(plan, args.out)
+    print(plan.summary())
+    if not plan.info.optimal:
+        gap = "unknown" if plan.gap is None else f"{plan.gap:.2%}"
+        print(f"warning: NOT proven optimal ({plan.status}); the plan is the best found, gap {gap}", file=sys.stderr)
+    print(f"wrote {display_path(out)}/plan.json and {len(plan.TABLES)} CSV tables")
+    return EXIT_OK
+
+
+def _cmd_fabric(args: argparse.Namespace) -> int:
+    fabrics = load_catalog(args.catalog_dir)["fabrics"]
+    if args.fabric not in fabrics.index:
+        fix = f"unknown fabric; {suggest(args.fabric, list(fabrics.index), 'fabrics')}"
+        raise InputError([Problem("command line", "aiopt fabric", "--fabric", args.fabric, fix)])
+    if args.gpus < 1 or args.gpus_per_node < 1:
+        raise InputError([Problem("command line", "aiopt fabric", "--gpus", args.gpus, "give a positive number of GPUs")])
+    fab = fabrics.loc[args.fabric]
+    try:
+        size = size_for_gpus(args.gpus, int(fab.radix), int(fab.nodes_per_su), int(fab.rails), args.gpus_per_node)
+    except ValueError as exc:
+        raise InputError([Problem("command line", "aiopt fabric", "--gpus", args.gpus, str(exc))]) from exc
+    if args.json:
+        print(json.dumps({"fabric": args.fabric, "gpus": args.gpus, **size.to_dict()}))
+    else:
+        print(f"{args.fabric} for {args.gpus:,} GPUs: {size.scalable_units} SU, {size.nodes} nodes, "
+              f"{size.leaf} leaf + {size.spine} spine + {size.core} core = {size.switches} switches, "
+              f"{size.links:,} links ({size.tiers} tiers)")
+    return EXIT_OK
+
+
 def _command(
     subparsers: argparse._SubParsersAction,
     name: str,
@@ -98,6 +136,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _command(subparsers, "catalog", _cmd_catalog, "print the catalog tables", [common])
     p.add_argument("table", nargs="?", metavar="TABLE", help=f"one of {', '.join(t.name for t in CATALOG_TABLES)} (default: all)")
+
+    p = _command(subparsers, "solve", _cmd_solve, "solve a scenario; write plan.json and CSV tables", [common])
+    p.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario YAML file")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory (replaced atomically)")
+    p.add_argument("--time-limit", type=float, default=60.0, metavar="S", help="solver time limit, seconds (default 60)")
+    p.add_argument("--gap", type=float, default=0.01, metavar="G", help="relative gap to stop at (default 0.01)")
+    p.add_argument("--threads", type=int, default=1, metavar="N", help="solver threads (default 1)")
+    p.add_argument("--seed", type=int, default=0, metavar="N", help="solver random seed (default 0)")
+    p.add_argument("--quiet", action="store_true", help="no solver progress, even for long solves")
+
+    p = _command(subparsers, "fabric", _cmd_fabric, "size a compute fabric the way the model does", [common])
+    p.add_argument("--gpus", type=int, required=True, metavar="N", help="GPUs to connect (one fabric port each)")
+    p.add_argument("--fabric", required=True, metavar="ID", help="fabric id from the catalog, e.g. ib-ndr")
+    p.add_argument("--gpus-per-node", type=int, default=8, metavar="N", help="GPUs per node (default 8)")
+    p.add_argument("--json", action="store_true", help="print JSON (keys leaf, spine, core, switches, links, ...)")
     return parser
 
 

@@ -148,12 +148,17 @@ def _racks(m, d: ModelData) -> pd.DataFrame:
                              kw_used=placed * tiers.at[t, "node_kw"], kw_limit=count * rack_types.at[r, "usable_kw"],
                              ru_used=placed * tiers.at[t, "rack_units"], ru_limit=count * rack_types.at[r, "rack_units"],
                              cooling=rack_types.at[r, "cooling"], nodes_per_rack_max=d.per_rack[t, r]))
-    for (s, r, y) in m.SRY:
-        count = _count(m.infra_racks[s, r, y])
-        if count:
+    gear = group_by([i for i in m.SRY if _count(m.infra_racks[i])], lambda i: (i[0], i[2]))
+    for (s, y), index in gear.items():
+        # the model sizes gear racks by total kW and U; spread the gear in proportion to capacity
+        kw_total = sum(_count(m.infra_racks[i]) * rack_types.at[i[1], "usable_kw"] for i in index)
+        ru_total = sum(_count(m.infra_racks[i]) * rack_types.at[i[1], "rack_units"] for i in index)
+        for (_, r, _) in index:
+            count = _count(m.infra_racks[s, r, y])
+            kw_limit, ru_limit = count * rack_types.at[r, "usable_kw"], count * rack_types.at[r, "rack_units"]
             rows.append(dict(site=s, rack_type=r, tier="(gear)", group="infrastructure", year=y, racks=count, nodes=0,
-                             kw_used=_v(m.gear_kw[s, y]), kw_limit=count * rack_types.at[r, "usable_kw"],
-                             ru_used=_v(m.gear_ru[s, y]), ru_limit=count * rack_types.at[r, "rack_units"],
+                             kw_used=_v(m.gear_kw[s, y]) * kw_limit / kw_total, kw_limit=kw_limit,
+                             ru_used=_v(m.gear_ru[s, y]) * ru_limit / ru_total, ru_limit=ru_limit,
                              cooling=rack_types.at[r, "cooling"], nodes_per_rack_max=0))
     columns = ["site", "rack_type", "tier", "group", "year", "racks", "nodes", "kw_used", "kw_limit", "ru_used", "ru_limit", "cooling", "nodes_per_rack_max"]
     return pd.DataFrame(rows, columns=columns)

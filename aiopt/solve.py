@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import re
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -47,16 +49,48 @@ def relative_gap(incumbent: float | None, bound: float | None) -> float | None:
 
 
 class _LateEcho(io.TextIOBase):
-    """A stream that forwards the solver log only once a solve has run for a while."""
+    """Forward HiGHS's branch-and-bound progress rows (bound, incumbent, gap, time) once a
+    solve has run for `after` seconds, with the table header before the first row."""
 
-    def __init__(self, after: float, target=None):
-        self.start, self.after, self.target = time.perf_counter(), after, target or sys.stdout
+    ROW = re.compile(r"^\s*[A-Za-z]?\s+\d+\s+\d+\s+\d+\s+[\d.]+%.*\s([\d.]+)s\s*$")
+
+    def __init__(self, after: float):
+        self.start, self.after, self.target = time.perf_counter(), after, _console()
+        self.header: list[str] = []
+        self.pending, self.shown, self.clock = "", False, 0.0
 
     def write(self, text: str) -> int:
-        if time.perf_counter() - self.start >= self.after:
-            self.target.write(text)
-            self.target.flush()
+        *lines, self.pending = (self.pending + text).split("\n")
+        for line in lines:
+            if "B&B Tree" in line or "BestBound" in line:
+                self.header.append(line)
+            elif (row := self.ROW.match(line)) and float(row[1]) >= self.clock:  # sub-MIP rows restart their clock
+                self.clock = float(row[1])
+                if time.perf_counter() - self.start < self.after:
+                    continue
+                if not self.shown:
+                    self.target.write("solving, HiGHS progress:\n" + "\n".join(self.header[-2:]) + "\n")
+                    self.shown = True
+                self.target.write(line + "\n")
+                self.target.flush()
         return len(text)
+
+    def close(self) -> None:
+        if self.target is not sys.stdout:
+            self.target.close()
+        super().close()
+
+
+def _console():
+    """Where progress goes. Pyomo redirects file descriptor 1 into the solver log while HiGHS
+    runs, so writing to sys.stdout from the terminal would loop back: write to a duplicate
+    of the descriptor instead. A notebook's stdout is a kernel stream, not a descriptor."""
+    if type(sys.stdout).__module__.startswith("ipykernel"):
+        return sys.stdout
+    try:
+        return open(os.dup(sys.stdout.fileno()), "w")
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        return sys.stdout
 
 
 def solve_model(
@@ -73,19 +107,23 @@ def solve_model(
     "auto" echoes it only once the solve has run for a few seconds. Raises `SolveError` when
     the model is infeasible or no plan was found within the limits.
     """
-    echo = {True: [sys.stdout], False: [], "auto": [_LateEcho(PROGRESS_AFTER_SECONDS)]}[progress]
+    echo = {True: [_LateEcho(0.0)], False: [], "auto": [_LateEcho(PROGRESS_AFTER_SECONDS)]}[progress]
     solver = Highs()
     started = time.perf_counter()
-    result = solver.solve(
-        model,
-        tee=echo,
-        time_limit=time_limit,
-        rel_gap=rel_gap,
-        threads=threads,
-        load_solutions=False,
-        raise_exception_on_nonoptimal_result=False,
-        solver_options={"random_seed": seed, "mip_rel_gap": rel_gap},
-    )
+    try:
+        result = solver.solve(
+            model,
+            tee=echo,
+            time_limit=time_limit,
+            rel_gap=rel_gap,
+            threads=threads,
+            load_solutions=False,
+            raise_exception_on_nonoptimal_result=False,
+            solver_options={"random_seed": seed, "mip_rel_gap": rel_gap},
+        )
+    finally:
+        for stream in echo:
+            stream.close()
     seconds = time.perf_counter() - started
     termination = result.termination_condition
     has_solution = result.solution_status in (SolutionStatus.feasible, SolutionStatus.optimal)

@@ -1,0 +1,83 @@
+"""Fidelity against published figures: DGX SuperPOD fabric tables and Llama 3 405B training.
+
+Llama 3 405B (Meta, arXiv:2407.21783): 6·N·D = 6 × 405e9 × 15.6e12 ≈ 3.8e25 FLOPs on up to
+16,384 H100s at 38–43% MFU, 30.84M H100-hours in all. 30.84M GPU-h / 16,384 GPUs = 1,882 h
+= 78.4 days of wall clock. The 54 days often quoted is the reliability snapshot inside that run:
+at 54 days, even a perfect fabric and no failures need 3.8e25 / (54 d × 86,400 × 989e12 × 0.43)
+= 19,150 GPUs (+17%), so 54 days cannot land within ±15% of 16,384 at the published MFU; the
+second test below shows the model gives exactly the first-principles count there.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+
+import pandas as pd
+import pytest
+import yaml
+from conftest import REPO
+from test_fabric_sizing import RA_TABLES
+
+import aiopt
+from aiopt import demand
+from aiopt.cli import main
+
+CATALOG = REPO / "data" / "catalog"
+RA_FABRIC = {"H100": "ib-ndr", "B200": "ib-ndr", "B300-XDR": "ib-xdr"}
+LLAMA_DAYS = 30.84e6 / 16_384 / 24  # 78.4 days
+
+
+@pytest.mark.parametrize(
+    ("fabric", "row"),
+    [pytest.param(RA_FABRIC[ra], row, id=f"{ra}-{row.su}SU") for ra, _, rows in RA_TABLES for row in rows],
+)
+def test_cli_fabric_reproduces_superpod_tables(fabric, row, capsys):
+    assert main(["fabric", "--gpus", str(row.gpus), "--fabric", fabric, "--json"]) == 0
+    size = json.loads(capsys.readouterr().out)
+    assert (size["leaf"], size["spine"], size["core"]) == (row.leaf, row.spine, row.core)
+    assert size["switches"] == row.leaf + row.spine + row.core
+    assert size["links"] == row.node_leaf + row.leaf_spine + row.spine_core
+
+
+def llama_plan(tmp_path, mfu: float, days: float) -> aiopt.Plan:
+    """Plan the Llama-3-405B-like job alone, on H100 with InfiniBand NDR only."""
+    catalog = tmp_path / "catalog"
+    shutil.copytree(CATALOG, catalog)
+    fabrics = pd.read_csv(catalog / "fabrics.csv")
+    fabrics[fabrics.id == "ib-ndr"].to_csv(catalog / "fabrics.csv", index=False)
+    scenario = {
+        "name": "llama3-405b",
+        "policy": {"start_year": 2026, "horizon_years": 1},
+        "sites": [{"id": "campus", "region": "us", "power_mw": 60, "racks": {"air-40": 1500}}],
+        "workloads": [{
+            "id": "llama-405b", "kind": "training", "params_b": 405, "tokens_t": 15.6, "deadline_days": days,
+            "tiers": ["h100-sxm"], "mfu": mfu, "spare_fraction": 0.0, "checkpoint_minutes": 1.0,
+        }],
+    }
+    path = tmp_path / "llama.yaml"
+    path.write_text(yaml.safe_dump(scenario))
+    plan = aiopt.solve(aiopt.load_scenario(path, catalog), progress=False)
+    assert aiopt.check_plan(plan).ok
+    return plan
+
+
+@pytest.mark.parametrize("mfu", [0.38, 0.43])
+def test_llama3_405b_gpu_count_within_15_percent(tmp_path, mfu):
+    plan = llama_plan(tmp_path, mfu, LLAMA_DAYS)
+    gpus = plan.nodes.gpus.sum()
+    assert abs(gpus / 16_384 - 1) <= 0.15, f"{gpus:.0f} GPUs at MFU {mfu}"
+
+
+def test_llama3_405b_at_54_days_matches_first_principles(tmp_path):
+    plan = llama_plan(tmp_path, 0.43, 54)
+    flops = demand.training_flops(405, 15.6)
+    assert flops == pytest.approx(3.79e25, rel=0.01)
+    nodes_guess = flops / (54 * 86_400) / (8 * 989e12 * 0.43)
+    goodput = demand.goodput(nodes_guess, 6300, 1.0)
+    ideal = flops / (54 * 86_400 * 989e12 * 0.43)  # 19,150 GPUs with no losses at all
+    expected = ideal / (0.95 * goodput)  # NDR scaling efficiency, Young/Daly goodput
+    assert plan.nodes.gpus.sum() == pytest.approx(expected, rel=1e-3)
+    installed = plan.pools.gpus.sum()
+    assert installed == 8 * math.ceil(plan.nodes.nodes.sum() - 1e-6)

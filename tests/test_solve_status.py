@@ -1,0 +1,46 @@
+"""Status honesty: infeasible says so, a time-limited plan is never called optimal."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import CATALOG_DIR, REPO
+
+import aiopt
+from aiopt.cli import main
+
+BASELINE = REPO / "data" / "scenarios" / "enterprise-baseline.yaml"
+
+
+def test_infeasible_scenario_raises_and_cli_exits_3(tiny_doc, tmp_scenario, capsys):
+    tiny_doc["sites"][0]["power_mw"] = 0.01  # 10 kW: not one node of any tier fits the facility
+    path = tmp_scenario(tiny_doc)
+    with pytest.raises(aiopt.SolveError, match="infeasible"):
+        aiopt.solve(aiopt.load_scenario(path, CATALOG_DIR), progress=False)
+    code = main(["solve", str(path), "--catalog", str(CATALOG_DIR), "--out", str(path.parent / "out")])
+    err = capsys.readouterr().err
+    assert code == 3 and "infeasible" in err and "Traceback" not in err
+    assert not (path.parent / "out").exists(), "nothing is written for a failed solve"
+
+
+def test_time_limited_plan_is_marked_non_optimal_with_its_gap(tmp_path, capsys):
+    # a 0% target gap cannot be proven in 2 s, but HiGHS finds an incumbent in well under a second
+    plan = aiopt.solve(BASELINE, time_limit=2.0, rel_gap=0.0, progress=False)
+    assert plan.status == "time_limit" and not plan.info.optimal
+    assert plan.gap is not None and plan.gap > 0
+    assert plan.info.bound <= plan.info.incumbent
+    assert aiopt.check_plan(plan).ok
+    assert "time_limit" in plan.summary()
+    code = main(["solve", str(BASELINE), "--out", str(tmp_path / "out"), "--time-limit", "2", "--gap", "0", "--quiet"])
+    captured = capsys.readouterr()
+    assert code == 0 and "NOT proven optimal" in captured.err
+    written = json.loads((tmp_path / "out" / "plan.json").read_text())
+    assert written["status"] == "time_limit" and written["gap"] > 0 and written["optimal"] is False
+
+
+def test_gap_is_computed_from_incumbent_and_bound():
+    from aiopt.solve import relative_gap
+
+    assert relative_gap(100.0, 99.0) == pytest.approx(0.01)
+    assert relative_gap(None, 1.0) is None
