@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from . import demand
-from .build.data import fabric_ports, nodes_per_rack, rack_fits, site_allows
+from .build.data import fabric_ports, nodes_per_rack
 from .fabric_sizing import size_for_units
 from .results import Plan
+from .validate import RACK_COOLING_FOR, site_lacks
 
 TOLERANCE = 1e-4  # relative slack for solver round-off
 
@@ -60,7 +61,7 @@ def racks_within_limits(plan: Plan) -> list[str]:
             out.append(f"{row.site}/{row.rack_type}/{row.tier}/{row.year}: {row.kw_used:.1f} kW, {row.ru_used:.0f} U in {row.racks} racks")
         if row.tier != "(gear)":
             tier, rack = sc.gpu_tiers.loc[row.tier], sc.rack_types.loc[row.rack_type]
-            if not rack_fits(tier.cooling, rack.cooling) or row.nodes > row.racks * nodes_per_rack(tier, rack):
+            if rack.cooling not in RACK_COOLING_FOR[tier.cooling] or row.nodes > row.racks * nodes_per_rack(tier, rack):
                 out.append(f"{row.tier} cannot sit {row.nodes} nodes in {row.racks} {row.rack_type} racks")
     avail = sc.site_racks.set_index(["site", "rack_type"]).racks
     used = plan.racks.groupby(["site", "rack_type", "year"]).racks.sum()
@@ -136,9 +137,9 @@ def compliance(plan: Plan) -> list[str]:
     sc, out = plan.scenario, []
     for row in plan.nodes.itertuples():
         wl = sc.workloads.loc[row.workload]
-        reasons = site_allows(wl, sc.sites.loc[row.site])
-        if reasons:
-            out.append(f"{row.workload} at {row.site}: {'; '.join(reasons)}")
+        lacks = site_lacks(sc.sites.loc[row.site], wl)
+        if lacks:
+            out.append(f"{row.workload} at {row.site}: lacks {'; '.join(text for _, text in lacks)}")
         if wl.tiers and row.tier not in wl.tiers:
             out.append(f"{row.workload} on {row.tier}, allowed {list(wl.tiers)}")
     return out

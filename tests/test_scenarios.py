@@ -6,7 +6,7 @@ import pytest
 from conftest import REPO
 
 import aiopt
-from aiopt.build.data import site_allows
+from aiopt.validate import site_lacks
 
 SCENARIOS = REPO / "data" / "scenarios"
 
@@ -45,7 +45,7 @@ def test_hipaa_workloads_only_on_certified_dedicated_sites(plans):
         assert "hipaa" in sc.sites.at[site, "certifications"]
         assert sc.sites.at[site, "tenancy"] == "dedicated"
     # and there was a cheaper site they were not allowed on
-    assert any(site_allows(sc.workloads.loc[regulated[0]], row) for _, row in sc.sites.iterrows())
+    assert any(site_lacks(row, sc.workloads.loc[regulated[0]]) for _, row in sc.sites.iterrows())
     isolated = [w for w, row in sc.workloads.iterrows() if row.isolated]
     for w in isolated:
         assert set(plan.pools[plan.pools.group == w].tier) == set(plan.nodes[plan.nodes.workload == w].tier)

@@ -14,6 +14,7 @@ from .. import demand
 from ..errors import InputError, Problem
 from ..fabric_sizing import size_for_units
 from ..scenario import Scenario
+from ..validate import RACK_COOLING_FOR, site_lacks
 
 MUSD = 1e6
 ANY_FABRIC = "any"  # fabric slot of inference runs: they do not depend on scaling efficiency
@@ -34,37 +35,12 @@ def previous(component, key: tuple, year: int, years: list[int]):
     return component[(*key, years[i - 1])] if i > 0 else 0
 
 
-def rack_fits(tier_cooling: str, rack_cooling: str) -> bool:
-    """Air-cooled nodes go in air or rear-door racks, liquid in liquid, 'either' anywhere."""
-    if tier_cooling == "either":
-        return True
-    if tier_cooling == "air":
-        return rack_cooling in ("air", "rear_door")
-    return rack_cooling == "liquid"
-
-
 def nodes_per_rack(tier, rack) -> int:
-    """Whole nodes of a tier one rack holds: min(⌊rack kW / node kW⌋, ⌊rack U / node U⌋)."""
-    if not rack_fits(tier.cooling, rack.cooling):
+    """Whole nodes of a tier one rack holds: min(⌊rack kW / node kW⌋, ⌊rack U / node U⌋), 0 if the
+    cooling kinds do not match (`validate.rack_fit_issue`)."""
+    if rack.cooling not in RACK_COOLING_FOR[tier.cooling]:
         return 0
     return int(min(rack.usable_kw // tier.node_kw, rack.rack_units // tier.rack_units))
-
-
-def site_allows(workload, site) -> list[str]:
-    """Reasons a site may not host a workload (empty list: allowed).
-
-    Certifications must include every compliance tag, the region must match a residency
-    requirement, and a dedicated or isolated regulated workload needs dedicated tenancy.
-    """
-    reasons = []
-    missing = sorted(set(workload.compliance) - set(site.certifications))
-    if missing:
-        reasons.append(f"lacks certification {', '.join(missing)}")
-    if workload.region and workload.region != site.region:
-        reasons.append(f"region {site.region} is not {workload.region}")
-    if workload.dedicated and site.tenancy != "dedicated":
-        reasons.append("tenancy is shared, not dedicated")
-    return reasons
 
 
 @dataclass
@@ -177,7 +153,7 @@ def _eligibility(d: ModelData, sc: Scenario, tiers) -> None:
     for w in d.workloads:
         row = wl.loc[w]
         allowed_tiers = list(row.tiers) or d.tiers
-        allowed_sites = [s for s in d.sites if not site_allows(row, sc.sites.loc[s])]
+        allowed_sites = [s for s in d.sites if not site_lacks(sc.sites.loc[s], row)]
         d.cold_sites[w] = allowed_sites
         d.regulated[w] = bool(row.compliance)
         fits = [t for t in allowed_tiers if t in d.tiers and _memory_fits(row, tiers.loc[t])]
