@@ -13,6 +13,7 @@ and `solve` chains them:
 
 __version__ = "0.1.0"
 
+from aiopt import plot
 from aiopt.build import FAMILIES, build_model, prepare
 from aiopt.check import check_plan
 from aiopt.errors import InputError, Problem, SolveError
@@ -37,6 +38,7 @@ __all__ = [
     "check_plan",
     "load_catalog",
     "load_scenario",
+    "plot",
     "prepare",
     "read_plan",
     "solve",

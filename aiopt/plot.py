@@ -1,0 +1,349 @@
+"""Charts of a plan: pure functions from a `Plan`'s long tables to an Altair chart.
+
+Each chart function reshapes one or two of the plan's DataFrames with pandas and hands the
+long result to Altair; nothing is drawn or written here. Charts are Vega-Lite specs, so tests
+read them through `chart.to_dict()`.
+
+Displaying needs the Vega JavaScript. Altair's default renderer fetches it from a CDN, which
+shows blank charts on a machine without internet. `use_offline_renderer()` switches Altair to
+a renderer that inlines the JavaScript bundle shipped in the `vl-convert-python` wheel, and
+`to_html(chart)` writes a self-contained page for reports.
+
+>>> import aiopt, aiopt.plot
+>>> aiopt.plot.use_offline_renderer()                                # doctest: +SKIP
+>>> plan = aiopt.solve("data/scenarios/enterprise-baseline.yaml")   # doctest: +SKIP
+>>> aiopt.plot.cost_breakdown(plan)                                  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from functools import cache
+from html import escape
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from .results import Plan
+
+__all__ = [
+    "RENDERER",
+    "compare",
+    "cost_breakdown",
+    "gpus_by_site",
+    "npv_by_category",
+    "power_headroom",
+    "rack_utilisation",
+    "to_html",
+    "use_offline_renderer",
+]
+
+# --------------------------------------------------------------------------------------------
+# Formats and colours shared by the charts
+# --------------------------------------------------------------------------------------------
+
+USD_FORMAT = "$,.3~s"
+# d3's SI prefix writes billions as "G"; money reads better as "B".
+USD_LABEL = f"replace(format(datum.value, '{USD_FORMAT}'), 'G', 'B')"
+USD_TOOLTIP = "$,.0f"
+KW_FORMAT = ",.0f"
+
+CAPEX_COLOURS = ["#08519c", "#3182bd", "#6baed6", "#9ecae1", "#1b7837", "#5aae61", "#a6dba0",
+                 "#2c7fb8", "#41b6c4", "#7fcdbb", "#253494", "#c7e9c0"]
+OPEX_COLOURS = ["#d94801", "#fd8d3c", "#fdae6b", "#a63603", "#e6550d", "#fdd0a2", "#b30000", "#fc8d59"]
+KIND_COLOURS = {"capex": "#3182bd", "opex": "#fd8d3c"}
+USED_COLOUR, LIMIT_COLOUR = "#3182bd", "#c7c7c7"
+
+
+def _usd_axis(title: str) -> alt.Axis:
+    return alt.Axis(title=title, format=USD_FORMAT, labelExpr=USD_LABEL)
+
+
+def _title(text: str, subtitle: str | None = None) -> alt.TitleParams:
+    return alt.TitleParams(text=text, subtitle=subtitle or "", anchor="start")
+
+
+def _year(title: str = "Year") -> alt.X:
+    return alt.X("year:O", title=title, axis=alt.Axis(labelAngle=0))
+
+
+# --------------------------------------------------------------------------------------------
+# Charts
+# --------------------------------------------------------------------------------------------
+
+
+def cost_breakdown(plan: Plan) -> alt.Chart:
+    """Undiscounted cost per year, stacked by category; capex (blues, left) beside opex (oranges, right)."""
+    costs = plan.costs.loc[plan.costs.usd != 0, ["category", "kind", "year", "usd"]].copy()
+    costs["item"] = costs.kind + ": " + costs.category
+    capex = sorted(costs.loc[costs.kind == "capex", "item"].unique())
+    opex = sorted(costs.loc[costs.kind == "opex", "item"].unique())
+    colours = [CAPEX_COLOURS[i % len(CAPEX_COLOURS)] for i in range(len(capex))]
+    colours += [OPEX_COLOURS[i % len(OPEX_COLOURS)] for i in range(len(opex))]
+    return (
+        alt.Chart(costs, title=_title("Cost by category and year",
+                                      "Undiscounted USD; left bar capex, right bar opex"))
+        .mark_bar()
+        .encode(
+            x=_year(),
+            xOffset=alt.XOffset("kind:N", title="Kind", sort=["capex", "opex"]),
+            y=alt.Y("usd:Q", title="Cost (USD)", axis=_usd_axis("Cost (USD)"), stack="zero"),
+            color=alt.Color("item:N", title="Kind: category", scale=alt.Scale(domain=capex + opex, range=colours)),
+            order=alt.Order("item:N"),
+            tooltip=[
+                alt.Tooltip("year:O", title="Year"),
+                alt.Tooltip("kind:N", title="Kind"),
+                alt.Tooltip("category:N", title="Category"),
+                alt.Tooltip("usd:Q", title="Cost (USD)", format=USD_TOOLTIP),
+            ],
+        )
+        .properties(width=alt.Step(28))
+    )
+
+
+def npv_by_category(plan: Plan) -> alt.Chart:
+    """Discounted cost (the NPV's terms) per category, largest first, coloured capex/opex."""
+    costs = plan.costs.groupby(["category", "kind"], as_index=False)["discounted_usd"].sum()
+    costs = costs.loc[costs.discounted_usd != 0]
+    rate = plan.scenario.policy.get("discount_rate")
+    rate_text = f"discounted at {rate:.1%} a year" if rate is not None else "discounted"
+    subtitle = f"USD {rate_text} to {plan.scenario.years[0]}; NPV ${costs.discounted_usd.sum() / 1e6:,.1f}M"
+    return (
+        alt.Chart(costs, title=_title("NPV by cost category", subtitle))
+        .mark_bar()
+        .encode(
+            y=alt.Y("category:N", title="Category", sort="-x"),
+            x=alt.X("discounted_usd:Q", axis=_usd_axis("Discounted cost (USD)")),
+            color=alt.Color("kind:N", title="Kind",
+                            scale=alt.Scale(domain=list(KIND_COLOURS), range=list(KIND_COLOURS.values()))),
+            tooltip=[
+                alt.Tooltip("category:N", title="Category"),
+                alt.Tooltip("kind:N", title="Kind"),
+                alt.Tooltip("discounted_usd:Q", title="Discounted cost (USD)", format=USD_TOOLTIP),
+            ],
+        )
+        .properties(width=420)
+    )
+
+
+def gpus_by_site(plan: Plan) -> alt.Chart:
+    """Installed GPUs per year, stacked by tier, one panel per site."""
+    pools = plan.pools.groupby(["site", "tier", "year"], as_index=False)[["gpus", "installed_nodes"]].sum()
+    return (
+        alt.Chart(pools, title=_title("Installed GPUs by site, tier and year",
+                                      "Panels: sites with GPUs installed"))
+        .mark_bar()
+        .encode(
+            x=_year(),
+            y=alt.Y("gpus:Q", title="Installed GPUs", stack="zero"),
+            color=alt.Color("tier:N", title="GPU tier"),
+            column=alt.Column("site:N", title="Site"),
+            tooltip=[
+                alt.Tooltip("site:N", title="Site"),
+                alt.Tooltip("tier:N", title="GPU tier"),
+                alt.Tooltip("year:O", title="Year"),
+                alt.Tooltip("gpus:Q", title="GPUs", format=",.0f"),
+                alt.Tooltip("installed_nodes:Q", title="Nodes", format=",.0f"),
+            ],
+        )
+        .properties(width=alt.Step(32))
+    )
+
+
+def rack_utilisation(plan: Plan) -> alt.Chart:
+    """Rack power used vs the racks' usable limit (kW) per site and rack type, one panel per year."""
+    columns = ["racks", "kw_used", "kw_limit"]
+    racks = plan.racks.groupby(["site", "rack_type", "year"], as_index=False)[columns].sum()
+    racks["rack"] = racks.site + " · " + racks.rack_type
+    racks["utilisation"] = racks.kw_used / racks.kw_limit.where(racks.kw_limit > 0)
+    long = pd.concat([racks.assign(measure="used", kw=racks.kw_used),
+                      racks.assign(measure="limit", kw=racks.kw_limit)], ignore_index=True)
+    return (
+        alt.Chart(long, title=_title("Rack power: used vs limit", "kW per site and rack type, GPU and gear racks"))
+        .mark_bar()
+        .encode(
+            y=alt.Y("rack:N", title="Site · rack type"),
+            yOffset=alt.YOffset("measure:N", sort=["used", "limit"]),
+            x=alt.X("kw:Q", title="Power (kW)", axis=alt.Axis(format=KW_FORMAT)),
+            color=alt.Color("measure:N", title="Rack power",
+                            scale=alt.Scale(domain=["used", "limit"], range=[USED_COLOUR, LIMIT_COLOUR])),
+            column=alt.Column("year:O", title="Year"),
+            tooltip=[
+                alt.Tooltip("site:N", title="Site"),
+                alt.Tooltip("rack_type:N", title="Rack type"),
+                alt.Tooltip("year:O", title="Year"),
+                alt.Tooltip("racks:Q", title="Racks", format=",.0f"),
+                alt.Tooltip("kw_used:Q", title="Used (kW)", format=",.1f"),
+                alt.Tooltip("kw_limit:Q", title="Limit (kW)", format=",.1f"),
+                alt.Tooltip("utilisation:Q", title="Utilisation", format=".0%"),
+            ],
+        )
+        .properties(width=220)
+    )
+
+
+def power_headroom(plan: Plan) -> alt.Chart:
+    """Facility load (IT kW × PUE) beside facility capacity (kW) per site and year."""
+    sites = plan.sites[["site", "year", "it_kw", "pue", "facility_kw"]].copy()
+    sites["load_kw"] = sites.it_kw * sites.pue
+    sites["headroom_kw"] = sites.facility_kw - sites.load_kw
+    labels = {"load_kw": "load (IT × PUE)", "facility_kw": "capacity"}
+    long = pd.concat([sites.assign(measure=label, kw=sites[column]) for column, label in labels.items()],
+                     ignore_index=True)
+    return (
+        alt.Chart(long, title=_title("Facility power: load vs capacity",
+                                     "kW; capacity includes expansion blocks online"))
+        .mark_bar()
+        .encode(
+            x=_year(),
+            xOffset=alt.XOffset("measure:N", sort=list(labels.values())),
+            y=alt.Y("kw:Q", title="Facility power (kW)", axis=alt.Axis(format=KW_FORMAT)),
+            color=alt.Color("measure:N", title="Facility power",
+                            scale=alt.Scale(domain=list(labels.values()), range=[USED_COLOUR, LIMIT_COLOUR])),
+            column=alt.Column("site:N", title="Site"),
+            tooltip=[
+                alt.Tooltip("site:N", title="Site"),
+                alt.Tooltip("year:O", title="Year"),
+                alt.Tooltip("measure:N", title="Measure"),
+                alt.Tooltip("kw:Q", title="kW", format=",.1f"),
+                alt.Tooltip("it_kw:Q", title="IT load (kW)", format=",.1f"),
+                alt.Tooltip("pue:Q", title="PUE", format=".2f"),
+                alt.Tooltip("facility_kw:Q", title="Capacity (kW)", format=",.1f"),
+                alt.Tooltip("headroom_kw:Q", title="Headroom (kW)", format=",.1f"),
+            ],
+        )
+        .properties(width=alt.Step(24))
+    )
+
+
+METRIC_LABELS = {"npv_usd": "NPV", "capex_usd": "Capex", "opex_usd": "Opex", "total_cost_usd": "Total cost"}
+
+
+def compare(plans: Mapping[str, Plan], metrics: Sequence[str] = ("npv_usd", "capex_usd")) -> alt.LayerChart:
+    """NPV and capex (or other USD KPIs) of several plans side by side, labelled in $M."""
+    rows = []
+    for name, plan in plans.items():
+        kpis = plan.kpis.set_index("metric")
+        for metric in metrics:
+            if kpis.at[metric, "unit"] != "USD":
+                raise ValueError(f"compare plots USD KPIs only; {metric!r} is in {kpis.at[metric, 'unit']}")
+            rows.append(dict(plan=name, metric=metric, label=METRIC_LABELS.get(metric, metric),
+                             usd=float(kpis.at[metric, "value"]), status=plan.status))
+    data = pd.DataFrame(rows, columns=["plan", "metric", "label", "usd", "status"])
+    labels = [METRIC_LABELS.get(m, m) for m in metrics]
+    base = alt.Chart(data).encode(
+        x=alt.X("plan:N", title="Plan", sort=list(plans), axis=alt.Axis(labelAngle=0)),
+        xOffset=alt.XOffset("label:N", sort=labels),
+        y=alt.Y("usd:Q", axis=_usd_axis("USD")),
+        tooltip=[
+            alt.Tooltip("plan:N", title="Plan"),
+            alt.Tooltip("label:N", title="Metric"),
+            alt.Tooltip("usd:Q", title="USD", format=USD_TOOLTIP),
+            alt.Tooltip("status:N", title="Solve status"),
+        ],
+    )
+    bars = base.mark_bar().encode(color=alt.Color("label:N", title="Metric", sort=labels))
+    text = base.mark_text(dy=-6, fontSize=10).encode(text=alt.Text("usd:Q", format="$,.3~s"))
+    title = _title("Plan comparison", "USD; " + " and ".join(labels))
+    return alt.layer(bars, text, title=title).properties(width=alt.Step(40))
+
+
+# --------------------------------------------------------------------------------------------
+# Offline rendering
+# --------------------------------------------------------------------------------------------
+
+RENDERER = "aiopt-offline"
+# SVG output; the "open in Vega Editor" action needs the internet, so it is off.
+EMBED_OPTIONS = {"renderer": "svg",
+                 "actions": {"export": True, "source": True, "compiled": False, "editor": False}}
+
+_FRAGMENT = """\
+<div id="{div}" class="aiopt-chart"></div>
+<script type="text/javascript">
+(function () {{
+  if (typeof window.__aioptVegaEmbed !== "function") {{
+    (function () {{
+{bundle}
+    }}).call(window);
+    window.__aioptVegaEmbed = window.vegaEmbed;
+  }}
+  var el = document.getElementById("{div}");
+  window.__aioptVegaEmbed(el, {spec}, {options}).catch(function (error) {{
+    el.textContent = "Chart failed to render: " + error;
+    console.error(error);
+  }});
+}})();
+</script>"""
+
+_PAGE = """\
+<!DOCTYPE html>
+<html>
+<head>
+<meta charset="utf-8">
+<title>{title}</title>
+</head>
+<body>
+{fragment}
+</body>
+</html>
+"""
+
+
+@cache
+def _javascript_bundle() -> str:
+    """vega + vega-lite + vega-embed, minified, for Altair's Vega-Lite version (from vl-convert)."""
+    try:
+        import vl_convert
+    except ImportError as error:
+        raise ImportError("offline charts need the vl-convert-python package: "
+                          "pip install vl-convert-python") from error
+    version = "_".join(alt.SCHEMA_VERSION.split(".")[:2])  # "v6.4.1" -> "v6_4"
+    return vl_convert.javascript_bundle(vl_version=version).replace("</script", "<\\/script")
+
+
+def _json(value: Any) -> str:
+    """JSON safe to put inside a <script> element."""
+    return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _fragment(spec: dict, embed_options: dict | None = None) -> str:
+    options = {**EMBED_OPTIONS, **(embed_options or {})}
+    return _FRAGMENT.format(div=f"aiopt-chart-{uuid.uuid4().hex}", bundle=_javascript_bundle(),
+                            spec=_json(spec), options=_json(options))
+
+
+def _spec_title(spec: dict) -> str:
+    title = spec.get("title", "")
+    if isinstance(title, dict):
+        title = title.get("text", "")
+    if isinstance(title, list):
+        title = " ".join(title)
+    return str(title) or "chart"
+
+
+def _offline_renderer(spec: dict, **metadata: Any) -> dict[str, str]:
+    """Altair renderer: an HTML fragment with the Vega JavaScript inlined (no network)."""
+    return {"text/html": _fragment(spec, metadata.get("embed_options")),
+            "text/plain": f"<aiopt chart: {_spec_title(spec)}>"}
+
+
+def use_offline_renderer(embed_options: dict | None = None):
+    """Draw Altair charts in Jupyter with no network: the Vega JavaScript goes inline in each output.
+
+    Works wherever HTML outputs may run scripts (JupyterLab and Notebook for cells run in the
+    session, VS Code, nbconvert HTML). Returns Altair's enabler, so `with use_offline_renderer():`
+    restores the previous renderer afterwards.
+    """
+    _javascript_bundle()  # fail here, with the fix, when vl-convert-python is missing
+    if RENDERER not in alt.renderers.names():
+        alt.renderers.register(RENDERER, _offline_renderer)
+    return alt.renderers.enable(RENDERER, **({"embed_options": embed_options} if embed_options else {}))
+
+
+def to_html(chart: alt.TopLevelMixin, title: str | None = None, embed_options: dict | None = None) -> str:
+    """A self-contained HTML page drawing `chart`: the JavaScript inlined, no network needed."""
+    spec = chart.to_dict()
+    return _PAGE.format(title=escape(title or _spec_title(spec)), fragment=_fragment(spec, embed_options))
