@@ -13,7 +13,6 @@ and `solve` chains them:
 
 __version__ = "0.1.0"
 
-from aiopt import plot
 from aiopt.build import FAMILIES, build_model, prepare
 from aiopt.check import check_plan
 from aiopt.errors import InputError, Problem, SolveError
@@ -46,3 +45,12 @@ __all__ = [
     "validate",
     "write_plan",
 ]
+
+
+def __getattr__(name: str):
+    """Import `aiopt.plot` (and with it Altair, ~1 s) only when a chart is first asked for."""
+    if name == "plot":
+        import importlib
+
+        return importlib.import_module("aiopt.plot")
+    raise AttributeError(f"module 'aiopt' has no attribute {name!r}")
