@@ -151,7 +151,7 @@ SERVICES = Table(
         _id("service"),
         Field("name", STR, description="Human-readable name."),
         Field("layer", STR, description="Architecture layer.", choices=("management", "observability", "storage_network", "frontend_network", "oob_network", "security")),
-        Field("basis", STR, description="What one item is counted per: site, rack (compute racks), node or gpu.", choices=("site", "rack", "node", "gpu")),
+        Field("basis", STR, description="What one item is counted per: site, rack (every fitted rack, compute or gear), node or gpu.", choices=("site", "rack", "node", "gpu")),
         Field("per_basis", FLOAT, "items", 1.0, "Items per basis unit (e.g. 0.0625 switches per node).", positive=True),
         Field("fabric_kind", STR, "", "any", "Only at sites whose compute fabric is of this kind.", choices=("any", "infiniband", "ethernet")),
         Field("price_usd", FLOAT, "USD", description="Capex per item.", low=0),

@@ -216,13 +216,22 @@ def given(value) -> bool:
 
 
 def _fabric_designs(d: ModelData, sc: Scenario, tiers) -> None:
-    """Tabulate fat-tree sizes for 1..K scalable units, K from the site's rack-limited ports."""
+    """Tabulate fat-tree sizes for 1..K scalable units at each site.
+
+    K covers the most ports the site's racks can hold (each rack position filled with the
+    tier that puts the most ports in it) plus one part-filled SU per extra node group.
+    """
+    groups = group_by(d.gts, lambda i: i[2])
     for s in d.sites:
-        ports = max((d.max_nodes.get((t, s), 0) * fabric_ports(tiers.loc[t]) for t in d.tiers), default=0)
+        ports = sum(
+            count * max((d.per_rack[t, r] * fabric_ports(tiers.loc[t]) for t in d.tiers if (t, r) in d.per_rack), default=0)
+            for (site, r), count in d.rack_avail.items() if site == s
+        )
+        extra_groups = max(len({g for (g, _, _) in groups.get(s, ())}) - 1, 0)
         for f, fab in sc.fabrics.iterrows():
             per_su = int(fab.nodes_per_su * fab.rails)
             d.designs_unit[f] = size_for_units(1, int(fab.radix), int(fab.nodes_per_su), int(fab.rails))
-            for k in range(1, math.ceil(ports / per_su) + 1):
+            for k in range(1, math.ceil(ports / per_su) + extra_groups + 1):
                 try:
                     d.designs[s, f, k] = size_for_units(k, int(fab.radix), int(fab.nodes_per_su), int(fab.rails))
                 except ValueError:  # beyond three tiers: no larger design of this fabric
