@@ -172,7 +172,7 @@ def _fabric(m, d: ModelData) -> pd.DataFrame:
     for (s, f) in m.SF:
         if _count(m.fabric[s, f]) == 0:
             continue
-        k = next(i[2] for i in m.DESIGN if i[:2] == (s, f) and _count(m.design[i]))
+        k = sum(_count(m.design[i]) for i in m.DESIGN if i[:2] == (s, f))
         size = d.designs[s, f, k]
         for y in d.years:
             units = sum(_count(m.su[i]) for i in su_at.get((s, f, y), ()))

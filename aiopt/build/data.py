@@ -74,6 +74,7 @@ class ModelData:
     demand: dict = field(default_factory=dict)  # (w, y) -> required PFLOPS
     designs: dict = field(default_factory=dict)  # (s, f, k) -> FabricSize
     designs_unit: dict = field(default_factory=dict)  # f -> FabricSize of one SU
+    design_limit: dict = field(default_factory=dict)  # (s, f) -> K, the largest tabulated design
     su_index: list[tuple] = field(default_factory=list)  # (g, s, f, y)
     hot_tb: dict = field(default_factory=dict)  # (w, y) -> TB on hot tier at each site it runs
     cold_tb: dict = field(default_factory=dict)  # (w, y) -> TB once anywhere
@@ -216,14 +217,17 @@ def given(value) -> bool:
 
 
 def _fabric_designs(d: ModelData, sc: Scenario, tiers) -> None:
-    """Tabulate fat-tree sizes for 1..K scalable units at each site.
+    """Tabulate fat-tree sizes for 1..K scalable units at each site and fabric.
 
-    K covers the most ports the site's racks can hold (each rack position filled with the
-    tier that puts the most ports in it) plus one part-filled SU per extra node group.
+    K covers the most ports the site could need: no more than its racks hold (each position
+    filled with the tier that puts the most ports in it) and, under min NPV, no more than
+    serving all the demand that may run there on this fabric would take. One part-filled SU
+    is added per extra node group (isolated workloads fill SUs of their own), and the table
+    goes on until it holds a design with two spines (family 9).
     """
     groups = group_by(d.gts, lambda i: i[2])
     for s in d.sites:
-        ports = sum(
+        rack_ports = sum(
             count * max((d.per_rack[t, r] * fabric_ports(tiers.loc[t]) for t in d.tiers if (t, r) in d.per_rack), default=0)
             for (site, r), count in d.rack_avail.items() if site == s
         )
@@ -231,13 +235,38 @@ def _fabric_designs(d: ModelData, sc: Scenario, tiers) -> None:
         for f, fab in sc.fabrics.iterrows():
             per_su = int(fab.nodes_per_su * fab.rails)
             d.designs_unit[f] = size_for_units(1, int(fab.radix), int(fab.nodes_per_su), int(fab.rails))
-            for k in range(1, math.ceil(ports / per_su) + extra_groups + 1):
+            limit = math.ceil(min(rack_ports, _demand_ports(d, s, f, tiers)) / per_su) + extra_groups
+            k = 1
+            while limit > 0:
                 try:
-                    d.designs[s, f, k] = size_for_units(k, int(fab.radix), int(fab.nodes_per_su), int(fab.rails))
+                    size = size_for_units(k, int(fab.radix), int(fab.nodes_per_su), int(fab.rails))
                 except ValueError:  # beyond three tiers: no larger design of this fabric
                     break
+                d.designs[s, f, k] = size
+                d.design_limit[s, f] = k
+                if k >= limit and size.spine >= 2:  # the table always holds a redundant design
+                    break
+                k += 1
     present = {(g, s) for (g, _, s) in d.gts}
     d.su_index = [(g, s, f, y) for (g, s) in sorted(present) for f in d.fabrics for y in d.years]
+
+
+def _demand_ports(d: ModelData, s: str, f: str, tiers) -> float:
+    """Ports that serving every workload allowed at site s on fabric f could take at most:
+    per workload, the worst tier's ports × (peak demand / per-node throughput × (1 + spares)
+    + memory nodes + 1 for rounding). Unbounded when the objective is max capacity."""
+    if d.scenario.policy["objective"] != "min_npv":
+        return math.inf
+    spare = d.scenario.workloads.spare_fraction
+    tiers_of = group_by([(w, t) for (w, t, site) in d.wts if site == s], lambda i: i[0])
+
+    def ports(w, t):
+        slot = ANY_FABRIC if d.kind[w] == "inference" else f
+        peak = max(d.demand[w, y] for y in d.years)
+        nodes = peak / d.perf[w, t, slot] * (1 + spare[w]) + d.memory_nodes.get((w, t), 0) + 1
+        return fabric_ports(tiers.loc[t]) * nodes
+
+    return sum(max(ports(w, t) for (_, t) in pairs) for w, pairs in tiers_of.items())
 
 
 def fabric_ports(tier) -> int:

@@ -12,11 +12,13 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
     r"""Compute fabric per site: a fat-tree design sized for the final year, grown by whole SUs.
 
     One fabric per site, :math:`\sum_f fabric_{s,f} \le 1`. The design is one of the tabulated
-    sizes :math:`k = 1..K` scalable units, :math:`\sum_k design_{s,f,k} = fabric_{s,f}`; spines
+    sizes of 1..K scalable units, chosen by "at least k units" binaries,
+    :math:`design_{s,f,1} = fabric_{s,f}`, :math:`design_{s,f,k} \le design_{s,f,k-1}`, so its size
+    is :math:`\sum_k design_{s,f,k}` and its switches the telescoping `design_sum`; spines
     and core of the chosen design are bought in the first year so the fabric grows to its final
     size without a redesign. Each node group fills whole SUs (isolated workloads never share a
     leaf): :math:`\sum_t ports_t\, nodes_{g,t,s,y} \le \sum_f E_f\, su_{g,s,f,y}` with
-    :math:`E_f` = nodes per SU × rails, and :math:`\sum_g su_{g,s,f,y} \le \sum_k k\, design_{s,f,k}`.
+    :math:`E_f` = nodes per SU × rails, and :math:`\sum_g su_{g,s,f,y} \le \sum_k design_{s,f,k}`.
     Leaves = leaves per SU × SUs (one per rail in every SuperPOD). A training run on fabric f needs it:
     :math:`run_{w,t,s,f,y} \le M_{w,t,s,f,y}\, fabric_{s,f}`. NICs and node links are bought with
     the nodes: :math:`\sum_f nic_{s,f,y} \ge \sum ports_t\, buy_{g,t,s,y}`, :math:`nic_{s,f,y} \le P^{max}_s fabric_{s,f}`.
@@ -29,20 +31,23 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.DESIGN = pyo.Set(initialize=list(d.designs), dimen=3, ordered=True)
     m.SU = pyo.Set(initialize=d.su_index, dimen=4, ordered=True)
     m.SFY = pyo.Set(initialize=[(s, f, y) for (s, f) in m.SF for y in d.years], dimen=3, ordered=True)
-    m.design = pyo.Var(m.DESIGN, domain=pyo.Binary, doc="fabric design of k scalable units")
+    m.design = pyo.Var(m.DESIGN, domain=pyo.Binary, doc="fabric design has at least k scalable units")
     m.su = pyo.Var(m.SU, domain=pyo.NonNegativeIntegers, doc="scalable units deployed per node group")
     m.nic_buy = pyo.Var(m.SFY, domain=pyo.NonNegativeReals, doc="fabric ports (NIC + link) bought")
 
     designs_of = group_by(list(d.designs), lambda i: (i[0], i[1]))
     m.one_fabric = pyo.Constraint(m.S, rule=lambda m, s: sum(m.fabric[s, f] for f in m.F) <= 1)
-    m.one_design = pyo.Constraint(
-        m.SF, rule=lambda m, s, f: sum(m.design[i] for i in designs_of.get((s, f), ())) == m.fabric[s, f]
+    m.design_starts = pyo.Constraint(
+        m.SF, rule=lambda m, s, f: (m.design[s, f, 1] if (s, f, 1) in d.designs else 0) == m.fabric[s, f]
+    )
+    m.design_steps = pyo.Constraint(
+        [i for i in m.DESIGN if i[2] > 1], rule=lambda m, s, f, k: m.design[s, f, k] <= m.design[s, f, k - 1]
     )
     su_of = group_by(d.su_index, lambda i: (i[1], i[2], i[3]))
     m.design_holds_units = pyo.Constraint(
         m.SFY,
         rule=lambda m, s, f, y: sum(m.su[i] for i in su_of.get((s, f, y), ()))
-        <= sum(k * m.design[s, f, k] for (_, _, k) in designs_of.get((s, f), ())),
+        <= sum(m.design[i] for i in designs_of.get((s, f), ())),
     )
 
     node_pools = group_by(d.gts, lambda i: (i[0], i[2]))
@@ -71,16 +76,25 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
         m.SFY, rule=lambda m, s, f, y: leaves_per_su[f] * sum(m.su[i] for i in su_of.get((s, f, y), ()))
     )
     m.design_switches = pyo.Expression(
-        m.SF, rule=lambda m, s, f: sum((d.designs[i].switches - leaves_per_su[f] * i[2]) * m.design[i] for i in designs_of.get((s, f), ()))
+        m.SF, rule=lambda m, s, f: design_sum(m, d, s, f, lambda size: size.switches - leaves_per_su[f] * size.scalable_units)
     )
-    m.design_links = pyo.Expression(
-        m.SF, rule=lambda m, s, f: sum((d.designs[i].links - d.designs[i].endpoints) * m.design[i] for i in designs_of.get((s, f), ()))
-    )
+    m.design_links = pyo.Expression(m.SF, rule=lambda m, s, f: design_sum(m, d, s, f, lambda size: size.links - size.endpoints))
     m.switches = pyo.Expression(m.SFY, rule=lambda m, s, f, y: m.leaf_switches[s, f, y] + m.design_switches[s, f])
     m.new_leaves = pyo.Expression(
         m.SFY, rule=lambda m, s, f, y: m.leaf_switches[s, f, y] - previous(m.leaf_switches, (s, f), y, d.years)
     )
     _services(m, d)
+
+
+def design_sum(m: pyo.ConcreteModel, d: ModelData, s: str, f: str, quantity) -> pyo.Expression:
+    r"""A quantity of the chosen design, :math:`\sum_k (q_k - q_{k-1})\, design_{s,f,k}` with
+    :math:`q_0 = 0`: the telescoping sum leaves :math:`q_K` for a design of K units."""
+    terms, before = [], 0
+    for k in range(1, d.design_limit.get((s, f), 0) + 1):
+        now = quantity(d.designs[s, f, k])
+        terms.append((now - before) * m.design[s, f, k])
+        before = now
+    return sum(terms)
 
 
 def _services(m: pyo.ConcreteModel, d: ModelData) -> None:

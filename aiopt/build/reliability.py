@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from .data import ModelData, group_by
+from .fabric import design_sum
 
 
 def add_reliability(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -12,7 +13,7 @@ def add_reliability(m: pyo.ConcreteModel, d: ModelData) -> None:
 
     Spares: :math:`spare_{g,t,s,y} \ge \sum_{w \in g} k_w\, run_{w,t,s,\cdot,y}` (k_w the
     workload's spare fraction); spares take nodes, racks, ports and power like any node.
-    Every leaf has redundant uplinks: :math:`\sum_k spines_k\, design_{s,f,k} \ge 2\, fabric_{s,f}`.
+    Every leaf has redundant uplinks: the design's spines (`fabric.design_sum`) :math:`\ge 2\, fabric_{s,f}`.
     A site serving inference needs two independent carriers:
     :math:`carrier_s \ge present_{w,s}` for inference w at sites with fewer than two.
     Failures and checkpoint restarts derate training throughput by the Young/Daly goodput
@@ -24,10 +25,8 @@ def add_reliability(m: pyo.ConcreteModel, d: ModelData) -> None:
         [i for i in m.NODE if i in pool_runs],
         rule=lambda m, g, t, s, y: m.spare[g, t, s, y] >= sum(wl.at[i[0], "spare_fraction"] * m.run[i] for i in pool_runs[g, t, s, y]),
     )
-    designs_of = group_by(list(d.designs), lambda i: (i[0], i[1]))
     m.redundant_spines = pyo.Constraint(
-        [sf for sf in m.SF if sf in designs_of],
-        rule=lambda m, s, f: sum(d.designs[i].spine * m.design[i] for i in designs_of[s, f]) >= 2 * m.fabric[s, f],
+        m.SF, rule=lambda m, s, f: design_sum(m, d, s, f, lambda size: size.spine) >= 2 * m.fabric[s, f]
     )
     short = [s for s in d.sites if sites.at[s, "carriers"] < 2]
     m.CARRIER = pyo.Set(initialize=short, ordered=True)
