@@ -9,6 +9,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 
+import highspy
 import pyomo.environ as pyo
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
@@ -16,6 +17,7 @@ from pyomo.contrib.solver.solvers.highs import Highs
 from .errors import SolveError
 
 PROGRESS_AFTER_SECONDS = 3.0  # "auto" progress starts echoing the HiGHS log after this long
+STAGED_ABOVE_INTEGERS = 300  # "auto" strategy: warm-start models with more integer variables
 
 
 @dataclass
@@ -93,6 +95,47 @@ def _console():
         return sys.stdout
 
 
+def _warm_start(solver: Highs, model: pyo.ConcreteModel, time_limit: float, options: dict) -> dict:
+    """Find a first plan fast and hand it to HiGHS as the starting incumbent.
+
+    The fabric choice is what makes large models hard: the LP relaxation spreads a site over
+    several fabrics. Solve the LP relaxation, fix each site's fabric to the one it favours
+    (none where it uses none), solve that restricted MIP, then free the fabrics again and
+    give the plan to HiGHS. Pyomo's HiGHS interface has no public MIP warm start, so the
+    values go in through highspy's `setSolution` on the freshly loaded persistent model, and
+    the returned options stop the next solve from re-sending bounds (which would drop them).
+    """
+    started = time.perf_counter()
+    relaxed = model.clone()
+    pyo.TransformationFactory("core.relax_integer_vars").apply_to(relaxed)
+    lp = Highs().solve(relaxed, **{**options, "load_solutions": True, "time_limit": time_limit / 2})
+    if lp.termination_condition != TerminationCondition.convergenceCriteriaSatisfied:
+        return {}
+    for s in model.S:
+        favoured = max(model.F, key=lambda f: pyo.value(relaxed.fabric[s, f]))
+        for f in model.F:
+            model.fabric[s, f].fix(int(f == favoured and pyo.value(relaxed.fabric[s, f]) > 1e-6))
+    remaining = max(time_limit - (time.perf_counter() - started), 1.0)
+    try:
+        restricted = solver.solve(model, **{**options, "time_limit": remaining})
+    finally:
+        model.fabric.unfix()
+    if restricted.solution_status not in (SolutionStatus.feasible, SolutionStatus.optimal):
+        return {}
+    restricted.solution_loader.load_vars()
+    solver.set_instance(model)
+    columns = solver._pyomo_var_to_solver_var_map
+    start = highspy.HighsSolution()
+    values = [0.0] * len(columns)
+    for var in model.component_data_objects(pyo.Var):
+        if id(var) in columns and var.value is not None:
+            values[columns[id(var)]] = var.value
+    start.col_value = values
+    start.value_valid = True
+    solver._solver_model.setSolution(start)
+    return {"auto_updates": {key: False for key in solver.config.auto_updates}}
+
+
 def solve_model(
     model: pyo.ConcreteModel,
     time_limit: float = 60.0,
@@ -100,27 +143,31 @@ def solve_model(
     threads: int = 1,
     seed: int = 0,
     progress: bool | str = "auto",
+    strategy: str = "auto",
 ) -> SolveInfo:
     """Run HiGHS on a built model and load its incumbent, if any.
 
     `progress`: True echoes the HiGHS log (incumbent, bound, gap per line), False is silent,
-    "auto" echoes it only once the solve has run for a few seconds. Raises `SolveError` when
-    the model is infeasible or no plan was found within the limits.
+    "auto" echoes it only once the solve has run for a few seconds. `strategy`: "direct"
+    hands the whole MIP to HiGHS; "staged" first finds a plan with each site's fabric fixed
+    to the one the LP relaxation favours and warm-starts the full MIP from it (all within
+    `time_limit`; the bound and gap are the full model's); "auto" stages models with more
+    than 300 integer variables. Raises `SolveError` when the model is infeasible or no plan
+    was found within the limits.
     """
-    echo = {True: [_LateEcho(0.0)], False: [], "auto": [_LateEcho(PROGRESS_AFTER_SECONDS)]}[progress]
+    if strategy not in ("auto", "direct", "staged"):
+        raise ValueError(f"strategy must be auto, direct or staged, not {strategy!r}")
+    options = dict(threads=threads, rel_gap=rel_gap, load_solutions=False, raise_exception_on_nonoptimal_result=False,
+                   solver_options={"random_seed": seed, "mip_rel_gap": rel_gap})
+    integers = sum(1 for v in model.component_data_objects(pyo.Var) if v.is_integer())
     solver = Highs()
     started = time.perf_counter()
+    if strategy == "staged" or (strategy == "auto" and integers > STAGED_ABOVE_INTEGERS):
+        options.update(_warm_start(solver, model, time_limit / 2, options))
+    echo = {True: [_LateEcho(0.0)], False: [], "auto": [_LateEcho(PROGRESS_AFTER_SECONDS)]}[progress]
     try:
-        result = solver.solve(
-            model,
-            tee=echo,
-            time_limit=time_limit,
-            rel_gap=rel_gap,
-            threads=threads,
-            load_solutions=False,
-            raise_exception_on_nonoptimal_result=False,
-            solver_options={"random_seed": seed, "mip_rel_gap": rel_gap},
-        )
+        remaining = max(time_limit - (time.perf_counter() - started), 1.0)
+        result = solver.solve(model, tee=echo, time_limit=remaining, **options)
     finally:
         for stream in echo:
             stream.close()

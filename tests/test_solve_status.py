@@ -44,3 +44,20 @@ def test_gap_is_computed_from_incumbent_and_bound():
 
     assert relative_gap(100.0, 99.0) == pytest.approx(0.01)
     assert relative_gap(None, 1.0) is None
+
+
+def test_staged_and_direct_strategies_agree_within_the_gap():
+    sc = aiopt.load_scenario(BASELINE)
+    results = {}
+    for strategy in ("direct", "staged"):
+        model = aiopt.build_model(sc)
+        info = aiopt.solve_model(model, strategy=strategy, progress=False)
+        plan = aiopt.read_plan(model, info)
+        assert info.status == "optimal" and info.gap <= 0.01
+        assert aiopt.check_plan(plan).ok
+        results[strategy] = info
+    direct, staged = results["direct"], results["staged"]
+    # each incumbent lies above the other's proven bound: both bound the same full model
+    assert staged.incumbent >= direct.bound - 1e-6 and direct.incumbent >= staged.bound - 1e-6
+    with pytest.raises(ValueError, match="strategy"):
+        aiopt.solve_model(aiopt.build_model(sc), strategy="fast")
