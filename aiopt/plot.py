@@ -62,6 +62,11 @@ def _usd_axis(title: str) -> alt.Axis:
     return alt.Axis(title=title, format=USD_FORMAT, labelExpr=USD_LABEL)
 
 
+def _tooltips(*fields: tuple) -> list[alt.Tooltip]:
+    """Tooltips from (field, title) or (field, title, format) tuples."""
+    return [alt.Tooltip(field, title=title, **({"format": fmt[0]} if fmt else {})) for field, title, *fmt in fields]
+
+
 def _title(text: str, subtitle: str | None = None) -> alt.TitleParams:
     return alt.TitleParams(text=text, subtitle=subtitle or "", anchor="start")
 
@@ -93,12 +98,12 @@ def cost_breakdown(plan: Plan) -> alt.Chart:
             y=alt.Y("usd:Q", title="Cost (USD)", axis=_usd_axis("Cost (USD)"), stack="zero"),
             color=alt.Color("item:N", title="Kind: category", scale=alt.Scale(domain=capex + opex, range=colours)),
             order=alt.Order("item:N"),
-            tooltip=[
-                alt.Tooltip("year:O", title="Year"),
-                alt.Tooltip("kind:N", title="Kind"),
-                alt.Tooltip("category:N", title="Category"),
-                alt.Tooltip("usd:Q", title="Cost (USD)", format=USD_TOOLTIP),
-            ],
+            tooltip=_tooltips(
+                ("year:O", "Year"),
+                ("kind:N", "Kind"),
+                ("category:N", "Category"),
+                ("usd:Q", "Cost (USD)", USD_TOOLTIP),
+            ),
         )
         .properties(width=alt.Step(28))
     )
@@ -119,11 +124,11 @@ def npv_by_category(plan: Plan) -> alt.Chart:
             x=alt.X("discounted_usd:Q", axis=_usd_axis("Discounted cost (USD)")),
             color=alt.Color("kind:N", title="Kind",
                             scale=alt.Scale(domain=list(KIND_COLOURS), range=list(KIND_COLOURS.values()))),
-            tooltip=[
-                alt.Tooltip("category:N", title="Category"),
-                alt.Tooltip("kind:N", title="Kind"),
-                alt.Tooltip("discounted_usd:Q", title="Discounted cost (USD)", format=USD_TOOLTIP),
-            ],
+            tooltip=_tooltips(
+                ("category:N", "Category"),
+                ("kind:N", "Kind"),
+                ("discounted_usd:Q", "Discounted cost (USD)", USD_TOOLTIP),
+            ),
         )
         .properties(width=420)
     )
@@ -141,13 +146,13 @@ def gpus_by_site(plan: Plan) -> alt.Chart:
             y=alt.Y("gpus:Q", title="Installed GPUs", stack="zero"),
             color=alt.Color("tier:N", title="GPU tier"),
             column=alt.Column("site:N", title="Site"),
-            tooltip=[
-                alt.Tooltip("site:N", title="Site"),
-                alt.Tooltip("tier:N", title="GPU tier"),
-                alt.Tooltip("year:O", title="Year"),
-                alt.Tooltip("gpus:Q", title="GPUs", format=",.0f"),
-                alt.Tooltip("installed_nodes:Q", title="Nodes", format=",.0f"),
-            ],
+            tooltip=_tooltips(
+                ("site:N", "Site"),
+                ("tier:N", "GPU tier"),
+                ("year:O", "Year"),
+                ("gpus:Q", "GPUs", ",.0f"),
+                ("installed_nodes:Q", "Nodes", ",.0f"),
+            ),
         )
         .properties(width=alt.Step(32))
     )
@@ -171,15 +176,15 @@ def rack_utilisation(plan: Plan) -> alt.Chart:
             color=alt.Color("measure:N", title="Rack power",
                             scale=alt.Scale(domain=["used", "limit"], range=[USED_COLOUR, LIMIT_COLOUR])),
             column=alt.Column("year:O", title="Year"),
-            tooltip=[
-                alt.Tooltip("site:N", title="Site"),
-                alt.Tooltip("rack_type:N", title="Rack type"),
-                alt.Tooltip("year:O", title="Year"),
-                alt.Tooltip("racks:Q", title="Racks", format=",.0f"),
-                alt.Tooltip("kw_used:Q", title="Used (kW)", format=",.1f"),
-                alt.Tooltip("kw_limit:Q", title="Limit (kW)", format=",.1f"),
-                alt.Tooltip("utilisation:Q", title="Utilisation", format=".0%"),
-            ],
+            tooltip=_tooltips(
+                ("site:N", "Site"),
+                ("rack_type:N", "Rack type"),
+                ("year:O", "Year"),
+                ("racks:Q", "Racks", ",.0f"),
+                ("kw_used:Q", "Used (kW)", ",.1f"),
+                ("kw_limit:Q", "Limit (kW)", ",.1f"),
+                ("utilisation:Q", "Utilisation", ".0%"),
+            ),
         )
         .properties(width=220)
     )
@@ -204,16 +209,16 @@ def power_headroom(plan: Plan) -> alt.Chart:
             color=alt.Color("measure:N", title="Facility power",
                             scale=alt.Scale(domain=list(labels.values()), range=[USED_COLOUR, LIMIT_COLOUR])),
             column=alt.Column("site:N", title="Site"),
-            tooltip=[
-                alt.Tooltip("site:N", title="Site"),
-                alt.Tooltip("year:O", title="Year"),
-                alt.Tooltip("measure:N", title="Measure"),
-                alt.Tooltip("kw:Q", title="kW", format=",.1f"),
-                alt.Tooltip("it_kw:Q", title="IT load (kW)", format=",.1f"),
-                alt.Tooltip("pue:Q", title="PUE", format=".2f"),
-                alt.Tooltip("facility_kw:Q", title="Capacity (kW)", format=",.1f"),
-                alt.Tooltip("headroom_kw:Q", title="Headroom (kW)", format=",.1f"),
-            ],
+            tooltip=_tooltips(
+                ("site:N", "Site"),
+                ("year:O", "Year"),
+                ("measure:N", "Measure"),
+                ("kw:Q", "kW", ",.1f"),
+                ("it_kw:Q", "IT load (kW)", ",.1f"),
+                ("pue:Q", "PUE", ".2f"),
+                ("facility_kw:Q", "Capacity (kW)", ",.1f"),
+                ("headroom_kw:Q", "Headroom (kW)", ",.1f"),
+            ),
         )
         .properties(width=alt.Step(24))
     )
@@ -238,12 +243,12 @@ def compare(plans: Mapping[str, Plan], metrics: Sequence[str] = ("npv_usd", "cap
         x=alt.X("plan:N", title="Plan", sort=list(plans), axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("label:N", sort=labels),
         y=alt.Y("usd:Q", axis=_usd_axis("USD")),
-        tooltip=[
-            alt.Tooltip("plan:N", title="Plan"),
-            alt.Tooltip("label:N", title="Metric"),
-            alt.Tooltip("usd:Q", title="USD", format=USD_TOOLTIP),
-            alt.Tooltip("status:N", title="Solve status"),
-        ],
+        tooltip=_tooltips(
+            ("plan:N", "Plan"),
+            ("label:N", "Metric"),
+            ("usd:Q", "USD", USD_TOOLTIP),
+            ("status:N", "Solve status"),
+        ),
     )
     bars = base.mark_bar().encode(color=alt.Color("label:N", title="Metric", sort=labels))
     text = base.mark_text(dy=-6, fontSize=10).encode(text=alt.Text("usd:Q", format="$,.3~s"))
