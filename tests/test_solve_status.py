@@ -61,3 +61,16 @@ def test_staged_and_direct_strategies_agree_within_the_gap():
     assert staged.incumbent >= direct.bound - 1e-6 and direct.incumbent >= staged.bound - 1e-6
     with pytest.raises(ValueError, match="strategy"):
         aiopt.solve_model(aiopt.build_model(sc), strategy="fast")
+
+
+def test_demand_with_nothing_to_run_on_is_bad_input(tiny_doc, tmp_scenario, tmp_catalog):
+    # the only allowed tier goes on sale in 2027 while the job starts in 2026: caught before solving
+    catalog = tmp_catalog()
+    tiers = (catalog / "gpu_tiers.csv").read_text().splitlines()
+    late = [line.replace(",2024,", ",2027,").replace(",2025,", ",2027,") if line.startswith("b200-hgx") else line for line in tiers]
+    (catalog / "gpu_tiers.csv").write_text("\n".join(late) + "\n")
+    tiny_doc["workloads"][0]["tiers"] = ["b200-hgx"]
+    path = tmp_scenario(tiny_doc)
+    with pytest.raises(aiopt.InputError) as error:
+        aiopt.build_model(aiopt.load_scenario(path, catalog))
+    assert "pretrain-8b" in str(error.value) and "tiers" in str(error.value)
