@@ -57,6 +57,7 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
         rule=lambda m, g, s, y: sum(fabric_ports(tiers.loc[t]) * m.nodes[g, t, s, y] for (_, t, _) in node_pools[g, s])
         <= sum(per_su[f] * m.su[g, s, f, y] for f in m.F),
     )
+    _ports_by_fabric(m, d, per_su)
     m.run_on_fabric = pyo.Constraint(
         [i for i in d.run_index if i[3] in per_su],
         rule=lambda m, w, t, s, f, y: m.run[w, t, s, f, y] <= m.run_bound[w, t, s, f, y] * m.fabric[s, f],
@@ -84,6 +85,43 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
         m.SFY, rule=lambda m, s, f, y: m.leaf_switches[s, f, y] - previous(m.leaf_switches, (s, f), y, d.years)
     )
     _services(m, d)
+
+
+def _ports_by_fabric(m: pyo.ConcreteModel, d: ModelData, per_su: dict) -> None:
+    r"""Per-fabric port cover, a tightening of the relaxation (valid for every integer plan).
+
+    Training runs name their fabric; inference ports are split over fabrics by
+    :math:`serve_{g,s,f,y} \le P^{inf}_{g,s}\, fabric_{s,f}` (P the most inference ports the group's
+    demand could need at the site). Then :math:`E_f su_{g,s,f,y} \ge \sum_{train} ports (1+k) run
+    + serve_{g,s,f,y}`, so the relaxation cannot put a site's serving on a cheap fabric and its
+    training on another.
+    """
+    tiers, spare = d.scenario.gpu_tiers, d.scenario.workloads.spare_fraction
+
+    def ports(i):
+        return fabric_ports(tiers.loc[i[1]]) * (1 + spare[i[0]])
+
+    serving = group_by([i for i in d.run_index if d.kind[i[0]] == "inference"], lambda i: (d.group_of[i[0]], i[2], i[4]))
+    training = group_by([i for i in d.run_index if d.kind[i[0]] != "inference"], lambda i: (d.group_of[i[0]], i[2], i[3], i[4]))
+    most = {}
+    for (g, s, _), runs in serving.items():
+        need = {}
+        for i in runs:
+            need[i[0]] = max(need.get(i[0], 0.0), ports(i) * (pyo.value(m.run_bound[i]) + 1))
+        most[g, s] = max(most.get((g, s), 0.0), sum(need.values()))
+    m.SERVE = pyo.Set(initialize=[i for i in m.SU if (i[0], i[1], i[3]) in serving], dimen=4, ordered=True)
+    m.serve = pyo.Var(m.SERVE, domain=pyo.NonNegativeReals, doc="inference ports on this fabric")
+    m.serve_all = pyo.Constraint(
+        list(serving),
+        rule=lambda m, g, s, y: sum(m.serve[g, s, f, y] for f in m.F) >= sum(ports(i) * m.run[i] for i in serving[g, s, y]),
+    )
+    m.serve_on_fabric = pyo.Constraint(m.SERVE, rule=lambda m, g, s, f, y: m.serve[g, s, f, y] <= most[g, s] * m.fabric[s, f])
+    m.ports_by_fabric = pyo.Constraint(
+        [i for i in m.SU if i in training or i in m.SERVE],
+        rule=lambda m, g, s, f, y: sum(ports(i) * m.run[i] for i in training.get((g, s, f, y), ()))
+        + (m.serve[g, s, f, y] if (g, s, f, y) in m.SERVE else 0)
+        <= per_su[f] * m.su[g, s, f, y],
+    )
 
 
 def design_sum(m: pyo.ConcreteModel, d: ModelData, s: str, f: str, quantity) -> pyo.Expression:
