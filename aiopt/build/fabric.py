@@ -23,6 +23,8 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
     :math:`run_{w,t,s,f,y} \le M_{w,t,s,f,y}\, fabric_{s,f}`. NICs and node links are bought with
     the nodes: :math:`\sum_f nic_{s,f,y} \ge \sum ports_t\, buy_{g,t,s,y}`, :math:`nic_{s,f,y} \le P^{max}_s fabric_{s,f}`.
 
+    `_ports_by_fabric` adds a per-fabric port cover that tightens the relaxation.
+
     Services (storage and front-end networks, out-of-band switches, head, fabric-manager and
     monitoring nodes, observability and security) scale with sites, racks, nodes or GPUs.
     """
