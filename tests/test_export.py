@@ -15,7 +15,9 @@ from aiopt.export import write_plan
 
 @pytest.fixture(scope="module")
 def plan():
-    return aiopt.solve(aiopt.load_scenario(TINY, CATALOG_DIR), progress=False)
+    plan = aiopt.solve(aiopt.load_scenario(TINY, CATALOG_DIR), progress=False)
+    assert aiopt.check_plan(plan).ok
+    return plan
 
 
 def test_cli_solve_writes_every_table(tmp_path, capsys):
@@ -28,6 +30,16 @@ def test_cli_solve_writes_every_table(tmp_path, capsys):
         frame = pd.read_csv(out / f"{name}.csv")
         assert len(frame) == len(doc["tables"][name])
     assert {"workload", "tier", "site", "year", "nodes", "gpus"} <= set(doc["tables"]["nodes"][0])
+    written = aiopt.Plan(scenario=aiopt.load_scenario(TINY, CATALOG_DIR), info=aiopt.SolveInfo(**doc_info(doc)),
+                         **{name: pd.read_csv(out / f"{name}.csv") for name in aiopt.Plan.TABLES if name != "solve_info"})
+    assert aiopt.check_plan(written).ok, "the written tables alone pass the plan checker"
+
+
+def doc_info(doc: dict) -> dict:
+    """SolveInfo fields back from plan.json's solve_info record."""
+    row = doc["tables"]["solve_info"][0]
+    fields = ("status", "termination", "incumbent", "bound", "gap", "rel_gap_target", "time_limit", "threads", "seed")
+    return {k: row[k] for k in fields}
 
 
 def test_failed_write_keeps_the_previous_plan(plan, tmp_path, monkeypatch):

@@ -26,7 +26,9 @@ CHARTS = [plot.cost_breakdown, plot.npv_by_category, plot.gpus_by_site, plot.rac
 
 @pytest.fixture(scope="module")
 def plan() -> aiopt.Plan:
-    return aiopt.solve(BASELINE, rel_gap=0.02, progress=False)
+    plan = aiopt.solve(BASELINE, rel_gap=0.02, progress=False)
+    assert aiopt.check_plan(plan).ok
+    return plan
 
 
 def rows(spec: dict) -> pd.DataFrame:
