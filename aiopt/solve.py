@@ -95,7 +95,22 @@ def _console():
         return sys.stdout
 
 
-def _warm_start(solver: Highs, model: pyo.ConcreteModel, time_limit: float, options: dict) -> dict:
+def _announcer(progress: bool | str):
+    """A function printing one progress line to the console, or doing nothing when silent."""
+    if not progress:
+        return lambda text: None
+
+    def say(text: str) -> None:
+        console = _console()
+        console.write(text + "\n")
+        console.flush()
+        if console is not sys.stdout:
+            console.close()
+
+    return say
+
+
+def _warm_start(solver: Highs, model: pyo.ConcreteModel, time_limit: float, options: dict, say) -> dict:
     """Find a first plan fast and hand it to HiGHS as the starting incumbent.
 
     The fabric choice is what makes large models hard: the LP relaxation spreads a site over
@@ -110,7 +125,9 @@ def _warm_start(solver: Highs, model: pyo.ConcreteModel, time_limit: float, opti
     pyo.TransformationFactory("core.relax_integer_vars").apply_to(relaxed)
     lp = Highs().solve(relaxed, **{**options, "load_solutions": True, "time_limit": time_limit / 2})
     if lp.termination_condition != TerminationCondition.convergenceCriteriaSatisfied:
+        say("staged solve: LP relaxation not solved in time; solving the full model directly")
         return {}
+    say(f"staged solve: LP relaxation, objective bound {lp.incumbent_objective:,.4g} ({time.perf_counter() - started:.1f} s)")
     for s in model.S:
         favoured = max(model.F, key=lambda f: pyo.value(relaxed.fabric[s, f]))
         for f in model.F:
@@ -121,7 +138,10 @@ def _warm_start(solver: Highs, model: pyo.ConcreteModel, time_limit: float, opti
     finally:
         model.fabric.unfix()
     if restricted.solution_status not in (SolutionStatus.feasible, SolutionStatus.optimal):
+        say("staged solve: no plan with the LP's fabrics; solving the full model directly")
         return {}
+    say(f"staged solve: first plan, objective {restricted.incumbent_objective:,.4g}, with the LP's fabrics "
+        f"({time.perf_counter() - started:.1f} s); now the full model from it")
     restricted.solution_loader.load_vars()
     solver.set_instance(model)
     columns = solver._pyomo_var_to_solver_var_map
@@ -163,7 +183,7 @@ def solve_model(
     solver = Highs()
     started = time.perf_counter()
     if strategy == "staged" or (strategy == "auto" and integers > STAGED_ABOVE_INTEGERS):
-        options.update(_warm_start(solver, model, time_limit / 2, options))
+        options.update(_warm_start(solver, model, time_limit / 2, options, _announcer(progress)))
     echo = {True: [_LateEcho(0.0)], False: [], "auto": [_LateEcho(PROGRESS_AFTER_SECONDS)]}[progress]
     try:
         remaining = max(time_limit - (time.perf_counter() - started), 1.0)
