@@ -23,8 +23,9 @@ from aiopt import __version__
 from aiopt.errors import InputError, Problem, SolveError
 from aiopt.export import write_plan
 from aiopt.fabric_sizing import size_for_gpus
-from aiopt.load import DEFAULT_CATALOG_DIR, display_path, load_catalog, load_scenario
+from aiopt.load import load_catalog, load_scenario
 from aiopt.pipeline import solve
+from aiopt.read import DEFAULT_CATALOG_DIR, display_path
 from aiopt.scenario import Scenario
 from aiopt.schema import CATALOG_TABLES, TABLES, WORKLOAD_KINDS
 from aiopt.validate import suggest

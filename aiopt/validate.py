@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiopt.errors import InputError, Problem
-from aiopt.load import DEFAULT_CATALOG_DIR, display_path, read_catalog_csv, read_scenario_file
+from aiopt.read import DEFAULT_CATALOG_DIR, display_path, read_catalog_csv, read_scenario_file
 from aiopt.schema import (
     BOOL,
     CATALOG_TABLES,
