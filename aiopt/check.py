@@ -92,8 +92,7 @@ def demand_met(plan: Plan) -> list[str]:
     sc, out = plan.scenario, []
     scale = plan.kpi("demand_scale")
     for w, wl in sc.workloads.iterrows():
-        base = (demand.inference_pflops(wl.params_b, wl.tokens_per_s) if wl.kind == "inference"
-                else demand.training_pflops(wl.params_b, wl.tokens_t, wl.deadline_days))
+        base = demand.workload_pflops(wl)
         rows = plan.nodes[plan.nodes.workload == w]
         for y in sc.years:
             need = scale * base * demand.growth_factor(wl.growth_per_year, wl.start_year, y)
@@ -112,8 +111,7 @@ def _node_pflops(sc, wl, row) -> float:
         mfu = wl.mfu if pd.notna(wl.mfu) else demand.DEFAULT_INFERENCE_MFU
         return peak * mfu * demand.LATENCY_FACTOR[wl.latency]
     mfu = wl.mfu if pd.notna(wl.mfu) else tier.mfu
-    peak_need = max(demand.training_pflops(wl.params_b, wl.tokens_t, wl.deadline_days)
-                    * demand.growth_factor(wl.growth_per_year, wl.start_year, y) for y in sc.years)
+    peak_need = max(demand.workload_pflops(wl) * demand.growth_factor(wl.growth_per_year, wl.start_year, y) for y in sc.years)
     good = demand.goodput(peak_need / (peak * mfu), tier.node_mtbf_hours, wl.checkpoint_minutes)
     return peak * mfu * sc.fabrics.at[row.fabric, "scaling_efficiency"] * good
 

@@ -32,6 +32,14 @@ def inference_pflops(params_b: float, tokens_per_s: float) -> float:
     return 2.0 * params_b * 1e9 * tokens_per_s / 1e15
 
 
+def workload_pflops(workload) -> float:
+    """Effective PFLOPS a workload needs in its start year: `training_pflops` for training and
+    fine-tuning, `inference_pflops` for serving (`workload` is a row of Scenario.workloads)."""
+    if workload.kind == "inference":
+        return inference_pflops(workload.params_b, workload.tokens_per_s)
+    return training_pflops(workload.params_b, workload.tokens_t, workload.deadline_days)
+
+
 def growth_factor(growth_per_year: float, start_year: int, year: int) -> float:
     """Demand multiple in `year`: (1 + g)^(year − start); 0 before the start year."""
     return 0.0 if year < start_year else (1.0 + growth_per_year) ** (year - start_year)

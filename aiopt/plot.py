@@ -158,23 +158,34 @@ def gpus_by_site(plan: Plan) -> alt.Chart:
     )
 
 
+def _beside(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """Long form of a used and a limit column: one row per (row, measure), the value in `kw`."""
+    return pd.concat([frame.assign(measure=label, kw=frame[column]) for column, label in labels.items()],
+                     ignore_index=True)
+
+
+def _used_limit_colour(labels: dict[str, str], title: str) -> alt.Color:
+    """The used measure in blue, the limit in grey."""
+    return alt.Color("measure:N", title=title,
+                     scale=alt.Scale(domain=list(labels.values()), range=[USED_COLOUR, LIMIT_COLOUR]))
+
+
 def rack_utilisation(plan: Plan) -> alt.Chart:
     """Rack power used vs the racks' usable limit (kW) per site and rack type, one panel per year."""
     columns = ["racks", "kw_used", "kw_limit"]
     racks = plan.racks.groupby(["site", "rack_type", "year"], as_index=False)[columns].sum()
     racks["rack"] = racks.site + " · " + racks.rack_type
     racks["utilisation"] = racks.kw_used / racks.kw_limit.where(racks.kw_limit > 0)
-    long = pd.concat([racks.assign(measure="used", kw=racks.kw_used),
-                      racks.assign(measure="limit", kw=racks.kw_limit)], ignore_index=True)
+    labels = {"kw_used": "used", "kw_limit": "limit"}
+    long = _beside(racks, labels)
     return (
         alt.Chart(long, title=_title("Rack power: used vs limit", "kW per site and rack type, GPU and gear racks"))
         .mark_bar()
         .encode(
             y=alt.Y("rack:N", title="Site · rack type"),
-            yOffset=alt.YOffset("measure:N", sort=["used", "limit"]),
+            yOffset=alt.YOffset("measure:N", sort=list(labels.values())),
             x=alt.X("kw:Q", title="Power (kW)", axis=alt.Axis(format=KW_FORMAT)),
-            color=alt.Color("measure:N", title="Rack power",
-                            scale=alt.Scale(domain=["used", "limit"], range=[USED_COLOUR, LIMIT_COLOUR])),
+            color=_used_limit_colour(labels, "Rack power"),
             column=alt.Column("year:O", title="Year"),
             tooltip=_tooltips(
                 ("site:N", "Site"),
@@ -196,8 +207,7 @@ def power_headroom(plan: Plan) -> alt.Chart:
     sites["load_kw"] = sites.it_kw * sites.pue
     sites["headroom_kw"] = sites.facility_kw - sites.load_kw
     labels = {"load_kw": "load (IT × PUE)", "facility_kw": "capacity"}
-    long = pd.concat([sites.assign(measure=label, kw=sites[column]) for column, label in labels.items()],
-                     ignore_index=True)
+    long = _beside(sites, labels)
     return (
         alt.Chart(long, title=_title("Facility power: load vs capacity",
                                      "kW; capacity includes expansion blocks online"))
@@ -206,8 +216,7 @@ def power_headroom(plan: Plan) -> alt.Chart:
             x=_year(),
             xOffset=alt.XOffset("measure:N", sort=list(labels.values())),
             y=alt.Y("kw:Q", title="Facility power (kW)", axis=alt.Axis(format=KW_FORMAT)),
-            color=alt.Color("measure:N", title="Facility power",
-                            scale=alt.Scale(domain=list(labels.values()), range=[USED_COLOUR, LIMIT_COLOUR])),
+            color=_used_limit_colour(labels, "Facility power"),
             column=alt.Column("site:N", title="Site"),
             tooltip=_tooltips(
                 ("site:N", "Site"),

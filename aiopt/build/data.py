@@ -187,7 +187,7 @@ def _performance(d: ModelData, sc: Scenario, tiers) -> None:
     for w in d.workloads:
         row = wl.loc[w]
         for y in d.years:
-            d.demand[w, y] = _pflops(row) * demand.growth_factor(row.growth_per_year, row.start_year, y)
+            d.demand[w, y] = demand.workload_pflops(row) * demand.growth_factor(row.growth_per_year, row.start_year, y)
         peak = max(d.demand[w, y] for y in d.years)
         for t in {t for (w2, t, _) in d.wts if w2 == w}:
             tier = tiers.loc[t]
@@ -203,12 +203,6 @@ def _performance(d: ModelData, sc: Scenario, tiers) -> None:
             for f in d.fabrics:
                 efficiency = sc.fabrics.at[f, "scaling_efficiency"]
                 d.perf[w, t, f] = node_pflops * mfu * efficiency * d.goodput[w, t]
-
-
-def _pflops(row) -> float:
-    if row.kind == "inference":
-        return demand.inference_pflops(row.params_b, row.tokens_per_s)
-    return demand.training_pflops(row.params_b, row.tokens_t, row.deadline_days)
 
 
 def given(value) -> bool:
