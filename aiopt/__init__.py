@@ -13,11 +13,11 @@ and `solve` chains them:
 
 __version__ = "0.1.0"
 
-from aiopt.build import FAMILIES, build_model, prepare
 from aiopt.check import check_plan
 from aiopt.errors import InputError, Problem, SolveError
 from aiopt.export import write_plan
 from aiopt.load import load_catalog, load_scenario
+from aiopt.model import FAMILIES, build_model, prepare
 from aiopt.pipeline import solve
 from aiopt.results import Plan, read_plan
 from aiopt.scenario import Scenario

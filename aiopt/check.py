@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from . import demand
-from .build.data import fabric_ports, nodes_per_rack
 from .fabric_sizing import size_for_units
 from .results import Plan
-from .validate import RACK_COOLING_FOR, site_lacks
+from .rules import RACK_COOLING_FOR, fabric_ports, nodes_per_rack, site_lacks
 
 TOLERANCE = 1e-4  # relative slack for solver round-off
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from .build import build_model, prepare
 from .load import load_scenario
+from .model import build_model, prepare
 from .results import Plan, read_plan
 from .scenario import Scenario
 from .solve import solve_model

@@ -8,7 +8,8 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from . import demand
-from .build.data import MUSD, ModelData, fabric_ports, group_by
+from .model.data import MUSD, ModelData, group_by
+from .rules import fabric_ports
 from .scenario import Scenario
 from .solve import SolveInfo
 

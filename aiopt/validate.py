@@ -33,10 +33,10 @@ from pathlib import Path
 
 from aiopt.errors import InputError, Problem
 from aiopt.read import DEFAULT_CATALOG_DIR, display_path, read_catalog_csv, read_scenario_file
+from aiopt.rules import RACK_COOLING_FOR, rack_fit_issue, site_lacks
 from aiopt.schema import (
     BOOL,
     CATALOG_TABLES,
-    COOLING_KINDS,
     FLOAT,
     INT,
     LIST,
@@ -53,8 +53,6 @@ from aiopt.schema import (
 SCENARIO_KEYS = ("name", "description", "policy", "sites", "workloads", "catalog")
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]*")
 OPTIONAL_TABLES = ("services",)  # catalog tables that may have no rows
-# rack cooling kinds that can cool a node, by the cooling the node needs
-RACK_COOLING_FOR = {"air": ("air", "rear_door"), "liquid": ("liquid",), "either": COOLING_KINDS}
 # fields each workload kind needs; the others' demand fields do not apply to it
 KIND_NEEDS = {"training": ("tokens_t", "deadline_days"), "finetune": ("tokens_t", "deadline_days"), "inference": ("tokens_per_s",)}
 SITE_TAGS = ("compliance", "region", "dedicated")  # workload fields a site must satisfy
@@ -404,23 +402,6 @@ def _read_table(table: Table, path: Path) -> tuple[list[Row], list[Problem]]:
     return rows, problems + found
 
 
-def rack_fit_issue(tier: Mapping, rack: Mapping) -> str | None:
-    """Why one node of GPU `tier` cannot go in a rack of type `rack` (None: it fits).
-
-    A node fits when the rack's cooling suits it (air: air or rear-door racks; liquid: liquid
-    racks; either: any), its power is within the rack's usable kW and its height within the
-    rack's units.
-    """
-    rid = rack.get("id", "rack")
-    if rack["cooling"] not in RACK_COOLING_FOR[tier["cooling"]]:
-        return f"{rid} is {rack['cooling']}-cooled (node needs {tier['cooling']})"
-    if tier["node_kw"] > rack["usable_kw"]:
-        return f"{rid} has {_fmt(rack['usable_kw'])} kW usable (node draws {_fmt(tier['node_kw'])} kW)"
-    if tier["rack_units"] > rack["rack_units"]:
-        return f"{rid} has {rack['rack_units']} U (node takes {tier['rack_units']} U)"
-    return None
-
-
 def _rack_need(tier: Row) -> str:
     cooling = {"air": "an air or rear-door", "liquid": "a liquid-cooled", "either": "a"}[tier.values["cooling"]]
     return f"{cooling} rack with >= {_fmt(tier.values['node_kw'])} kW and >= {tier.values['rack_units']} U"
@@ -624,23 +605,6 @@ def check_workload_kinds(workloads: list[Row]) -> list[Problem]:
             kinds = "/".join(k for k, needs in KIND_NEEDS.items() if name in needs)
             problems.append(w.problem(name, w.values[name], f"applies to {kinds} only, not {kind}; remove it or change kind"))
     return problems
-
-
-def site_lacks(site: Mapping, workload: Mapping) -> list[tuple[str, str]]:
-    """What `site` lacks to host `workload`: (workload field, description) pairs; [] = eligible.
-
-    A site hosts a workload when it holds every certification in `compliance`, is in the
-    workload's residency `region` (if any) and has dedicated tenancy if `dedicated`.
-    """
-    lacks = []
-    certs = [c for c in workload["compliance"] if c not in site["certifications"]]
-    if certs:
-        lacks.append(("compliance", f"certification {', '.join(certs)}"))
-    if workload["region"] is not None and site["region"] != workload["region"]:
-        lacks.append(("region", f"region {workload['region']} (site is {site['region']})"))
-    if workload["dedicated"] and site["tenancy"] != "dedicated":
-        lacks.append(("dedicated", f"dedicated tenancy (site is {site['tenancy']})"))
-    return lacks
 
 
 _SITE_FIELDS = ("region", "tenancy", "certifications")

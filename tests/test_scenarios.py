@@ -6,7 +6,7 @@ import pytest
 from conftest import REPO
 
 import aiopt
-from aiopt.validate import site_lacks
+from aiopt.rules import site_lacks
 
 SCENARIOS = REPO / "data" / "scenarios"
 

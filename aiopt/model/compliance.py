@@ -12,7 +12,7 @@ def add_compliance(m: pyo.ConcreteModel, d: ModelData) -> None:
 
     A workload runs, and keeps its data, only at sites whose certifications include its
     compliance tags, whose region matches its residency and whose tenancy is dedicated when it
-    asks for that (`validate.site_lacks`): other sites get no variable at all. An isolated
+    asks for that (`rules.site_lacks`): other sites get no variable at all. An isolated
     workload forms its own node group: its own nodes, racks and scalable units, so it never
     shares a node, a rack or a leaf switch. Regulated data moves between sites only over links
     that encrypt in transit: at a site without an encrypted WAN, a regulated workload keeps

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from .. import demand
 from ..errors import InputError, Problem
 from ..fabric_sizing import size_for_units
+from ..rules import fabric_ports, nodes_per_rack, site_lacks
 from ..scenario import Scenario
-from ..validate import RACK_COOLING_FOR, site_lacks
 
 MUSD = 1e6
 ANY_FABRIC = "any"  # fabric slot of inference runs: they do not depend on scaling efficiency
@@ -33,14 +33,6 @@ def previous(component, key: tuple, year: int, years: list[int]):
     """component[key + (year − 1,)], or 0 in the first planning year."""
     i = years.index(year)
     return component[(*key, years[i - 1])] if i > 0 else 0
-
-
-def nodes_per_rack(tier, rack) -> int:
-    """Whole nodes of a tier one rack holds: min(⌊rack kW / node kW⌋, ⌊rack U / node U⌋), 0 if the
-    cooling kinds do not match (`validate.rack_fit_issue`)."""
-    if rack.cooling not in RACK_COOLING_FOR[tier.cooling]:
-        return 0
-    return int(min(rack.usable_kw // tier.node_kw, rack.rack_units // tier.rack_units))
 
 
 @dataclass
@@ -261,11 +253,6 @@ def _demand_ports(d: ModelData, s: str, f: str, tiers) -> float:
         return fabric_ports(tiers.loc[t]) * nodes
 
     return sum(max(ports(w, t) for (_, t) in pairs) for w, pairs in tiers_of.items())
-
-
-def fabric_ports(tier) -> int:
-    """Compute-fabric ports per node of a tier (default one per GPU)."""
-    return int(tier.fabric_ports if given(tier.fabric_ports) else tier.gpus_per_node)
 
 
 def _data(d: ModelData, sc: Scenario) -> None:

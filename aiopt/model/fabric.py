@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from .data import ModelData, fabric_ports, group_by, previous
+from ..rules import fabric_ports
+from .data import ModelData, group_by, previous
 
 
 def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:

@@ -1,0 +1,66 @@
+"""Domain rules that validation, the model and the plan checker all apply.
+
+One definition each, so that `aiopt validate`, the model and `check_plan` agree on what a
+rack can hold and where a workload may run. Inputs are mappings (a validated row's values or
+a DataFrame row): `tier["cooling"]`, `site["region"]`, and so on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aiopt.schema import COOLING_KINDS
+
+# rack cooling kinds that can cool a node, by the cooling the node needs
+RACK_COOLING_FOR = {"air": ("air", "rear_door"), "liquid": ("liquid",), "either": COOLING_KINDS}
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.6g}"
+
+
+def rack_fit_issue(tier: Mapping, rack: Mapping) -> str | None:
+    """Why one node of GPU `tier` cannot go in a rack of type `rack` (None: it fits).
+
+    A node fits when the rack's cooling suits it (air: air or rear-door racks; liquid: liquid
+    racks; either: any), its power is within the rack's usable kW and its height within the
+    rack's units.
+    """
+    rid = rack.get("id", "rack")
+    if rack["cooling"] not in RACK_COOLING_FOR[tier["cooling"]]:
+        return f"{rid} is {rack['cooling']}-cooled (node needs {tier['cooling']})"
+    if tier["node_kw"] > rack["usable_kw"]:
+        return f"{rid} has {_number(rack['usable_kw'])} kW usable (node draws {_number(tier['node_kw'])} kW)"
+    if tier["rack_units"] > rack["rack_units"]:
+        return f"{rid} has {rack['rack_units']} U (node takes {tier['rack_units']} U)"
+    return None
+
+
+def nodes_per_rack(tier: Mapping, rack: Mapping) -> int:
+    """Whole nodes of a tier one rack holds: min(⌊rack kW / node kW⌋, ⌊rack U / node U⌋), 0 when
+    the cooling kinds do not match."""
+    if rack["cooling"] not in RACK_COOLING_FOR[tier["cooling"]]:
+        return 0
+    return int(min(rack["usable_kw"] // tier["node_kw"], rack["rack_units"] // tier["rack_units"]))
+
+
+def site_lacks(site: Mapping, workload: Mapping) -> list[tuple[str, str]]:
+    """What `site` lacks to host `workload`: (workload field, description) pairs; [] = eligible.
+
+    A site hosts a workload when it holds every certification in `compliance`, is in the
+    workload's residency `region` (if any) and has dedicated tenancy if `dedicated`.
+    """
+    lacks = []
+    certs = [c for c in workload["compliance"] if c not in site["certifications"]]
+    if certs:
+        lacks.append(("compliance", f"certification {', '.join(certs)}"))
+    if workload["region"] is not None and site["region"] != workload["region"]:
+        lacks.append(("region", f"region {workload['region']} (site is {site['region']})"))
+    if workload["dedicated"] and site["tenancy"] != "dedicated":
+        lacks.append(("dedicated", f"dedicated tenancy (site is {site['tenancy']})"))
+    return lacks
+
+
+def fabric_ports(tier: Mapping) -> int:
+    """Compute-fabric ports per node of a tier (the loader fills the default: one per GPU)."""
+    return int(tier["fabric_ports"])
