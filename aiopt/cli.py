@@ -129,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the full traceback on errors")
     common.add_argument("--catalog", dest="catalog_dir", type=Path, metavar="DIR", default=None,
-                        help="catalog directory of <table>.csv files (default: data/catalog)")
+                        help="catalog directory of <table>.csv files (default: aiopt/data/catalog)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = _command(subparsers, "validate", _cmd_validate, "check a scenario and its catalog; print a summary", [common])

@@ -8,6 +8,7 @@ whether the values are good is decided by `aiopt.validate`.
 from __future__ import annotations
 
 import csv
+from importlib.resources import files
 from pathlib import Path
 
 import yaml
@@ -15,7 +16,8 @@ import yaml
 from aiopt.errors import InputError, Problem
 from aiopt.schema import CATALOG_TABLES
 
-DEFAULT_CATALOG_DIR = Path(__file__).resolve().parent.parent / "data" / "catalog"
+# the default catalog ships inside the package, so a wheel install finds it too
+DEFAULT_CATALOG_DIR = Path(str(files("aiopt") / "data" / "catalog"))
 _SCENARIO_HELP = "a scenario is a YAML mapping with name, policy, sites and workloads, see docs/inputs.md"
 
 

@@ -38,7 +38,7 @@ class Field:
 @dataclass(frozen=True)
 class Table:
     name: str
-    where: str  # "catalog" (CSV under data/catalog) or "scenario" (YAML)
+    where: str  # "catalog" (CSV under aiopt/data/catalog) or "scenario" (YAML)
     description: str
     fields: tuple[Field, ...] = field(default_factory=tuple)
 
@@ -245,7 +245,7 @@ def render_docs() -> str:
     """Markdown reference of every input table, generated from the schemas."""
     out = ["# Input reference", "", "Generated from `aiopt/schema.py` by `aiopt.schema.render_docs()`.", ""]
     for table in CATALOG_TABLES + SCENARIO_TABLES:
-        where = f"`data/catalog/{table.name}.csv`" if table.where == "catalog" else "scenario YAML"
+        where = f"`aiopt/data/catalog/{table.name}.csv`" if table.where == "catalog" else "scenario YAML"
         out += [f"## {table.name}", "", f"{table.description} ({where})", ""]
         out += ["| field | type | unit | default | description |", "|---|---|---|---|---|"]
         for f in table.fields:

@@ -355,7 +355,7 @@ def read_catalog_tables(directory: str | Path | None = None) -> tuple[dict[str, 
     """Every catalog CSV in `directory` checked row by row (no cross-table checks)."""
     directory = Path(directory) if directory is not None else DEFAULT_CATALOG_DIR
     if not directory.is_dir():
-        fix = "no such directory; a catalog is a directory of <table>.csv files, e.g. data/catalog"
+        fix = "no such directory; a catalog is a directory of <table>.csv files, e.g. aiopt/data/catalog"
         return {t.name: [] for t in CATALOG_TABLES}, [Problem(display_path(directory), "catalog", "directory", str(directory), fix)]
     tables, problems = {}, []
     for table in CATALOG_TABLES:
@@ -443,7 +443,7 @@ def check_catalog_tables(tables: dict[str, list[Row]]) -> list[Problem]:
 
 
 def check_catalog(directory: str | Path | None = None) -> Checked:
-    """Every problem in the catalog in `directory` (default: the shipped `data/catalog`)."""
+    """Every problem in the catalog in `directory` (default: the shipped `aiopt/data/catalog`)."""
     tables, problems = read_catalog_tables(directory)
     problems += check_catalog_tables(tables)
     return Checked(problems, tables)
@@ -732,7 +732,7 @@ def validate(path: str | Path, catalog_dir: str | Path | None = None) -> list[Pr
     """Every problem in the scenario at `path` and its catalog; [] when the inputs are good.
 
     Never raises for bad input: a missing or unreadable file is a problem like any other.
-    `catalog_dir` defaults to the shipped `data/catalog`.
+    `catalog_dir` defaults to the shipped `aiopt/data/catalog`.
 
     Examples
     --------

@@ -24,7 +24,7 @@ import aiopt
 from aiopt import demand
 from aiopt.cli import main
 
-CATALOG = REPO / "data" / "catalog"
+CATALOG = REPO / "aiopt" / "data" / "catalog"
 RA_FABRIC = {"H100": "ib-ndr", "B200": "ib-ndr", "B300-XDR": "ib-xdr"}
 LLAMA_DAYS = 30.84e6 / 16_384 / 24  # 78.4 days
 

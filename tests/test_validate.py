@@ -294,8 +294,8 @@ def test_shipped_inputs_validate():
     """Every data/scenarios/*.yaml validates against data/catalog; every catalog row has a source."""
     scenarios = sorted((REPO / "data" / "scenarios").glob("*.yaml"))
     assert scenarios, "no shipped scenarios in data/scenarios"
-    problems = [p for path in scenarios for p in validate(path, REPO / "data" / "catalog")]
+    problems = [p for path in scenarios for p in validate(path, REPO / "aiopt" / "data" / "catalog")]
     assert not problems, text(problems)
-    for name, frame in load_catalog(REPO / "data" / "catalog").items():
+    for name, frame in load_catalog(REPO / "aiopt" / "data" / "catalog").items():
         blank = frame.index[frame["source"].isna() | (frame["source"].astype(str).str.strip() == "")]
         assert blank.empty, f"{name}: rows without a source: {list(blank)}"
