@@ -22,11 +22,12 @@ from aiopt.pipeline import solve
 from aiopt.results import Plan, read_plan
 from aiopt.scenario import Scenario
 from aiopt.solve import SolveInfo, solve_model
-from aiopt.validate import validate
+from aiopt.validate import PlausibilityWarning, validate
 
 __all__ = [
     "FAMILIES",
     "InputError",
+    "PlausibilityWarning",
     "Plan",
     "Problem",
     "Scenario",

@@ -4,6 +4,8 @@ Each subcommand is one small `_cmd_*` function taking the parsed arguments and r
 exit code, registered in `build_parser` with `set_defaults(func=...)`. `main` handles errors
 once: bad input (`InputError`) prints one line per problem on stderr and exits 2; a failed solve
 (`SolveError`) exits 3; anything else is a bug and exits 1. `--debug` adds the traceback.
+Warnings (e.g. a `PlausibilityWarning` for a value far outside its usual range) print as one
+`warning: ...` line on stderr and do not change the exit code.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import os
 import sys
 import textwrap
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -28,7 +31,7 @@ from aiopt.pipeline import solve
 from aiopt.read import DEFAULT_CATALOG_DIR, display_path
 from aiopt.scenario import Scenario
 from aiopt.schema import CATALOG_TABLES, TABLES, WORKLOAD_KINDS
-from aiopt.validate import suggest
+from aiopt.validate import PlausibilityWarning, suggest
 
 EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT, EXIT_SOLVE_FAILED = 0, 1, 2, 3
 
@@ -54,8 +57,14 @@ def summary(scenario: Scenario) -> str:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    """Print the summary of a valid scenario (its warnings go to stderr as they are found)."""
     print(summary(load_scenario(args.scenario, args.catalog_dir)))
     return EXIT_OK
+
+
+def _print_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """`warnings.showwarning` for the command line: one `warning: ...` line on stderr."""
+    print(f"warning: {message}", file=sys.stderr)
 
 
 def _cmd_catalog(args: argparse.Namespace) -> int:
@@ -163,7 +172,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version, or a usage error (argparse prints it)
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     try:
-        return args.func(args)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", PlausibilityWarning)
+            warnings.showwarning = _print_warning
+            return args.func(args)
     except InputError as exc:
         if args.debug:
             traceback.print_exc()

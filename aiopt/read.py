@@ -18,6 +18,7 @@ from aiopt.schema import CATALOG_TABLES
 
 # the default catalog ships inside the package, so a wheel install finds it too
 DEFAULT_CATALOG_DIR = Path(str(files("aiopt") / "data" / "catalog"))
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's, when PyYAML has it: ~20x faster
 _SCENARIO_HELP = "a scenario is a YAML mapping with name, policy, sites and workloads, see docs/inputs.md"
 
 
@@ -51,8 +52,7 @@ def read_scenario_file(path: str | Path) -> dict:
     except UnicodeDecodeError as exc:
         raise _unreadable(file, "file", "encoding", exc.encoding, "not UTF-8 text; save the file as UTF-8") from None
     try:
-        doc = yaml.safe_load(text)
-        duplicates = _duplicate_keys(text)
+        doc, duplicates = _parse(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
@@ -71,10 +71,20 @@ def read_scenario_file(path: str | Path) -> dict:
     return doc
 
 
-def _duplicate_keys(text: str) -> list[tuple[str, int, int, str]]:
+def _parse(text: str) -> tuple[object, list[tuple[str, int, int, str]]]:
+    """The YAML document in `text` (as `yaml.safe_load` reads it) and its repeated keys, parsed once."""
+    loader = _LOADER(text)
+    try:
+        node = loader.get_single_node()
+        return (None if node is None else loader.construct_document(node)), _duplicate_keys(node)
+    finally:
+        loader.dispose()
+
+
+def _duplicate_keys(root: yaml.Node | None) -> list[tuple[str, int, int, str]]:
     """(key, first line, repeated line, repeated value) for each key repeated in one mapping."""
     found = []
-    stack = [yaml.compose(text, Loader=yaml.SafeLoader)]
+    stack = [root]
     while stack:
         node = stack.pop()
         if isinstance(node, yaml.MappingNode):

@@ -1,14 +1,16 @@
 """Domain rules that validation, the model and the plan checker all apply.
 
 One definition each, so that `aiopt validate`, the model and `check_plan` agree on what a
-rack can hold and where a workload may run. Inputs are mappings (a validated row's values or
+rack and a node can hold and where a workload may run. Inputs are mappings (a validated row's values or
 a DataFrame row): `tier["cooling"]`, `site["region"]`, and so on.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
+from aiopt.demand import replica_gb
 from aiopt.schema import COOLING_KINDS
 
 # rack cooling kinds that can cool a node, by the cooling the node needs
@@ -34,6 +36,22 @@ def rack_fit_issue(tier: Mapping, rack: Mapping) -> str | None:
     if tier["rack_units"] > rack["rack_units"]:
         return f"{rid} has {rack['rack_units']} U (node takes {tier['rack_units']} U)"
     return None
+
+
+def memory_fit_issue(workload: Mapping, tier: Mapping) -> str | None:
+    """Why one node of GPU `tier` cannot hold a replica of `workload` (None: it can).
+
+    An inference replica (BF16 weights + KV cache, `demand.replica_gb`) must fit in one node's
+    memory, gpus_per_node · hbm_gb; training and fine-tuning shard their state across the job.
+    """
+    if workload["kind"] != "inference":
+        return None
+    kv_cache = workload["kv_cache_gb"]
+    need = replica_gb(workload["params_b"], None if kv_cache is None or math.isnan(kv_cache) else kv_cache)
+    node = tier["gpus_per_node"] * tier["hbm_gb"]
+    if need <= node:
+        return None
+    return f"{tier.get('id', 'a node')} holds {_number(node)} GB per node (a replica needs {_number(need)} GB)"
 
 
 def nodes_per_rack(tier: Mapping, rack: Mapping) -> int:

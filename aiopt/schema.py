@@ -1,8 +1,9 @@
 """One schema per input table: field, type, unit, default, description.
 
-The schema drives three things: validation (`aiopt.validate`), defaults (`aiopt.load`)
+The schema drives three things: validation (`aiopt.validate`), defaults (`aiopt.scenario`)
 and the reference table in `docs/inputs.md` (`render_docs`). A field whose default is
-`REQUIRED` must be given; `None` means "optional, no value".
+`REQUIRED` must be given; `None` means "optional, no value". A value outside a field's hard
+bounds (`low`, `high`) is an error; outside its `usual` range, a `PlausibilityWarning`.
 """
 
 from __future__ import annotations
@@ -29,10 +30,18 @@ class Field:
     choices: tuple[str, ...] = ()
     ref: str | None = None  # table whose ids this field (or list) must name
     positive: bool = False  # strictly > 0
+    usual: tuple[float, float] | None = None  # (low, high) of plausible values; outside: a warning
 
     @property
     def required(self) -> bool:
         return self.default is REQUIRED
+
+    @property
+    def usual_text(self) -> str:
+        """The usual range as text, e.g. '1,000 to 20,000,000' ('' when the field has none)."""
+        if self.usual is None:
+            return ""
+        return " to ".join(f"{v:,.0f}" if float(v).is_integer() else f"{v:,g}" for v in self.usual)
 
 
 @dataclass(frozen=True)
@@ -69,11 +78,11 @@ GPU_TIERS = Table(
         Field("name", STR, description="Human-readable name."),
         Field("vendor", STR, description="Vendor."),
         Field("gpus_per_node", INT, "GPUs", description="Accelerators per node.", positive=True),
-        Field("tflops_bf16", FLOAT, "TFLOPS", description="Dense BF16 TFLOPS per GPU.", positive=True),
-        Field("hbm_gb", FLOAT, "GB", description="Accelerator memory per GPU.", positive=True),
-        Field("node_kw", FLOAT, "kW", description="Node maximum power draw.", positive=True),
+        Field("tflops_bf16", FLOAT, "TFLOPS", description="Dense BF16 TFLOPS per GPU.", positive=True, usual=(1, 50_000)),
+        Field("hbm_gb", FLOAT, "GB", description="Accelerator memory per GPU.", positive=True, usual=(1, 2_000)),
+        Field("node_kw", FLOAT, "kW", description="Node maximum power draw.", positive=True, usual=(0.1, 500)),
         Field("rack_units", INT, "U", description="Rack units one node takes.", positive=True),
-        Field("price_usd", FLOAT, "USD", description="Price of one node, installed.", positive=True),
+        Field("price_usd", FLOAT, "USD", description="Price of one node, installed.", positive=True, usual=(1_000, 20_000_000)),
         Field("support_pct", FLOAT, "%/yr", 8.0, "Support and maintenance, % of price per year.", 0, 100),
         Field("cooling", STR, description="Cooling the node needs.", choices=("air", "liquid", "either")),
         Field("available_from", INT, "year", 2020, "First year the tier can be bought.", 2000, 2100),
@@ -135,7 +144,7 @@ RACK_TYPES = Table(
         _id("rack type"),
         Field("name", STR, description="Human-readable name."),
         Field("cooling", STR, description="Cooling kind.", choices=COOLING_KINDS),
-        Field("usable_kw", FLOAT, "kW", description="Usable IT power per rack.", positive=True),
+        Field("usable_kw", FLOAT, "kW", description="Usable IT power per rack.", positive=True, usual=(1, 500)),
         Field("rack_units", INT, "U", description="Usable rack units.", positive=True),
         Field("price_usd", FLOAT, "USD", 0.0, "Fit-out price per rack (PDUs, manifolds, containment).", 0),
         _source(),
@@ -169,7 +178,7 @@ POLICY = Table(
     (
         Field("start_year", INT, "year", 2026, "First planning year.", 2000, 2100),
         Field("horizon_years", INT, "years", 3, "Number of planning years.", 1, 15),
-        Field("discount_rate", FLOAT, "fraction/yr", 0.08, "Discount rate for NPV.", 0, 0.5),
+        Field("discount_rate", FLOAT, "fraction/yr", 0.08, "Discount rate for NPV.", 0, 0.5, usual=(0, 0.25)),
         Field("capex_budget_usd", FLOAT, "USD", None, "Cap on total capex over the horizon.", positive=True),
         Field("capex_budget_per_year_usd", FLOAT, "USD/yr", None, "Cap on capex in any one year.", positive=True),
         Field("objective", STR, "", "min_npv", "min_npv: cheapest plan meeting demand; max_capacity: largest uniform demand multiple within budget.", choices=("min_npv", "max_capacity")),
@@ -189,11 +198,11 @@ SITES = Table(
         Field("tenancy", STR, "", "dedicated", "dedicated (own cage or building) or shared.", choices=("dedicated", "shared")),
         Field("certifications", LIST, "", (), "Certifications held, e.g. [soc2, hipaa, iso27001]."),
         Field("power_mw", FLOAT, "MW", description="Facility power available to this deployment.", positive=True),
-        Field("pue", FLOAT, "ratio", 1.3, "Power usage effectiveness.", 1.0, 3.0),
+        Field("pue", FLOAT, "ratio", 1.3, "Power usage effectiveness.", 1.0, 3.0, usual=(1.0, 2.0)),
         Field("liquid_cooling_mw", FLOAT, "MW", None, "Liquid-cooling (CDU) capacity; default: no separate limit.", 0),
         Field("air_cooling_mw", FLOAT, "MW", None, "Air and rear-door cooling capacity; default: no separate limit.", 0),
-        Field("electricity_usd_per_kwh", FLOAT, "USD/kWh", 0.08, "Electricity price.", 0, 2),
-        Field("colocation_usd_per_kw_month", FLOAT, "USD/kW-month", 0.0, "Colocation fee per kW of IT capacity (0 for an owned site).", 0),
+        Field("electricity_usd_per_kwh", FLOAT, "USD/kWh", 0.08, "Electricity price.", 0, 2, usual=(0, 1)),
+        Field("colocation_usd_per_kw_month", FLOAT, "USD/kW-month", 0.0, "Colocation fee per kW of IT capacity (0 for an owned site).", 0, usual=(0, 1_000)),
         Field("racks", MAP, "racks", REQUIRED, "Rack positions available, by rack type id.", ref="rack_types"),
         Field("carriers", INT, "carriers", 2, "Independent network carriers already contracted.", 0, 10),
         Field("second_carrier_usd_per_year", FLOAT, "USD/yr", 250_000.0, "Cost to add a second carrier (needed to serve inference).", 0),
@@ -214,10 +223,10 @@ WORKLOADS = Table(
     (
         _id("workload"),
         Field("kind", STR, description="training, finetune or inference.", choices=WORKLOAD_KINDS),
-        Field("params_b", FLOAT, "B params", description="Model parameters, billions.", positive=True),
-        Field("tokens_t", FLOAT, "T tokens", None, "Training tokens, trillions (training/finetune).", positive=True),
+        Field("params_b", FLOAT, "B params", description="Model parameters, billions.", positive=True, usual=(0, 20_000)),
+        Field("tokens_t", FLOAT, "T tokens", None, "Training tokens, trillions (training/finetune).", positive=True, usual=(0, 1_000)),
         Field("deadline_days", FLOAT, "days", None, "Wall-clock days to finish one run (training/finetune).", positive=True),
-        Field("tokens_per_s", FLOAT, "tokens/s", None, "Served tokens per second (inference).", positive=True),
+        Field("tokens_per_s", FLOAT, "tokens/s", None, "Served tokens per second (inference).", positive=True, usual=(0, 100_000_000)),
         Field("latency", STR, "", "standard", "Inference latency class: interactive, standard or batch.", choices=("interactive", "standard", "batch")),
         Field("kv_cache_gb", FLOAT, "GB", None, "KV cache per replica (inference); default 25% of weights.", 0),
         Field("mfu", FLOAT, "fraction", None, "Model-FLOPs utilisation; default the tier's (training) or 0.3 (inference).", 0.01, 1),
@@ -229,8 +238,8 @@ WORKLOADS = Table(
         Field("spare_fraction", FLOAT, "fraction", 0.05, "Spare nodes (N+k) as a fraction of active nodes.", 0, 1),
         Field("growth_per_year", FLOAT, "fraction/yr", 0.0, "Demand growth per year after the start year.", -0.9, 10),
         Field("start_year", INT, "year", None, "First year of demand (default: policy start year).", 2000, 2100),
-        Field("hot_tb", FLOAT, "TB", 0.0, "Hot data kept on flash where the workload runs.", 0),
-        Field("cold_tb", FLOAT, "TB", 0.0, "Cold data kept once, on any tier.", 0),
+        Field("hot_tb", FLOAT, "TB", 0.0, "Hot data kept on flash where the workload runs.", 0, usual=(0, 1_000_000)),
+        Field("cold_tb", FLOAT, "TB", 0.0, "Cold data kept once, on any tier.", 0, usual=(0, 1_000_000)),
         Field("read_gbps_per_gpu", FLOAT, "GB/s", None, "Storage read per training GPU (default 1.0 training/finetune, 0 inference).", 0),
         Field("checkpoint_minutes", FLOAT, "min", 10.0, "Window to write one checkpoint (training/finetune).", positive=True),
     ),
@@ -251,6 +260,7 @@ def render_docs() -> str:
         for f in table.fields:
             default = "required" if f.required else ("" if f.default is None else repr(f.default))
             desc = f.description + (f" One of: {', '.join(f.choices)}." if f.choices else "")
+            desc += f" Usually {f.usual_text}; outside, a warning." if f.usual else ""
             out.append(f"| `{f.name}` | {f.kind} | {f.unit} | {default} | {desc} |")
         out.append("")
     return "\n".join(out)

@@ -21,7 +21,7 @@ def solved(plans: dict, name: str, **changes) -> aiopt.Plan:
     key = (name, tuple(sorted(changes.items())))
     if key not in plans:
         sc = aiopt.load_scenario(SCENARIOS / f"{name}.yaml")
-        plans[key] = aiopt.solve(sc.replace(**changes) if changes else sc, progress=False)
+        plans[key] = aiopt.solve(sc.with_policy(**changes) if changes else sc, progress=False)
     return plans[key]
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from aiopt import InputError, load_catalog, load_scenario, validate
-from aiopt.load import INDEX_NAMES
 from aiopt.read import display_path, read_scenario_file
 from aiopt.rules import rack_fit_issue, site_lacks
+from aiopt.scenario import INDEX_NAMES
 from aiopt.schema import BOOL, CATALOG_TABLES, FLOAT, INT, LIST, MAP, POLICY, SITES, STR, TABLES, Field
 from aiopt.validate import BadValue, convert
 

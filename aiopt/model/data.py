@@ -11,9 +11,8 @@ import math
 from dataclasses import dataclass, field
 
 from .. import demand
-from ..errors import InputError, Problem
 from ..fabric_sizing import size_for_units
-from ..rules import fabric_ports, nodes_per_rack, site_lacks
+from ..rules import fabric_ports, memory_fit_issue, nodes_per_rack, site_lacks
 from ..scenario import Scenario
 
 MUSD = 1e6
@@ -82,7 +81,12 @@ class ModelData:
 
 
 def prepare(sc: Scenario) -> ModelData:
-    """Derive the sparse sets and coefficients of the model from a validated scenario."""
+    """Derive the sparse sets and coefficients of the model from a validated scenario.
+
+    Raises `InputError` for a scenario that is not exactly what its inputs validate to
+    (`Scenario.require_valid`): made by hand, or changed in place.
+    """
+    sc.require_valid()
     years = sc.years
     wl, tiers, sites = sc.workloads, sc.gpu_tiers, sc.sites
     tiers = tiers[tiers.available_from <= years[-1]]
@@ -109,22 +113,7 @@ def prepare(sc: Scenario) -> ModelData:
     _performance(d, sc, tiers)
     _fabric_designs(d, sc, tiers)
     _data(d, sc)
-    _check_servable(d)
     return d
-
-
-def _check_servable(d: ModelData) -> None:
-    """Bad input, not a silent gap: a workload with demand in a year but nothing to run on."""
-    served = {(i[0], i[4]) for i in d.run_index}
-    file = str(d.scenario.path or d.scenario.name)
-    problems = [
-        Problem(file, f"workloads (id={w})", "tiers", list(d.scenario.workloads.at[w, "tiers"]),
-                f"no allowed tier fits its memory, is on sale by {y} and can be racked at a site it may use; "
-                "allow more tiers or sites, or start it later")
-        for w in d.workloads for y in d.active_years[w] if d.demand[w, y] > 0 and (w, y) not in served
-    ]
-    if problems:
-        raise InputError(problems[:1] + [p for p in problems[1:] if p.where != problems[0].where])
 
 
 def _racks(d: ModelData, sc: Scenario, tiers) -> None:
@@ -149,7 +138,7 @@ def _eligibility(d: ModelData, sc: Scenario, tiers) -> None:
         allowed_sites = [s for s in d.sites if not site_lacks(sc.sites.loc[s], row)]
         d.cold_sites[w] = allowed_sites
         d.regulated[w] = bool(row.compliance)
-        fits = [t for t in allowed_tiers if t in d.tiers and _memory_fits(row, tiers.loc[t])]
+        fits = [t for t in allowed_tiers if t in d.tiers and memory_fit_issue(row, tiers.loc[t]) is None]
         for s in allowed_sites:
             hosted = [t for t in fits if (t, s) in d.max_nodes]
             if hosted:
@@ -164,14 +153,6 @@ def _eligibility(d: ModelData, sc: Scenario, tiers) -> None:
     pools = {(d.group_of[w], t, s) for (w, t, s) in d.wts}
     d.gts = sorted(pools)
     d.buy_index = [(g, t, s, y) for (g, t, s) in d.gts for y in d.years if y >= tiers.at[t, "available_from"]]
-
-
-def _memory_fits(workload, tier) -> bool:
-    """An inference replica must fit in one node's HBM; training shards across the job."""
-    if workload.kind != "inference":
-        return True
-    kv_cache = workload.kv_cache_gb if given(workload.kv_cache_gb) else None
-    return demand.replica_gb(workload.params_b, kv_cache) <= tier.gpus_per_node * tier.hbm_gb
 
 
 def _performance(d: ModelData, sc: Scenario, tiers) -> None:

@@ -1,0 +1,87 @@
+"""Servability: every workload has a GPU tier that can serve it from its first year.
+
+The rule is the model's (`aiopt.model.data`), so `aiopt validate` rejects what the build
+would: a workload runs on a tier in a year when the tier is allowed (its `tiers`, or any),
+one node holds a replica (`memory_fit_issue`), the tier is on sale that year, and a rack type
+with positions at a site the workload may use holds one node (`rack_fit_issue`). Demand
+starts in the workload's start year and never falls to zero, so that year decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aiopt.errors import Problem
+from aiopt.rules import memory_fit_issue, rack_fit_issue, site_lacks
+from aiopt.validate.fields import Row
+from aiopt.validate.messages import as_yaml
+
+SITE_TAGS = ("compliance", "region", "dedicated")  # workload fields a site must satisfy
+SITE_FIELDS = ("region", "tenancy", "certifications")  # site fields those tags are held to
+
+
+def rack_need(tier: Row) -> str:
+    """'an air or rear-door rack with >= 10.2 kW and >= 8 U': what one node of `tier` needs."""
+    cooling = {"air": "an air or rear-door", "liquid": "a liquid-cooled", "either": "a"}[tier.values["cooling"]]
+    return f"{cooling} rack with >= {as_yaml(tier.values['node_kw'])} kW and >= {tier.values['rack_units']} U"
+
+
+def _site_hosts(site: Row, tier: Row, racks: Mapping[str, Row]) -> bool:
+    """A rack type with positions at `site` holds one node of `tier` (or has bad values, so may)."""
+    return any(
+        count > 0 and rack in racks
+        and (not racks[rack].ok("cooling", "usable_kw", "rack_units") or rack_fit_issue(tier.values, racks[rack].values) is None)
+        for rack, count in site.values["racks"].items()
+    )
+
+
+def _why_not(
+    workload: Row, tier: Row, first_year: int | None, sites: list[Row], racks: Mapping[str, Row]
+) -> tuple[str, str] | None:
+    """Why `tier` cannot serve `workload` from `first_year` at any of `sites`, and what would
+    help (None: it can)."""
+    if workload.ok("kind", "params_b") and workload.clean("kv_cache_gb") and tier.ok("gpus_per_node", "hbm_gb"):
+        memory = memory_fit_issue(workload.values, tier.values)
+        if memory:
+            return memory, "shrink the replica (params_b, kv_cache_gb)"
+    on_sale = tier.values["available_from"]
+    if first_year is not None and on_sale is not None and on_sale > first_year:
+        return f"{tier.id} is on sale from {on_sale}, after the workload starts in {first_year}", "start it later"
+    if not any(_site_hosts(s, tier, racks) for s in sites):
+        return f"{tier.id} needs {rack_need(tier)}", "add rack positions that fit"
+    return None
+
+
+def check_servable(
+    workloads: list[Row], sites: list[Row], tiers: Mapping[str, Row], racks: Mapping[str, Row], start_year: int | None
+) -> list[Problem]:
+    """A workload none of whose GPU tiers (its `tiers`, or any) can serve it in its first year.
+
+    `start_year` is the policy's; a workload without its own starts then. Each tier's first
+    reason is named: its memory, its first year on sale, or the racks at the sites it may use.
+    """
+    sites = [s for s in sites if s.ok("racks", *SITE_FIELDS) and any(s.values["racks"].values())]
+    problems = []
+    for w in workloads:
+        if not w.clean("tiers", "start_year", *SITE_TAGS):
+            continue
+        eligible = [s for s in sites if not site_lacks(s.values, w.values)]
+        names = w.values["tiers"] or tuple(tiers)
+        candidates = [tiers[n] for n in names if n in tiers and tiers[n].ok("cooling", "node_kw", "rack_units")]
+        if not eligible or not candidates:
+            continue
+        first_year = w.values["start_year"] or start_year
+        reasons = []
+        for tier in candidates:
+            reason = _why_not(w, tier, first_year, eligible, racks)
+            if reason is None:
+                break
+            reasons.append(reason)
+        else:
+            has = "; ".join(f"{s.id} has {', '.join(r for r, n in s.values['racks'].items() if n > 0)}" for s in eligible)
+            what = "none of its GPU tiers" if w.values["tiers"] else "no GPU tier in the catalog"
+            helps = ", ".join(dict.fromkeys(help for _, help in reasons))
+            fix = (f"{what} can serve it at the sites it may use: {'; '.join(why for why, _ in reasons)} ({has}); "
+                   f"{helps}, or allow another tier")
+            problems.append(w.problem("tiers", w.values["tiers"], fix))
+    return problems
