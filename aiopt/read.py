@@ -44,13 +44,23 @@ def read_scenario_file(path: str | Path) -> dict:
     path = Path(path)
     file = display_path(path)
     if path.is_dir():
-        raise _unreadable(file, "file", "path", str(path), f"is a directory; give a scenario .yaml file: {_SCENARIO_HELP}")
+        raise _unreadable(
+            file, "file", "path", str(path), f"is a directory; give a scenario .yaml file: {_SCENARIO_HELP}"
+        )
     if not path.is_file():
-        raise _unreadable(file, "file", "path", str(path), "no such file; check the path (shipped scenarios are in data/scenarios/)")
+        raise _unreadable(
+            file,
+            "file",
+            "path",
+            str(path),
+            "no such file; check the path (shipped scenarios are in data/scenarios/)",
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise _unreadable(file, "file", "encoding", exc.encoding, "not UTF-8 text; save the file as UTF-8") from None
+        raise _unreadable(
+            file, "file", "encoding", exc.encoding, "not UTF-8 text; save the file as UTF-8"
+        ) from None
     try:
         doc, duplicates = _parse(text)
     except yaml.YAMLError as exc:
@@ -58,16 +68,33 @@ def read_scenario_file(path: str | Path) -> dict:
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
         line = text.splitlines()[mark.line].strip() if mark and mark.line < len(text.splitlines()) else ""
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise _unreadable(file, where, "yaml", line, f"invalid YAML ({reason}); check indentation, colons and quotes") from None
+        raise _unreadable(
+            file, where, "yaml", line, f"invalid YAML ({reason}); check indentation, colons and quotes"
+        ) from None
     if doc is None:
         raise _unreadable(file, "top level", "document", "", f"the file is empty; {_SCENARIO_HELP}")
     if not isinstance(doc, dict):
-        raise _unreadable(file, "top level", "document", type(doc).__name__, f"expected a mapping, not a {type(doc).__name__}; {_SCENARIO_HELP}")
+        raise _unreadable(
+            file,
+            "top level",
+            "document",
+            type(doc).__name__,
+            f"expected a mapping, not a {type(doc).__name__}; {_SCENARIO_HELP}",
+        )
     if duplicates:
-        raise InputError([
-            Problem(file, f"line {line}", str(key), value, f"key given twice in one mapping (first on line {first}); YAML keeps only the last, remove one")
-            for key, first, line, value in duplicates
-        ])
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    f"line {line}",
+                    str(key),
+                    value,
+                    f"key given twice in one mapping (first on line {first}); "
+                    "YAML keeps only the last, remove one",
+                )
+                for key, first, line, value in duplicates
+            ]
+        )
     return doc
 
 
@@ -112,7 +139,9 @@ def read_catalog_csv(path: str | Path) -> tuple[list[str], list[tuple[int, list[
     file = display_path(path)
     if not path.is_file():
         tables = ", ".join(f"{t.name}.csv" for t in CATALOG_TABLES)
-        raise _unreadable(file, "file", "path", str(path), f"no such file; a catalog directory holds {tables}")
+        raise _unreadable(
+            file, "file", "path", str(path), f"no such file; a catalog directory holds {tables}"
+        )
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
     try:
@@ -127,9 +156,17 @@ def read_catalog_csv(path: str | Path) -> tuple[list[str], list[tuple[int, list[
                 else:
                     rows.append((reader.line_num, cells))
     except UnicodeDecodeError as exc:
-        raise _unreadable(file, "file", "encoding", exc.encoding, "not UTF-8 text; save the CSV as UTF-8") from None
+        raise _unreadable(
+            file, "file", "encoding", exc.encoding, "not UTF-8 text; save the CSV as UTF-8"
+        ) from None
     except csv.Error as exc:
         raise _unreadable(file, "file", "csv", str(exc), "malformed CSV; check the quoting") from None
     if header is None:
-        raise _unreadable(file, "file", "header", "", "the file is empty; the first line must be the header (the field names)")
+        raise _unreadable(
+            file,
+            "file",
+            "header",
+            "",
+            "the file is empty; the first line must be the header (the field names)",
+        )
     return header, rows

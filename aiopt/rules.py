@@ -51,7 +51,8 @@ def memory_fit_issue(workload: Mapping, tier: Mapping) -> str | None:
     node = tier["gpus_per_node"] * tier["hbm_gb"]
     if need <= node:
         return None
-    return f"{tier.get('id', 'a node')} holds {_number(node)} GB per node (a replica needs {_number(need)} GB)"
+    tier_id = tier.get("id", "a node")
+    return f"{tier_id} holds {_number(node)} GB per node (a replica needs {_number(need)} GB)"
 
 
 def nodes_per_rack(tier: Mapping, rack: Mapping) -> int:

@@ -76,7 +76,9 @@ def table_frame(table: Table, rows: list[dict]) -> pd.DataFrame:
         elif f.kind == BOOL:
             column = np.array(values, dtype=bool)
         elif f.kind == LIST or any(not isinstance(v, str) for v in values):
-            column = pd.Series([tuple(v) for v in values] if f.kind == LIST else values, index=index, dtype=object)
+            column = pd.Series(
+                [tuple(v) for v in values] if f.kind == LIST else values, index=index, dtype=object
+            )
         else:
             column = values
         columns[f.name] = column
@@ -145,7 +147,8 @@ class Scenario:
         return self._edited({**document, "policy": policy}, "with_policy")
 
     def with_values(self, table: str, row: str, **changes) -> Scenario:
-        """A checked copy with fields of one row changed, e.g. `sc.with_values("sites", "us-east", power_mw=8)`.
+        """A checked copy with fields of one row changed, e.g.
+        `sc.with_values("sites", "us-east", power_mw=8)`.
 
         `table` is `sites`, `workloads` or a catalog table (`gpu_tiers`, `fabrics`,
         `storage_tiers`, `rack_types`, `services`); a catalog change becomes a `catalog:`
@@ -236,6 +239,7 @@ def _changed_rows(document: dict, table: str, ids: list[str], changes: dict) -> 
     Sites and workloads are changed where they are listed; catalog rows through the
     document's `catalog:` overrides (an existing override of the row is extended).
     """
+
     def changed(items: list, add_missing: bool) -> list:
         items = [{**item, **changes} if _item_id(item) in ids else item for item in items]
         listed = {_item_id(item) for item in items}
@@ -243,7 +247,10 @@ def _changed_rows(document: dict, table: str, ids: list[str], changes: dict) -> 
 
     if table in CATALOG_NAMES:
         catalog = document.get("catalog") or {}
-        return {**document, "catalog": {**catalog, table: changed(catalog.get(table) or [], add_missing=True)}}
+        return {
+            **document,
+            "catalog": {**catalog, table: changed(catalog.get(table) or [], add_missing=True)},
+        }
     return {**document, table: changed(document[table], add_missing=False)}
 
 
@@ -253,7 +260,10 @@ def _item_id(item: dict) -> str | None:
 
 
 def _unchecked() -> Problem:
-    fix = f"made by hand, so never checked; make it with aiopt.load_scenario (a YAML file or mapping) and {HOW_TO_EDIT}"
+    fix = (
+        "made by hand, so never checked; make it with aiopt.load_scenario (a YAML file or mapping) "
+        f"and {HOW_TO_EDIT}"
+    )
     return Problem("Scenario", "top level", "source", MISSING, fix)
 
 
@@ -266,12 +276,20 @@ def _differences(mine: Scenario, fresh: Scenario, file: str) -> list[Problem]:
     `dataclasses.replace`, which no check has seen."""
     found = [
         Problem(file, "top level", name, brief(getattr(mine, name)), f"{CHANGED}; {HOW_TO_EDIT}")
-        for name in ("name", "description") if getattr(mine, name) != getattr(fresh, name)
+        for name in ("name", "description")
+        if getattr(mine, name) != getattr(fresh, name)
     ]
     found += [
-        Problem(file, "policy", name, brief(mine.policy.get(name, MISSING)),
-                f"{CHANGED} (checked value {fresh.policy.get(name)!r}); use sc.with_policy({name}=...), which checks it")
-        for name in sorted(set(mine.policy) | set(fresh.policy)) if mine.policy.get(name, MISSING) != fresh.policy.get(name)
+        Problem(
+            file,
+            "policy",
+            name,
+            brief(mine.policy.get(name, MISSING)),
+            f"{CHANGED} (checked value {fresh.policy.get(name)!r}); "
+            f"use sc.with_policy({name}=...), which checks it",
+        )
+        for name in sorted(set(mine.policy) | set(fresh.policy))
+        if mine.policy.get(name, MISSING) != fresh.policy.get(name)
     ]
     for table in (*INDEX_NAMES, "site_racks"):
         found += _frame_differences(file, table, getattr(mine, table), getattr(fresh, table))
@@ -288,8 +306,15 @@ def _frame_differences(file: str, table: str, mine: pd.DataFrame, fresh: pd.Data
     now, checked = mine.astype(object), fresh.astype(object)
     same = (now == checked) | (now.isna() & checked.isna())
     return [
-        Problem(file, f"{table} (id={rid})", column, brief(now.at[rid, column]),
-                f"{CHANGED} (checked value {brief(checked.at[rid, column])!r}); "
-                f"use sc.with_values({table!r}, {rid!r}, {column}=...), which checks it")
-        for column in mine.columns for rid in mine.index if not same.at[rid, column]
+        Problem(
+            file,
+            f"{table} (id={rid})",
+            column,
+            brief(now.at[rid, column]),
+            f"{CHANGED} (checked value {brief(checked.at[rid, column])!r}); "
+            f"use sc.with_values({table!r}, {rid!r}, {column}=...), which checks it",
+        )
+        for column in mine.columns
+        for rid in mine.index
+        if not same.at[rid, column]
     ]

@@ -53,7 +53,9 @@ def tmp_scenario(tmp_path: Path) -> Callable[..., Path]:
     """`tmp_scenario(text_or_mapping, name="scenario.yaml") -> Path`: write a scenario YAML."""
 
     def write(content: str | dict, name: str = "scenario.yaml") -> Path:
-        text = textwrap.dedent(content) if isinstance(content, str) else yaml.safe_dump(content, sort_keys=False)
+        text = (
+            textwrap.dedent(content) if isinstance(content, str) else yaml.safe_dump(content, sort_keys=False)
+        )
         path = tmp_path / name
         path.write_text(text)
         return path

@@ -41,8 +41,16 @@ def test_schema_defaults_are_filled(tiny):
     assert (site.pue, site.tenancy, site.carriers, site.encrypted_wan) == (1.3, "dedicated", 2, True)
     assert math.isnan(site.liquid_cooling_mw)  # optional and unset
     chat = tiny.workloads.loc["chat"]
-    assert (chat.spare_fraction, chat.compliance, chat.latency, chat.dedicated) == (0.05, (), "interactive", False)
-    assert tiny.policy == {f.name: f.default for f in POLICY.fields} | {"start_year": 2026, "horizon_years": 2}
+    assert (chat.spare_fraction, chat.compliance, chat.latency, chat.dedicated) == (
+        0.05,
+        (),
+        "interactive",
+        False,
+    )
+    assert tiny.policy == {f.name: f.default for f in POLICY.fields} | {
+        "start_year": 2026,
+        "horizon_years": 2,
+    }
     assert tiny.rack_types.loc["air-40", "price_usd"] == 8000
 
 
@@ -110,18 +118,30 @@ def test_csv_booleans_are_true_false_in_any_case(tmp_catalog, tiny_path):
 
 def test_scientific_numbers_written_as_text_are_numbers(tmp_scenario, tiny_path, catalog_dir):
     # PyYAML reads 40e6 as text (YAML 1.1); an analyst means a number
-    path = tmp_scenario(tiny_path.read_text().replace("horizon_years: 2", "horizon_years: 2\n  capex_budget_usd: 40e6"))
+    path = tmp_scenario(
+        tiny_path.read_text().replace("horizon_years: 2", "horizon_years: 2\n  capex_budget_usd: 40e6")
+    )
     assert load_scenario(path, catalog_dir).policy["capex_budget_usd"] == 40e6
 
 
 def test_override_changes_given_fields_and_adds_rows(tiny_doc, tmp_scenario, catalog_dir):
-    new_rack = {"id": "air-20", "name": "Small air", "cooling": "air", "usable_kw": 20, "rack_units": 42, "source": "[est]"}
+    new_rack = {
+        "id": "air-20",
+        "name": "Small air",
+        "cooling": "air",
+        "usable_kw": 20,
+        "rack_units": 42,
+        "source": "[est]",
+    }
     tiny_doc["catalog"] = {"gpu_tiers": [{"id": "h100-sxm", "price_usd": 200000}], "rack_types": [new_rack]}
     sc = load_scenario(tmp_scenario(tiny_doc), catalog_dir)
     assert sc.gpu_tiers.loc["h100-sxm", "price_usd"] == 200000
     assert sc.gpu_tiers.loc["h100-sxm", "tflops_bf16"] == 989  # untouched
     assert sc.rack_types.loc["air-20", "price_usd"] == 0.0  # new row, schema default
-    assert load_scenario(REPO / "tests/data/tiny.yaml", catalog_dir).gpu_tiers.loc["h100-sxm", "price_usd"] == 270000
+    assert (
+        load_scenario(REPO / "tests/data/tiny.yaml", catalog_dir).gpu_tiers.loc["h100-sxm", "price_usd"]
+        == 270000
+    )
 
 
 # ---------------------------------------------------------------- bad input
@@ -148,7 +168,10 @@ def test_message_names_file_row_field_value_and_fix(tmp_scenario, tiny_path, cat
     path = tmp_scenario(tiny_path.read_text().replace("power_mw: 2", "power_mw: twelve"))
     (problem,) = validate(path, catalog_dir)
     assert (problem.where, problem.field, problem.value) == ("sites[0] (id=lab)", "power_mw", "twelve")
-    assert str(problem) == f"{display_path(path)}: sites[0] (id=lab): power_mw='twelve': expected a number in MW, e.g. power_mw: 12"
+    assert (
+        str(problem) == f"{display_path(path)}: sites[0] (id=lab): power_mw='twelve': "
+        "expected a number in MW, e.g. power_mw: 12"
+    )
 
 
 def test_unknown_field_and_id_get_did_you_mean(tmp_scenario, tiny_path, catalog_dir):
@@ -159,7 +182,14 @@ def test_unknown_field_and_id_get_did_you_mean(tmp_scenario, tiny_path, catalog_
 
 
 def test_unsatisfiable_tags_list_what_each_site_lacks(tiny_doc, tmp_scenario, catalog_dir):
-    second = {"id": "eu-site", "region": "eu", "tenancy": "shared", "certifications": ["hipaa"], "power_mw": 1, "racks": {"air-40": 4}}
+    second = {
+        "id": "eu-site",
+        "region": "eu",
+        "tenancy": "shared",
+        "certifications": ["hipaa"],
+        "power_mw": 1,
+        "racks": {"air-40": 4},
+    }
     tiny_doc["sites"].append(second)
     tiny_doc["workloads"][0] |= {"compliance": ["hipaa"], "dedicated": True}
     (problem,) = validate(tmp_scenario(tiny_doc), catalog_dir)
@@ -179,7 +209,9 @@ def test_tier_restricted_to_unplaceable_tiers(tiny_doc, tmp_scenario, catalog_di
 def test_new_override_row_is_checked_in_full(tiny_doc, tmp_scenario, catalog_dir):
     tiny_doc["catalog"] = {"gpu_tiers": [{"id": "h100-sxn", "price_usd": 1}]}
     (problem,) = validate(tmp_scenario(tiny_doc), catalog_dir)
-    assert problem.field == "id" and "did you mean 'h100-sxm'?" in problem.fix and "gpus_per_node" in problem.fix
+    assert (
+        problem.field == "id" and "did you mean 'h100-sxm'?" in problem.fix and "gpus_per_node" in problem.fix
+    )
 
 
 def test_catalog_problems_name_file_and_line(tmp_catalog, tiny_path):
@@ -231,9 +263,17 @@ NUMBER, WHOLE = Field("x", FLOAT, "MW"), Field("n", INT, "years")
 @pytest.mark.parametrize(
     ("field", "raw", "expected"),
     [
-        (NUMBER, 12, 12.0), (NUMBER, "12.5", 12.5), (NUMBER, "40e6", 40e6), (NUMBER, 1.5, 1.5),
-        (WHOLE, 3, 3), (WHOLE, "3", 3), (Field("b", BOOL), "False", False), (Field("b", BOOL), True, True),
-        (Field("s", STR), " us ", "us"), (Field("l", LIST), ["a", "b"], ("a", "b")), (Field("m", MAP), {"a": 0}, {"a": 0}),
+        (NUMBER, 12, 12.0),
+        (NUMBER, "12.5", 12.5),
+        (NUMBER, "40e6", 40e6),
+        (NUMBER, 1.5, 1.5),
+        (WHOLE, 3, 3),
+        (WHOLE, "3", 3),
+        (Field("b", BOOL), "False", False),
+        (Field("b", BOOL), True, True),
+        (Field("s", STR), " us ", "us"),
+        (Field("l", LIST), ["a", "b"], ("a", "b")),
+        (Field("m", MAP), {"a": 0}, {"a": 0}),
     ],
 )
 def test_convert_accepts(field, raw, expected):
@@ -243,11 +283,25 @@ def test_convert_accepts(field, raw, expected):
 @pytest.mark.parametrize(
     ("field", "raw"),
     [
-        (NUMBER, "twelve"), (NUMBER, True), (NUMBER, float("nan")), (NUMBER, "inf"), (NUMBER, [1]),
-        (WHOLE, 1.5), (WHOLE, "1.5"), (WHOLE, 3.0), (WHOLE, False),
-        (Field("b", BOOL), "yes"), (Field("b", BOOL), 1), (Field("s", STR), 5), (Field("s", STR), False),
-        (Field("id", STR), "US East"), (Field("l", LIST), "soc2"), (Field("l", LIST), [1]),
-        (Field("m", MAP), {"a": -1}), (Field("m", MAP), {"a": 1.5}), (Field("m", MAP), ["a"]),
+        (NUMBER, "twelve"),
+        (NUMBER, True),
+        (NUMBER, float("nan")),
+        (NUMBER, "inf"),
+        (NUMBER, [1]),
+        (WHOLE, 1.5),
+        (WHOLE, "1.5"),
+        (WHOLE, 3.0),
+        (WHOLE, False),
+        (Field("b", BOOL), "yes"),
+        (Field("b", BOOL), 1),
+        (Field("s", STR), 5),
+        (Field("s", STR), False),
+        (Field("id", STR), "US East"),
+        (Field("l", LIST), "soc2"),
+        (Field("l", LIST), [1]),
+        (Field("m", MAP), {"a": -1}),
+        (Field("m", MAP), {"a": 1.5}),
+        (Field("m", MAP), ["a"]),
     ],
 )
 def test_convert_rejects(field, raw):
@@ -263,9 +317,21 @@ TIER = {"cooling": "air", "node_kw": 10.2, "rack_units": 8}
     [
         (TIER, {"id": "a", "cooling": "air", "usable_kw": 40, "rack_units": 42}, None),
         (TIER, {"id": "r", "cooling": "rear_door", "usable_kw": 40, "rack_units": 42}, None),
-        (TIER, {"id": "l", "cooling": "liquid", "usable_kw": 130, "rack_units": 48}, "l is liquid-cooled (node needs air)"),
-        (TIER | {"cooling": "either"}, {"id": "l", "cooling": "liquid", "usable_kw": 130, "rack_units": 48}, None),
-        (TIER, {"id": "a", "cooling": "air", "usable_kw": 10, "rack_units": 42}, "a has 10 kW usable (node draws 10.2 kW)"),
+        (
+            TIER,
+            {"id": "l", "cooling": "liquid", "usable_kw": 130, "rack_units": 48},
+            "l is liquid-cooled (node needs air)",
+        ),
+        (
+            TIER | {"cooling": "either"},
+            {"id": "l", "cooling": "liquid", "usable_kw": 130, "rack_units": 48},
+            None,
+        ),
+        (
+            TIER,
+            {"id": "a", "cooling": "air", "usable_kw": 10, "rack_units": 42},
+            "a has 10 kW usable (node draws 10.2 kW)",
+        ),
         (TIER, {"id": "a", "cooling": "air", "usable_kw": 40, "rack_units": 6}, "a has 6 U (node takes 8 U)"),
     ],
 )

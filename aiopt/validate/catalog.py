@@ -19,7 +19,9 @@ def read_catalog_tables(directory: str | Path | None = None) -> tuple[dict[str, 
     directory = Path(directory) if directory is not None else DEFAULT_CATALOG_DIR
     if not directory.is_dir():
         fix = "no such directory; a catalog is a directory of <table>.csv files, e.g. aiopt/data/catalog"
-        return {t.name: [] for t in CATALOG_TABLES}, [Problem(display_path(directory), "catalog", "directory", str(directory), fix)]
+        return {t.name: [] for t in CATALOG_TABLES}, [
+            Problem(display_path(directory), "catalog", "directory", str(directory), fix)
+        ]
     tables, problems = {}, []
     for table in CATALOG_TABLES:
         tables[table.name], found = _read_table(table, directory / f"{table.name}.csv")
@@ -36,22 +38,43 @@ def _read_table(table: Table, path: Path) -> tuple[list[Row], list[Problem]]:
     problems = []
     for i, column in enumerate(header):
         if column not in table.names:
-            problems.append(Problem(file, "header", "column", column, f"unknown {table.name} column; {suggest(column, table.names, 'columns')}"))
+            problems.append(
+                Problem(
+                    file,
+                    "header",
+                    "column",
+                    column,
+                    f"unknown {table.name} column; {suggest(column, table.names, 'columns')}",
+                )
+            )
         elif column in header[:i]:
             problems.append(Problem(file, "header", "column", column, "column given twice; remove one"))
     absent = [f.name for f in table.fields if f.required and f.name not in header]
     for name in absent:
         f = table[name]
         unit = f" ({f.unit})" if f.unit else ""
-        problems.append(Problem(file, "header", name, MISSING, f"required column missing{unit}; add it, e.g. {example(f, True)}"))
+        problems.append(
+            Problem(
+                file,
+                "header",
+                name,
+                MISSING,
+                f"required column missing{unit}; add it, e.g. {example(f, True)}",
+            )
+        )
     rows = []
     for line, cells in records:
         rid = cells[header.index("id")] if "id" in header and header.index("id") < len(cells) else ""
         where = f"line {line}" + (f" (id={rid})" if rid else "")
         if len(cells) != len(header):
-            fix = f"{len(cells)} cells but {len(header)} columns; check for a missing or stray comma (quote text with commas)"
+            fix = (
+                f"{len(cells)} cells but {len(header)} columns; "
+                "check for a missing or stray comma (quote text with commas)"
+            )
             problems.append(Problem(file, where, "cells", len(cells), fix))
-            row, _ = check_record(table, {"id": rid}, file, where, text=True, partial=True)  # keep the id known
+            row, _ = check_record(
+                table, {"id": rid}, file, where, text=True, partial=True
+            )  # keep the id known
             row.bad |= set(table.names) - {"id"}
             rows.append(row)
             continue
@@ -60,7 +83,9 @@ def _read_table(table: Table, path: Path) -> tuple[list[Row], list[Problem]]:
         rows.append(row)
         problems += found
     if not records and table.name not in OPTIONAL_TABLES:
-        problems.append(Problem(file, "table", table.name, 0, "no rows; add at least one row below the header"))
+        problems.append(
+            Problem(file, "table", table.name, 0, "no rows; add at least one row below the header")
+        )
     rows, found = check_unique_ids(rows)
     return rows, problems + found
 
@@ -84,7 +109,8 @@ def check_tiers_fit_racks(tiers: list[Row], racks: list[Row]) -> list[Problem]:
             name = "node_kw"
         else:
             name = "rack_units"
-        fix = f"no rack type can hold one node: {'; '.join(issues)}; add a rack type that can, or correct the tier"
+        issue_text = "; ".join(issues)
+        fix = f"no rack type can hold one node: {issue_text}; add a rack type that can, or correct the tier"
         problems.append(tier.problem(name, tier.values[name], fix))
     return problems
 
@@ -94,7 +120,10 @@ def check_catalog_tables(tables: dict[str, list[Row]]) -> list[Problem]:
     problems = []
     storage = [r for r in tables.get("storage_tiers", []) if r.ok("hot")]
     if storage and not any(r.values["hot"] for r in storage):
-        fix = "no storage tier has hot=true; training reads, checkpoints and model weights need a hot (flash) tier"
+        fix = (
+            "no storage tier has hot=true; "
+            "training reads, checkpoints and model weights need a hot (flash) tier"
+        )
         problems.append(Problem(storage[0].file, "all rows", "hot", False, fix))
     problems += check_tiers_fit_racks(tables.get("gpu_tiers", []), tables.get("rack_types", []))
     return problems
@@ -115,15 +144,29 @@ def apply_overrides(tables: dict[str, list[Row]], spec: object, file: str) -> li
     """
     shown = "catalog: {gpu_tiers: [{id: h100-sxm, price_usd: 250000}]}"
     if not isinstance(spec, dict):
-        return [Problem(file, "top level", "catalog", brief(spec), f"expected a mapping of table name to rows, e.g. {shown}")]
+        return [
+            Problem(
+                file,
+                "top level",
+                "catalog",
+                brief(spec),
+                f"expected a mapping of table name to rows, e.g. {shown}",
+            )
+        ]
     known = {t.name: t for t in CATALOG_TABLES}
     problems = []
     for name, items in spec.items():
         if name not in known:
-            problems.append(Problem(file, "catalog", "table", name, f"unknown catalog table; {suggest(name, known, 'tables')}"))
+            problems.append(
+                Problem(
+                    file, "catalog", "table", name, f"unknown catalog table; {suggest(name, known, 'tables')}"
+                )
+            )
             continue
         if not isinstance(items, list):
-            problems.append(Problem(file, f"catalog.{name}", name, brief(items), f"expected a list of rows, e.g. {shown}"))
+            problems.append(
+                Problem(file, f"catalog.{name}", name, brief(items), f"expected a list of rows, e.g. {shown}")
+            )
             continue
         table, rows = known[name], tables.setdefault(name, [])
         index = {row.id: i for i, row in enumerate(rows)}
@@ -131,14 +174,18 @@ def apply_overrides(tables: dict[str, list[Row]], spec: object, file: str) -> li
         for i, raw in enumerate(items):
             where = item_where(f"catalog.{name}", i, raw)
             if not isinstance(raw, dict):
-                problems.append(Problem(file, where, name, brief(raw), f"expected a mapping with an id, e.g. {shown}"))
+                problems.append(
+                    Problem(file, where, name, brief(raw), f"expected a mapping with an id, e.g. {shown}")
+                )
                 continue
             row, found = check_record(table, raw, file, where, partial=True)
             problems += found
             rid = row.id
             if rid is None:
                 if "id" not in row.bad:
-                    problems.append(row.problem("id", MISSING, f"required: the id of the {name} row to override or add"))
+                    problems.append(
+                        row.problem("id", MISSING, f"required: the id of the {name} row to override or add")
+                    )
                 continue
             if rid in seen:
                 problems.append(row.problem("id", rid, f"listed twice (also {seen[rid]}); merge the two"))
@@ -147,12 +194,16 @@ def apply_overrides(tables: dict[str, list[Row]], spec: object, file: str) -> li
             if rid in index:
                 base = rows[index[rid]]
                 values = {**base.values, **{k: row.values[k] for k in row.given - row.bad}}
-                rows[index[rid]] = Row(file, where, values, base.given | row.given, (base.bad - row.given) | row.bad)
+                rows[index[rid]] = Row(
+                    file, where, values, base.given | row.given, (base.bad - row.given) | row.bad
+                )
                 continue
             missing = [f.name for f in table.fields if f.required and f.name not in row.given]
             if missing:
-                fix = (f"not a {name} id, so this adds a row, which needs {', '.join(missing)}; "
-                       f"to override a row use its id: {suggest(rid, index, 'ids')}")
+                fix = (
+                    f"not a {name} id, so this adds a row, which needs {', '.join(missing)}; "
+                    f"to override a row use its id: {suggest(rid, index, 'ids')}"
+                )
                 problems.append(row.problem("id", rid, fix))
             index[rid] = len(rows)
             rows.append(row)

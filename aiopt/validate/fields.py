@@ -87,7 +87,9 @@ def convert(f: Field, raw: object, text: bool = False) -> object:
         whole = f.kind == INT
         value = _number(raw, whole)
         if value is None:
-            raise BadValue(f"expected a {'whole number' if whole else 'number'}{unit_phrase(f)}, e.g. {example(f, text)}")
+            raise BadValue(
+                f"expected a {'whole number' if whole else 'number'}{unit_phrase(f)}, e.g. {example(f, text)}"
+            )
         if not math.isfinite(value):
             raise BadValue(f"must be a finite number, e.g. {example(f, text)}")
         return value
@@ -115,10 +117,16 @@ def convert(f: Field, raw: object, text: bool = False) -> object:
     if f.kind == MAP:
         if not isinstance(raw, dict):
             raise BadValue(f"expected a mapping, e.g. {example(f, text)}")
-        wrong = [f"{k}: {as_yaml(v)}" for k, v in raw.items()
-                 if not isinstance(k, str) or isinstance(v, bool) or not isinstance(v, int) or v < 0]
+        wrong = [
+            f"{k}: {as_yaml(v)}"
+            for k, v in raw.items()
+            if not isinstance(k, str) or isinstance(v, bool) or not isinstance(v, int) or v < 0
+        ]
         if wrong:
-            raise BadValue(f"expected whole numbers >= 0 by {f.ref or 'name'} id, e.g. {example(f, text)}; not {', '.join(wrong)}")
+            raise BadValue(
+                f"expected whole numbers >= 0 by {f.ref or 'name'} id, e.g. {example(f, text)}; "
+                f"not {', '.join(wrong)}"
+            )
         return {k.strip(): v for k, v in raw.items()}
     raise AssertionError(f"schema field {f.name} has unknown kind {f.kind!r}")
 
@@ -169,14 +177,20 @@ def check_record(
     names = table.names
     for key, value in raw.items():
         if key not in names:
-            problems.append(row.problem(str(key), value, f"unknown {table.name} field; {suggest(key, names, 'fields')}"))
+            problems.append(
+                row.problem(str(key), value, f"unknown {table.name} field; {suggest(key, names, 'fields')}")
+            )
     for f in table.fields:
         value = raw.get(f.name)
         if value is None or (isinstance(value, str) and not value.strip()):
             if f.required and not partial:
                 row.bad.add(f.name)
                 if f.name not in absent:
-                    add = f"fill the {f.name} column, e.g. {example(f, True)}" if text else f"add e.g. {example(f)}"
+                    add = (
+                        f"fill the {f.name} column, e.g. {example(f, True)}"
+                        if text
+                        else f"add e.g. {example(f)}"
+                    )
                     unit = f" ({f.unit})" if f.unit and f.kind in (INT, FLOAT) else ""
                     problems.append(row.problem(f.name, MISSING, f"required{unit}; {add}"))
             row.values[f.name] = None if f.required else f.default
@@ -204,7 +218,9 @@ def check_unique_ids(rows: list[Row]) -> tuple[list[Row], list[Problem]]:
         if row.id is None:
             continue
         if row.id in first:
-            problems.append(row.problem("id", row.id, f"duplicate id (also {first[row.id].where}); ids must be unique"))
+            problems.append(
+                row.problem("id", row.id, f"duplicate id (also {first[row.id].where}); ids must be unique")
+            )
         else:
             first[row.id] = row
     return list(first.values()), problems
@@ -213,4 +229,6 @@ def check_unique_ids(rows: list[Row]) -> tuple[list[Row], list[Problem]]:
 def item_where(base: str, index: int, raw: object) -> str:
     """`sites[0] (id=us-east)`: a YAML list item, with its id when it has one."""
     rid = raw.get("id") if isinstance(raw, dict) else None
-    return f"{base}[{index}]" + (f" (id={rid})" if isinstance(rid, str | int | float) and str(rid).strip() else "")
+    return f"{base}[{index}]" + (
+        f" (id={rid})" if isinstance(rid, str | int | float) and str(rid).strip() else ""
+    )

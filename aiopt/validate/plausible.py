@@ -48,13 +48,19 @@ def oversized_power(sites: Iterable[Row], racks: Mapping[str, Row]) -> list[Prob
     for site in sites:
         if not site.ok("power_mw", "pue", "racks"):
             continue
-        usable = [(count, racks[r].values["usable_kw"]) for r, count in site.values["racks"].items()
-                  if r in racks and racks[r].ok("usable_kw")]
+        usable = [
+            (count, racks[r].values["usable_kw"])
+            for r, count in site.values["racks"].items()
+            if r in racks and racks[r].ok("usable_kw")
+        ]
         draw_mw = sum(count * kw for count, kw in usable) * site.values["pue"] / 1000
         if draw_mw > 0 and site.values["power_mw"] >= POWER_HEADROOM * draw_mw:
             positions = sum(count for count, _ in usable)
-            fix = (f"{site.values['power_mw'] / draw_mw:,.0f} times what its {positions} rack positions can draw "
-                   f"({draw_mw:.3g} MW at PUE {as_yaml(site.values['pue'])}); check the unit (MW) or add rack positions")
+            fix = (
+                f"{site.values['power_mw'] / draw_mw:,.0f} times what its {positions} rack positions "
+                f"can draw ({draw_mw:.3g} MW at PUE {as_yaml(site.values['pue'])}); "
+                "check the unit (MW) or add rack positions"
+            )
             problems.append(site.problem("power_mw", site.values["power_mw"], fix))
     return problems
 

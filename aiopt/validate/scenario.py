@@ -18,7 +18,11 @@ from aiopt.validate.servable import SITE_FIELDS, SITE_TAGS, check_servable
 
 SCENARIO_KEYS = ("name", "description", "policy", "sites", "workloads", "catalog")
 # fields each workload kind needs; the others' demand fields do not apply to it
-KIND_NEEDS = {"training": ("tokens_t", "deadline_days"), "finetune": ("tokens_t", "deadline_days"), "inference": ("tokens_per_s",)}
+KIND_NEEDS = {
+    "training": ("tokens_t", "deadline_days"),
+    "finetune": ("tokens_t", "deadline_days"),
+    "inference": ("tokens_per_s",),
+}
 DOCUMENT_LABEL = "scenario mapping"  # file label of a scenario given as a Python mapping
 CatalogRows = tuple[dict[str, list[Row]], list[Problem]]  # as read_catalog_tables gives them
 
@@ -27,14 +31,35 @@ def check_policy(raw: object, file: str) -> tuple[Row, list[Problem]]:
     """The `policy:` mapping: fields, then start/horizon sanity and objective needs."""
     if raw is not None and not isinstance(raw, dict):
         row, _ = check_record(POLICY, {}, file, "policy")
-        return row, [Problem(file, "top level", "policy", brief(raw), "expected a mapping, e.g. policy: {start_year: 2026, horizon_years: 3}")]
+        return row, [
+            Problem(
+                file,
+                "top level",
+                "policy",
+                brief(raw),
+                "expected a mapping, e.g. policy: {start_year: 2026, horizon_years: 3}",
+            )
+        ]
     row, problems = check_record(POLICY, raw or {}, file, "policy")
     values = row.values
     if row.ok("start_year", "horizon_years") and values["start_year"] + values["horizon_years"] - 1 > 2100:
-        problems.append(row.problem("horizon_years", values["horizon_years"], f"the horizon from {values['start_year']} runs past 2100; shorten it"))
+        problems.append(
+            row.problem(
+                "horizon_years",
+                values["horizon_years"],
+                f"the horizon from {values['start_year']} runs past 2100; shorten it",
+            )
+        )
     budgets = ("capex_budget_usd", "capex_budget_per_year_usd")
-    if row.ok("objective") and values["objective"] == "max_capacity" and all(values[b] is None for b in budgets):
-        fix = "max_capacity needs a budget to stay within: set capex_budget_usd or capex_budget_per_year_usd, or use objective: min_npv"
+    if (
+        row.ok("objective")
+        and values["objective"] == "max_capacity"
+        and all(values[b] is None for b in budgets)
+    ):
+        fix = (
+            "max_capacity needs a budget to stay within: "
+            "set capex_budget_usd or capex_budget_per_year_usd, or use objective: min_npv"
+        )
         problems.append(row.problem("objective", "max_capacity", fix))
     return row, problems
 
@@ -53,20 +78,32 @@ def _check_text(doc: dict, key: str, file: str, required: bool) -> tuple[str, li
 
 def _check_items(doc: dict, key: str, table: Table, file: str) -> tuple[list[Row], list[Problem]]:
     """A required, non-empty YAML list of `table` records with unique ids."""
-    shown = {"sites": "sites: [{id: us-east, region: us, power_mw: 12, racks: {air-40: 20}}]",
-             "workloads": "workloads: [{id: chat, kind: inference, params_b: 70, tokens_per_s: 5000}]"}.get(key, "")
+    shown = {
+        "sites": "sites: [{id: us-east, region: us, power_mw: 12, racks: {air-40: 20}}]",
+        "workloads": "workloads: [{id: chat, kind: inference, params_b: 70, tokens_per_s: 5000}]",
+    }.get(key, "")
     items = doc.get(key)
     if items is None:
-        return [], [Problem(file, "top level", key, MISSING, f"required: a list of {table.name}, e.g. {shown}")]
+        return [], [
+            Problem(file, "top level", key, MISSING, f"required: a list of {table.name}, e.g. {shown}")
+        ]
     if not isinstance(items, list):
-        return [], [Problem(file, "top level", key, brief(items), f"expected a list (items start with '- '), e.g. {shown}")]
+        return [], [
+            Problem(
+                file, "top level", key, brief(items), f"expected a list (items start with '- '), e.g. {shown}"
+            )
+        ]
     if not items:
         return [], [Problem(file, "top level", key, [], f"empty; at least one is needed, e.g. {shown}")]
     rows, problems = [], []
     for i, raw in enumerate(items):
         where = item_where(key, i, raw)
         if not isinstance(raw, dict):
-            problems.append(Problem(file, where, key, brief(raw), f"expected a mapping of {table.name} fields, e.g. {shown}"))
+            problems.append(
+                Problem(
+                    file, where, key, brief(raw), f"expected a mapping of {table.name} fields, e.g. {shown}"
+                )
+            )
             continue
         row, found = check_record(table, raw, file, where)
         rows.append(row)
@@ -84,14 +121,20 @@ def check_refs(rows: list[Row], name: str, targets: Mapping, what: str) -> list[
         if row.ok(name):
             for ref in row.values[name]:
                 if ref not in targets:
-                    problems.append(row.problem(name, ref, f"unknown {what}; {suggest(ref, targets, what + ' ids')}"))
+                    problems.append(
+                        row.problem(name, ref, f"unknown {what}; {suggest(ref, targets, what + ' ids')}")
+                    )
     return problems
 
 
 def check_site_racks(sites: list[Row]) -> list[Problem]:
     """A site with no rack positions at all can host nothing."""
     fix = "no rack positions; give at least one, e.g. racks: {air-40: 20}"
-    return [s.problem("racks", s.values["racks"], fix) for s in sites if s.ok("racks") and not any(s.values["racks"].values())]
+    return [
+        s.problem("racks", s.values["racks"], fix)
+        for s in sites
+        if s.ok("racks") and not any(s.values["racks"].values())
+    ]
 
 
 def check_workload_years(workloads: list[Row], years: tuple[int, int] | None) -> list[Problem]:
@@ -102,7 +145,9 @@ def check_workload_years(workloads: list[Row], years: tuple[int, int] | None) ->
     return [
         w.problem("start_year", w.values["start_year"], fix)
         for w in workloads
-        if "start_year" in w.given and w.ok("start_year") and not years[0] <= w.values["start_year"] <= years[1]
+        if "start_year" in w.given
+        and w.ok("start_year")
+        and not years[0] <= w.values["start_year"] <= years[1]
     ]
 
 
@@ -119,11 +164,17 @@ def check_workload_kinds(workloads: list[Row]) -> list[Problem]:
         kind = w.values["kind"]
         for name in KIND_NEEDS[kind]:
             if name not in w.given:
-                problems.append(w.problem(name, MISSING, f"required for kind {kind}; add e.g. {example(WORKLOADS[name])}"))
+                problems.append(
+                    w.problem(name, MISSING, f"required for kind {kind}; add e.g. {example(WORKLOADS[name])}")
+                )
         others = {n for k, needs in KIND_NEEDS.items() for n in needs if k != kind} - set(KIND_NEEDS[kind])
         for name in sorted(others & w.given):
             kinds = "/".join(k for k, needs in KIND_NEEDS.items() if name in needs)
-            problems.append(w.problem(name, w.values[name], f"applies to {kinds} only, not {kind}; remove it or change kind"))
+            problems.append(
+                w.problem(
+                    name, w.values[name], f"applies to {kinds} only, not {kind}; remove it or change kind"
+                )
+            )
     return problems
 
 
@@ -141,7 +192,8 @@ def check_site_eligibility(workloads: list[Row], sites: list[Row]) -> list[Probl
             continue
         tags = [t for t in SITE_TAGS if any(t == k for found in lacks.values() for k, _ in found)]
         detail = "; ".join(f"{sid} lacks {' and '.join(d for _, d in found)}" for sid, found in lacks.items())
-        fix = f"no site can host it: {detail}; add what is missing to a site or relax the workload's {'/'.join(tags)}"
+        relax = "/".join(tags)
+        fix = f"no site can host it: {detail}; add what is missing to a site or relax the workload's {relax}"
         problems.append(w.problem(tags[0], w.values[tags[0]], fix))
     return problems
 
@@ -151,8 +203,15 @@ def check_compliant_storage(workloads: list[Row], storage: list[Row]) -> list[Pr
     storage = [r for r in storage if r.ok("hot", "encryption_at_rest")]
     if not storage or any(r.values["hot"] and r.values["encryption_at_rest"] for r in storage):
         return []
-    fix = "its data must stay on encrypted storage, but no hot storage tier has encryption_at_rest=true; add or override one"
-    return [w.problem("compliance", w.values["compliance"], fix) for w in workloads if w.ok("compliance") and w.values["compliance"]]
+    fix = (
+        "its data must stay on encrypted storage, "
+        "but no hot storage tier has encryption_at_rest=true; add or override one"
+    )
+    return [
+        w.problem("compliance", w.values["compliance"], fix)
+        for w in workloads
+        if w.ok("compliance") and w.values["compliance"]
+    ]
 
 
 def check_document(doc: dict, file: str, catalog: CatalogRows) -> Checked:
@@ -165,7 +224,15 @@ def check_document(doc: dict, file: str, catalog: CatalogRows) -> Checked:
     problems = list(catalog[1])
     for key in doc:
         if key not in SCENARIO_KEYS:
-            problems.append(Problem(file, "top level", str(key), brief(doc[key]), f"unknown key; {suggest(key, SCENARIO_KEYS, 'keys')}"))
+            problems.append(
+                Problem(
+                    file,
+                    "top level",
+                    str(key),
+                    brief(doc[key]),
+                    f"unknown key; {suggest(key, SCENARIO_KEYS, 'keys')}",
+                )
+            )
     name, found = _check_text(doc, "name", file, required=True)
     problems += found
     description, found = _check_text(doc, "description", file, required=False)
@@ -186,7 +253,10 @@ def check_document(doc: dict, file: str, catalog: CatalogRows) -> Checked:
     racks = {row.id: row for row in tables["rack_types"]}
     years = None
     if policy.ok("start_year", "horizon_years"):
-        years = (policy.values["start_year"], policy.values["start_year"] + policy.values["horizon_years"] - 1)
+        years = (
+            policy.values["start_year"],
+            policy.values["start_year"] + policy.values["horizon_years"] - 1,
+        )
     problems += check_refs(sites, "racks", racks, "rack type")
     problems += check_site_racks(sites)
     problems += check_refs(workloads, "tiers", tiers, "GPU tier")

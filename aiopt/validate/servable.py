@@ -22,15 +22,21 @@ SITE_FIELDS = ("region", "tenancy", "certifications")  # site fields those tags 
 
 def rack_need(tier: Row) -> str:
     """'an air or rear-door rack with >= 10.2 kW and >= 8 U': what one node of `tier` needs."""
-    cooling = {"air": "an air or rear-door", "liquid": "a liquid-cooled", "either": "a"}[tier.values["cooling"]]
+    cooling = {"air": "an air or rear-door", "liquid": "a liquid-cooled", "either": "a"}[
+        tier.values["cooling"]
+    ]
     return f"{cooling} rack with >= {as_yaml(tier.values['node_kw'])} kW and >= {tier.values['rack_units']} U"
 
 
 def _site_hosts(site: Row, tier: Row, racks: Mapping[str, Row]) -> bool:
     """A rack type with positions at `site` holds one node of `tier` (or has bad values, so may)."""
     return any(
-        count > 0 and rack in racks
-        and (not racks[rack].ok("cooling", "usable_kw", "rack_units") or rack_fit_issue(tier.values, racks[rack].values) is None)
+        count > 0
+        and rack in racks
+        and (
+            not racks[rack].ok("cooling", "usable_kw", "rack_units")
+            or rack_fit_issue(tier.values, racks[rack].values) is None
+        )
         for rack, count in site.values["racks"].items()
     )
 
@@ -40,20 +46,31 @@ def _why_not(
 ) -> tuple[str, str] | None:
     """Why `tier` cannot serve `workload` from `first_year` at any of `sites`, and what would
     help (None: it can)."""
-    if workload.ok("kind", "params_b") and workload.clean("kv_cache_gb") and tier.ok("gpus_per_node", "hbm_gb"):
+    if (
+        workload.ok("kind", "params_b")
+        and workload.clean("kv_cache_gb")
+        and tier.ok("gpus_per_node", "hbm_gb")
+    ):
         memory = memory_fit_issue(workload.values, tier.values)
         if memory:
             return memory, "shrink the replica (params_b, kv_cache_gb)"
     on_sale = tier.values["available_from"]
     if first_year is not None and on_sale is not None and on_sale > first_year:
-        return f"{tier.id} is on sale from {on_sale}, after the workload starts in {first_year}", "start it later"
+        return (
+            f"{tier.id} is on sale from {on_sale}, after the workload starts in {first_year}",
+            "start it later",
+        )
     if not any(_site_hosts(s, tier, racks) for s in sites):
         return f"{tier.id} needs {rack_need(tier)}", "add rack positions that fit"
     return None
 
 
 def check_servable(
-    workloads: list[Row], sites: list[Row], tiers: Mapping[str, Row], racks: Mapping[str, Row], start_year: int | None
+    workloads: list[Row],
+    sites: list[Row],
+    tiers: Mapping[str, Row],
+    racks: Mapping[str, Row],
+    start_year: int | None,
 ) -> list[Problem]:
     """A workload none of whose GPU tiers (its `tiers`, or any) can serve it in its first year.
 
@@ -67,7 +84,9 @@ def check_servable(
             continue
         eligible = [s for s in sites if not site_lacks(s.values, w.values)]
         names = w.values["tiers"] or tuple(tiers)
-        candidates = [tiers[n] for n in names if n in tiers and tiers[n].ok("cooling", "node_kw", "rack_units")]
+        candidates = [
+            tiers[n] for n in names if n in tiers and tiers[n].ok("cooling", "node_kw", "rack_units")
+        ]
         if not eligible or not candidates:
             continue
         first_year = w.values["start_year"] or start_year
@@ -78,10 +97,15 @@ def check_servable(
                 break
             reasons.append(reason)
         else:
-            has = "; ".join(f"{s.id} has {', '.join(r for r, n in s.values['racks'].items() if n > 0)}" for s in eligible)
+            has = "; ".join(
+                f"{s.id} has {', '.join(r for r, n in s.values['racks'].items() if n > 0)}" for s in eligible
+            )
             what = "none of its GPU tiers" if w.values["tiers"] else "no GPU tier in the catalog"
             helps = ", ".join(dict.fromkeys(help for _, help in reasons))
-            fix = (f"{what} can serve it at the sites it may use: {'; '.join(why for why, _ in reasons)} ({has}); "
-                   f"{helps}, or allow another tier")
+            fix = (
+                f"{what} can serve it at the sites it may use: "
+                f"{'; '.join(why for why, _ in reasons)} ({has}); "
+                f"{helps}, or allow another tier"
+            )
             problems.append(w.problem("tiers", w.values["tiers"], fix))
     return problems

@@ -35,7 +35,10 @@ def test_inference_rate_and_catalog_values_warn_too(tiny, tiny_doc, tmp_scenario
     tiny_doc["catalog"] = {"gpu_tiers": [{"id": "h100-sxm", "price_usd": 270}]}  # kUSD, not USD
     with pytest.warns(PlausibilityWarning) as caught:
         load_scenario(tmp_scenario(tiny_doc), catalog_dir)
-    assert sorted(str(w.message).split(": ")[2].split("=")[0] for w in caught) == ["price_usd", "tokens_per_s"]
+    assert sorted(str(w.message).split(": ")[2].split("=")[0] for w in caught) == [
+        "price_usd",
+        "tokens_per_s",
+    ]
 
 
 def test_an_edit_warns_only_of_what_it_made_unusual(tiny):
@@ -66,5 +69,6 @@ def test_cli_prints_warnings_and_exits_0(tiny_doc, tmp_scenario, catalog_dir, ca
     out, err = capsys.readouterr()
     assert code == 0 and out.startswith("tiny: valid.")
     (line,) = err.splitlines()
-    assert line.startswith("warning: ") and line.endswith("sites[0] (id=lab): pue=2.5: unusually high (usually 1 to 2); "
-                                                           "check the value and its unit")
+    assert line.startswith("warning: ") and line.endswith(
+        "sites[0] (id=lab): pue=2.5: unusually high (usually 1 to 2); check the value and its unit"
+    )

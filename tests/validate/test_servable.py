@@ -41,7 +41,10 @@ def test_tier_on_sale_only_after_the_workload_starts_is_rejected(tiny_doc, tmp_s
     tiny_doc["catalog"] = {"gpu_tiers": [{"id": "h100-sxm", "available_from": 2027}]}
     tiny_doc["workloads"][0]["tiers"] = ["h100-sxm"]  # starts 2026, the horizon is 2026-2027
     problem = the_problem(tiny_doc, tmp_scenario, catalog_dir)
-    assert problem.field == "tiers" and "h100-sxm is on sale from 2027, after the workload starts in 2026" in problem.fix
+    assert (
+        problem.field == "tiers"
+        and "h100-sxm is on sale from 2027, after the workload starts in 2026" in problem.fix
+    )
     tiny_doc["workloads"][0]["start_year"] = 2027
     assert validate(tmp_scenario(tiny_doc), catalog_dir) == []
 
@@ -51,8 +54,10 @@ def test_tier_on_sale_only_after_the_workload_starts_is_rejected(tiny_doc, tmp_s
     [
         {"workloads": [chat(params_b=300, kv_cache_gb=40, tiers=["h100-sxm"])]},  # 640 GB in 640 GB
         {"workloads": [chat(tiers=["b200-hgx"], start_year=2026)]},  # on sale from 2025
-        {"sites": [{"id": "lab", "region": "us", "power_mw": 2, "racks": {"dlc-130": 1}}],
-         "workloads": [chat(tiers=["gb200-nvl72"])]},  # one 120 kW node in one 130 kW rack
+        {
+            "sites": [{"id": "lab", "region": "us", "power_mw": 2, "racks": {"dlc-130": 1}}],
+            "workloads": [chat(tiers=["gb200-nvl72"])],
+        },  # one 120 kW node in one 130 kW rack
     ],
     ids=["memory-edge", "on-sale", "rack-edge"],
 )
