@@ -94,9 +94,13 @@ def site_racks_frame(sites: list[dict]) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Source:
-    """What a Scenario is made from: the scenario mapping, the catalog as read (before the
-    mapping's `catalog:` overrides) and the label its problems carry; with what the checks
-    gave: a copy of the scenario (to find changes made in place) and the warnings."""
+    """Where a Scenario comes from, so that edits and re-checks can start from it again.
+
+    `document` is the scenario mapping, `catalog` the catalog as read (before the mapping's
+    `catalog:` overrides), `file` the label of their problems; `checked` is a copy of the
+    Scenario as the checks made it (to find changes made in place), `warnings` what they found
+    unusual.
+    """
 
     document: dict
     catalog: CatalogRows
@@ -142,7 +146,7 @@ class Scenario:
         None unsets a value (its default applies). Raises `InputError` for a bad value or an
         unknown field, as the same change in the YAML would.
         """
-        document = self._source("with_policy").document
+        document = self._source().document
         policy = {**(document.get("policy") or {}), **_plain(changes)}
         return self._edited({**document, "policy": policy}, "with_policy")
 
@@ -152,22 +156,23 @@ class Scenario:
 
         `table` is `sites`, `workloads` or a catalog table (`gpu_tiers`, `fabrics`,
         `storage_tiers`, `rack_types`, `services`); a catalog change becomes a `catalog:`
-        override of that row. Raises `InputError` for an unknown table, row or field or a bad
-        value, as the same change in the YAML would.
+        override of that row. None unsets a site or workload value (its default applies); in a
+        catalog row it keeps the catalog's value. Raises `InputError` for an unknown table, row
+        or field or a bad value, as the same change in the YAML would.
         """
         edit = "with_values"
         ids = self._table(table, edit).index
         if row not in ids:
             fix = f"no such {INDEX_NAMES[table].replace('_', ' ')}; {suggest(row, ids, 'ids')}"
             raise InputError([Problem(self._label(edit), table, "id", brief(row), fix)])
-        return self._edited(_changed_rows(self._source(edit).document, table, [row], _plain(changes)), edit)
+        return self._edited(_changed_rows(self._source().document, table, [row], _plain(changes)), edit)
 
     def with_all(self, table: str, **changes) -> Scenario:
         """A checked copy with fields of every row of a table changed, e.g.
         `sc.with_all("workloads", growth_per_year=0.6)`; tables and errors as `with_values`."""
         edit = "with_all"
         rows = list(self._table(table, edit).index)
-        return self._edited(_changed_rows(self._source(edit).document, table, rows, _plain(changes)), edit)
+        return self._edited(_changed_rows(self._source().document, table, rows, _plain(changes)), edit)
 
     def problems(self) -> list[Problem]:
         """What keeps this scenario from the model: [] when it is exactly what its scenario
@@ -183,13 +188,13 @@ class Scenario:
         if problems:
             raise InputError(problems)
 
-    def _source(self, edit: str) -> Source:
+    def _source(self) -> Source:
         if self.source is None:
             raise InputError([_unchecked()])
         return self.source
 
     def _label(self, edit: str) -> str:
-        return f"{self._source(edit).file} (edited: {edit})"
+        return f"{self._source().file} (edited: {edit})"
 
     def _table(self, table: str, edit: str) -> pd.DataFrame:
         if table not in EDITABLE:
@@ -199,7 +204,7 @@ class Scenario:
 
     def _edited(self, document: dict, edit: str) -> Scenario:
         """The Scenario `document` makes, checked; warns only of what the edit newly made unusual."""
-        source = self._source(edit)
+        source = self._source()
         edited = scenario_from(document, source.catalog, source.file, path=self.path, label=self._label(edit))
         before = {_sans_file(p) for p in source.warnings}
         warn([p for p in edited.source.warnings if _sans_file(p) not in before], stacklevel=3)
@@ -301,7 +306,9 @@ def _frame_differences(file: str, table: str, mine: pd.DataFrame, fresh: pd.Data
     if mine.equals(fresh):
         return []
     if table == "site_racks" or not (mine.index.equals(fresh.index) and mine.columns.equals(fresh.columns)):
-        field, shown = ("racks", "...") if table == "site_racks" else ("rows", list(mine.index))
+        field, shown = (
+            ("racks", mine.to_dict("records")) if table == "site_racks" else ("rows", list(mine.index))
+        )
         return [Problem(file, table, field, brief(shown), f"{CHANGED}; {HOW_TO_EDIT}")]
     now, checked = mine.astype(object), fresh.astype(object)
     same = (now == checked) | (now.isna() & checked.isna())
