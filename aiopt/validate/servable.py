@@ -101,7 +101,7 @@ def check_servable(
                 f"{s.id} has {', '.join(r for r, n in s.values['racks'].items() if n > 0)}" for s in eligible
             )
             what = "none of its GPU tiers" if w.values["tiers"] else "no GPU tier in the catalog"
-            helps = ", ".join(dict.fromkeys(help for _, help in reasons))
+            helps = ", ".join(dict.fromkeys(hint for _, hint in reasons))
             fix = (
                 f"{what} can serve it at the sites it may use: "
                 f"{'; '.join(why for why, _ in reasons)} ({has}); "
