@@ -144,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, metavar="DIR",
                    help="plan folder: new, empty or an earlier plan's (only aiopt's own files are replaced)")
     p.add_argument("--force", action="store_true",
-                   help="also write into a folder holding other files: replaces only plan.json and <table>.csv there")
+                   help="also write into a folder holding other files (replaces only plan.json, <table>.csv)")
     p.add_argument("--time-limit", type=float, default=60.0, metavar="S", help="solver time limit, seconds (default 60)")
     p.add_argument("--gap", type=float, default=0.01, metavar="G", help="relative gap to stop at (default 0.01)")
     p.add_argument("--threads", type=int, default=1, metavar="N", help="solver threads (default 1)")

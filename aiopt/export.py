@@ -31,6 +31,8 @@ from .read import display_path
 from .results import Plan
 
 PLAN_JSON = "plan.json"
+TABLE_FILES = tuple(f"{name}.csv" for name in Plan.TABLES)
+PLAN_FILES = (*TABLE_FILES, PLAN_JSON)  # plan.json last: it vouches for the tables beside it
 WRITER = "aiopt"
 
 
@@ -59,11 +61,6 @@ def plan_to_dict(plan: Plan) -> dict:
     }
 
 
-def plan_file_names() -> list[str]:
-    """The files a plan folder holds, plan.json last."""
-    return [f"{name}.csv" for name in Plan.TABLES] + [PLAN_JSON]
-
-
 def earlier_plan_files(out_dir: str | Path) -> list[str] | None:
     """The files the manifest in `out_dir/plan.json` lists, or None if no aiopt plan is there."""
     try:
@@ -73,7 +70,8 @@ def earlier_plan_files(out_dir: str | Path) -> list[str] | None:
         return None
     if not isinstance(files, list):
         return None
-    return [name for name in files if isinstance(name, str) and name not in ("", ".", "..") and Path(name).name == name]
+    plain = [name for name in files if isinstance(name, str) and Path(name).name == name]  # no paths
+    return [name for name in plain if name not in ("", ".", "..")]
 
 
 def check_out_dir(out_dir: str | Path, force: bool = False) -> None:
@@ -83,16 +81,17 @@ def check_out_dir(out_dir: str | Path, force: bool = False) -> None:
         return
     if not out_dir.is_dir():
         raise _refused(out_dir, "is a file, not a folder; pick a folder for the plan")
-    blocked = [name for name in plan_file_names() if (out_dir / name).is_dir()]
+    blocked = [name for name in PLAN_FILES if (out_dir / name).is_dir()]
     if blocked:
-        raise _refused(out_dir, f"holds folders named like aiopt's files ({', '.join(blocked)}); pick another folder")
+        raise _refused(out_dir, f"holds folders named like aiopt's files: {', '.join(blocked)}")
     if force or earlier_plan_files(out_dir) is not None:
         return
     foreign = sorted(entry.name for entry in out_dir.iterdir())
     if foreign:
-        raise _refused(out_dir, f"holds files aiopt did not write ({', '.join(foreign[:3])}{', ...' * (len(foreign) > 3)}); "
-                                "pick a new or empty folder, or pass --force (force=True) to replace only aiopt's files "
-                                "there (plan.json, <table>.csv) and leave every other file untouched")
+        listed = ", ".join(foreign[:3]) + ", ..." * (len(foreign) > 3)
+        raise _refused(out_dir, f"holds files aiopt did not write ({listed}); pick a new or empty folder, "
+                       "or pass --force (force=True from Python) to replace only aiopt's files there "
+                       "(plan.json, <table>.csv) and leave every other file untouched")
 
 
 def _refused(out_dir: Path, fix: str) -> InputError:
@@ -107,21 +106,20 @@ def write_plan(plan: Plan, out_dir: str | Path, force: bool = False) -> Path:
     """
     out_dir = Path(out_dir)
     check_out_dir(out_dir, force)
-    stale = set(earlier_plan_files(out_dir) or ()) - set(plan_file_names())
+    stale = set(earlier_plan_files(out_dir) or ()) - set(PLAN_FILES)
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".aiopt-staging-", dir=out_dir))
     try:
         for name, frame in plan.tables().items():
             csv_frame(name, frame).to_csv(staging / f"{name}.csv", index=False)
-        manifest = {"written_by": WRITER, "aiopt_version": __version__, "files": plan_file_names()}
+        manifest = {"written_by": WRITER, "aiopt_version": __version__, "files": list(PLAN_FILES)}
         (staging / PLAN_JSON).write_text(json.dumps({"manifest": manifest, **plan_to_dict(plan)}, indent=1))
-        *tables, plan_json = plan_file_names()
-        for name in tables:
+        for name in TABLE_FILES:
             os.replace(staging / name, out_dir / name)
         for name in stale:
             if (out_dir / name).is_file():
                 (out_dir / name).unlink()
-        os.replace(staging / plan_json, out_dir / plan_json)
+        os.replace(staging / PLAN_JSON, out_dir / PLAN_JSON)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return out_dir

@@ -74,8 +74,8 @@ def csv_frame(table: str, frame: pd.DataFrame) -> pd.DataFrame:
             out[column] = values
             continue
         units = frame["unit"] if (table, column) == ("kpis", "value") else [unit_of(column)] * len(frame)
-        out[column] = pd.Series([rounded(v, u) for v, u in zip(values, units, strict=True)], index=frame.index,
-                                dtype=object)
+        written = [rounded(v, u) for v, u in zip(values, units, strict=True)]
+        out[column] = pd.Series(written, index=frame.index, dtype=object)
     return out.rename(columns=header)
 
 

@@ -13,7 +13,7 @@ from conftest import CATALOG_DIR, TINY
 
 import aiopt
 from aiopt.cli import main
-from aiopt.export import write_plan
+from aiopt.export import PLAN_FILES, write_plan
 from aiopt.output_schema import AS_SOLVED, COUNTS, DECIMALS, UNITS, read_csv, unit_of
 
 
@@ -37,17 +37,19 @@ def test_cli_solve_writes_every_table(tmp_path, capsys):
     for name in aiopt.Plan.TABLES:
         frame = read_csv(out / f"{name}.csv")
         assert len(frame) == len(doc["tables"][name])
-        assert list(frame.columns) == list(doc["tables"][name][0]), "CSV headers map back to the plan's columns"
+        assert list(frame.columns) == list(doc["tables"][name][0]), "headers map back to the plan's columns"
     assert {"workload", "tier", "site", "year", "nodes", "gpus"} <= set(doc["tables"]["nodes"][0])
-    written = aiopt.Plan(scenario=aiopt.load_scenario(TINY, CATALOG_DIR), info=aiopt.SolveInfo(**doc_info(doc)),
-                         **{name: read_csv(out / f"{name}.csv") for name in aiopt.Plan.TABLES if name != "solve_info"})
+    tables = {name: read_csv(out / f"{name}.csv") for name in aiopt.Plan.TABLES if name != "solve_info"}
+    scenario = aiopt.load_scenario(TINY, CATALOG_DIR)
+    written = aiopt.Plan(scenario=scenario, info=aiopt.SolveInfo(**doc_info(doc)), **tables)
     assert aiopt.check_plan(written).ok, "the written (rounded) tables alone pass the plan checker"
 
 
 def doc_info(doc: dict) -> dict:
     """SolveInfo fields back from plan.json's solve_info record."""
     row = doc["tables"]["solve_info"][0]
-    fields = ("status", "termination", "incumbent", "bound", "gap", "rel_gap_target", "time_limit", "threads", "seed")
+    fields = ("status", "termination", "incumbent", "bound", "gap", "rel_gap_target", "time_limit", "threads",
+              "seed")
     return {k: row[k] for k in fields}
 
 
@@ -62,7 +64,7 @@ def test_failed_write_keeps_the_previous_plan(plan, tmp_path, monkeypatch):
     monkeypatch.setattr(pd.DataFrame, "to_csv", broken)
     with pytest.raises(OSError):
         write_plan(plan, out)
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before, "no file changed, no staging folder left"
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before, "no file changed, no staging left"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan"]
 
 
@@ -79,7 +81,7 @@ def test_a_users_folder_is_refused_without_force_and_kept_with_it(tmp_path, caps
     assert solve_into(folder, "--force") == 0
     assert (folder / "thesis.docx").read_text() == "four years of work"
     assert (folder / "costs.csv").read_text() != "my own costs", "--force replaces aiopt's own file names"
-    assert {p.name for p in folder.iterdir()} == {"thesis.docx", "plan.json"} | {f"{t}.csv" for t in aiopt.Plan.TABLES}
+    assert {p.name for p in folder.iterdir()} == {"thesis.docx", *PLAN_FILES}
 
 
 def test_an_earlier_plan_folder_is_updated_keeping_the_users_files(plan, tmp_path):
@@ -93,7 +95,7 @@ def test_an_earlier_plan_folder_is_updated_keeping_the_users_files(plan, tmp_pat
 
     write_plan(plan, out)  # no force needed: the manifest marks the folder as aiopt's
     assert (out / "notes.txt").read_text() == "mine"
-    assert not (out / "old_table.csv").exists(), "a file the earlier manifest lists and the new plan lacks is removed"
+    assert not (out / "old_table.csv").exists(), "listed by the earlier manifest, not the new one: removed"
     assert (out / "kpis.csv").read_text() != "stale"
     assert json.loads((out / "plan.json").read_text())["manifest"]["files"][-1] == "plan.json"
 
