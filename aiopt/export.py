@@ -5,12 +5,13 @@ A plan folder is marked by the manifest at the top of its plan.json, listing wha
     "manifest": {"written_by": "aiopt", "aiopt_version": "0.1.0",
                  "files": ["kpis.csv", "nodes.csv", ..., "solve_info.csv", "plan.json"]}
 
-`write_plan` writes into a new or empty folder or an earlier plan folder; any other folder is
-refused unless `force=True`. Either way only aiopt's files are touched: the new ones, and those
-an earlier manifest lists that the new plan no longer writes (removed). Every new file is first
-written complete into a staging folder inside the target (same filesystem), then moved into place
-with `os.replace`, plan.json last, so a failed write leaves the earlier plan as it was. Folders
-and files get the user's umask. The CSV form (units in headers, rounding) is `output_schema`'s.
+(A plan.json from before manifests, with keys scenario, status, summary and tables, lists
+itself and its tables' CSVs.) `write_plan` writes into a new or empty folder or an earlier plan
+folder; any other folder is refused unless `force=True`. Either way only aiopt's files are
+touched: the new ones, and those an earlier manifest lists that the new plan no longer writes
+(removed). Every new file is first written complete into a staging folder inside the target
+(same filesystem), then moved into place with `os.replace`, plan.json last, so a failed write
+leaves the earlier plan as it was. Folders and files get the user's umask. The CSV form (units in headers, rounding) is `output_schema`'s.
 """
 
 from __future__ import annotations
@@ -64,14 +65,23 @@ def plan_to_dict(plan: Plan) -> dict:
 def earlier_plan_files(out_dir: str | Path) -> list[str] | None:
     """The files the manifest in `out_dir/plan.json` lists, or None if no aiopt plan is there."""
     try:
-        manifest = json.loads((Path(out_dir) / PLAN_JSON).read_text())["manifest"]
-        files = manifest["files"] if manifest["written_by"] == WRITER else None
-    except (OSError, ValueError, TypeError, KeyError):
+        doc = json.loads((Path(out_dir) / PLAN_JSON).read_text())
+    except (OSError, ValueError):
         return None
+    files = _listed(doc) if isinstance(doc, dict) else None
     if not isinstance(files, list):
         return None
     plain = [name for name in files if isinstance(name, str) and Path(name).name == name]  # no paths
     return [name for name in plain if name not in ("", ".", "..")]
+
+
+def _listed(doc: dict) -> list | None:
+    manifest = doc.get("manifest")
+    if isinstance(manifest, dict) and manifest.get("written_by") == WRITER:
+        return manifest.get("files")
+    if {"scenario", "status", "summary", "tables"} <= doc.keys() and isinstance(doc["tables"], dict):
+        return [*(f"{name}.csv" for name in doc["tables"]), PLAN_JSON]  # written before manifests
+    return None
 
 
 def check_out_dir(out_dir: str | Path, force: bool = False) -> None:

@@ -100,6 +100,15 @@ def test_an_earlier_plan_folder_is_updated_keeping_the_users_files(plan, tmp_pat
     assert json.loads((out / "plan.json").read_text())["manifest"]["files"][-1] == "plan.json"
 
 
+def test_a_plan_folder_from_before_manifests_is_updated(plan, tmp_path):
+    out = write_plan(plan, tmp_path / "plan")
+    doc = json.loads((out / "plan.json").read_text())
+    del doc["manifest"]
+    (out / "plan.json").write_text(json.dumps(doc))
+    write_plan(plan, out)
+    assert "manifest" in json.loads((out / "plan.json").read_text())
+
+
 def test_a_manifest_cannot_make_aiopt_delete_outside_its_folder(plan, tmp_path):
     out = write_plan(plan, tmp_path / "plan")
     victim = tmp_path / "victim.txt"
