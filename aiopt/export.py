@@ -11,7 +11,8 @@ folder; any other folder is refused unless `force=True`. Either way only aiopt's
 touched: the new ones, and those an earlier manifest lists that the new plan no longer writes
 (removed). Every new file is first written complete into a staging folder inside the target
 (same filesystem), then moved into place with `os.replace`, plan.json last, so a failed write
-leaves the earlier plan as it was. Folders and files get the user's umask. The CSV form (units in headers, rounding) is `output_schema`'s.
+leaves the earlier plan as it was. Folders and files get the user's umask. The CSV form (units
+in headers, rounding) is `output_schema`'s.
 """
 
 from __future__ import annotations
