@@ -62,7 +62,8 @@ def rounded(value, unit: str | None):
     """`value` rounded for its unit (see the module docstring); ints, text, flags and NaN as given."""
     if not isinstance(value, float) or not math.isfinite(value):
         return value
-    value = round(float(value), DECIMALS[unit]) if unit in DECIMALS else float(f"{value:.{SIGNIFICANT}g}")
+    if not value.is_integer():  # whole numbers, however large, are kept exactly
+        value = round(float(value), DECIMALS[unit]) if unit in DECIMALS else float(f"{value:.{SIGNIFICANT}g}")
     return int(value) if value.is_integer() else value
 
 

@@ -14,7 +14,7 @@ from conftest import CATALOG_DIR, TINY
 import aiopt
 from aiopt.cli import main
 from aiopt.export import PLAN_FILES, write_plan
-from aiopt.output_schema import AS_SOLVED, COUNTS, DECIMALS, UNITS, read_csv, unit_of
+from aiopt.output_schema import AS_SOLVED, COUNTS, DECIMALS, UNITS, read_csv, rounded, unit_of
 
 
 @pytest.fixture(scope="module")
@@ -169,6 +169,13 @@ def test_csvs_are_rounded_with_units_in_the_headers(plan, tmp_path):
             for written, value, unit in zip(text[header], frame[column], units, strict=True):
                 if pd.notna(value):
                     assert readable(written, unit, float(value).is_integer()), (name, header, written)
+
+
+def test_whole_numbers_stay_exact_and_fractions_keep_six_digits():
+    assert rounded(12_345_678.0, None) == 12_345_678 and isinstance(rounded(4.0, "kW"), int)
+    assert rounded(12_345.678901, None) == 12_345.7 and rounded(0.000123456789, "fraction") == 0.000123457
+    assert rounded(1_234_567.891, "USD") == 1_234_567.89 and rounded(93.62549, "kW") == 93.625
+    assert rounded(float("nan"), "USD") != rounded(float("nan"), "USD") and rounded("b200", None) == "b200"
 
 
 def test_every_numeric_column_has_a_unit_or_is_a_count(plan):
