@@ -24,7 +24,7 @@ import pandas as pd
 
 from aiopt import __version__
 from aiopt.errors import InputError, Problem, SolveError
-from aiopt.export import write_plan
+from aiopt.export import check_out_dir, write_plan
 from aiopt.fabric_sizing import size_for_gpus
 from aiopt.load import load_catalog, load_scenario
 from aiopt.pipeline import solve
@@ -83,10 +83,11 @@ def _cmd_catalog(args: argparse.Namespace) -> int:
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
+    check_out_dir(args.out, args.force)  # refuse a folder before the solve, not after
     plan = solve(args.scenario if args.catalog_dir is None else load_scenario(args.scenario, args.catalog_dir),
                  time_limit=args.time_limit, rel_gap=args.gap, threads=args.threads, seed=args.seed,
                  progress=False if args.quiet else "auto")
-    out = write_plan(plan, args.out)
+    out = write_plan(plan, args.out, args.force)
     print(plan.summary())
     if not plan.info.optimal:
         gap = "unknown" if plan.gap is None else f"{plan.gap:.2%}"
@@ -149,7 +150,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _command(subparsers, "solve", _cmd_solve, "solve a scenario; write plan.json and CSV tables", [common])
     p.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario YAML file")
-    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory (replaced atomically)")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR",
+                   help="plan folder: new, empty or an earlier plan's (only aiopt's own files are replaced)")
+    p.add_argument("--force", action="store_true",
+                   help="also write into a folder holding other files (replaces only plan.json, <table>.csv)")
     p.add_argument("--time-limit", type=float, default=60.0, metavar="S", help="solver time limit, seconds (default 60)")
     p.add_argument("--gap", type=float, default=0.01, metavar="G", help="relative gap to stop at (default 0.01)")
     p.add_argument("--threads", type=int, default=1, metavar="N", help="solver threads (default 1)")

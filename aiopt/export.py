@@ -1,7 +1,18 @@
-"""Write a plan to disk atomically: plan.json (every table) and one CSV per table.
+"""Write a plan folder: plan.json (every table at full precision) and one CSV per table.
 
-Files are written into a temporary directory beside the target and moved into place only
-when all of them are complete, so a failure never leaves a half-written plan behind.
+A plan folder is marked by the manifest at the top of its plan.json, listing what aiopt wrote::
+
+    "manifest": {"written_by": "aiopt", "aiopt_version": "0.1.0",
+                 "files": ["kpis.csv", "nodes.csv", ..., "solve_info.csv", "plan.json"]}
+
+(A plan.json from before manifests, with keys scenario, status, summary and tables, lists
+itself and its tables' CSVs.) `write_plan` writes into a new or empty folder or an earlier plan
+folder; any other folder is refused unless `force=True`. Either way only aiopt's files are
+touched: the new ones, and those an earlier manifest lists that the new plan no longer writes
+(removed). Every new file is first written complete into a staging folder inside the target
+(same filesystem), then moved into place with `os.replace`, plan.json last, so a failed write
+leaves the earlier plan as it was. Folders and files get the user's umask. The CSV form (units
+in headers, rounding) is `output_schema`'s.
 """
 
 from __future__ import annotations
@@ -15,7 +26,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import __version__
+from .errors import InputError, Problem
+from .output_schema import csv_frame
+from .read import display_path
 from .results import Plan
+
+PLAN_JSON = "plan.json"
+TABLE_FILES = tuple(f"{name}.csv" for name in Plan.TABLES)
+PLAN_FILES = (*TABLE_FILES, PLAN_JSON)  # plan.json last: it vouches for the tables beside it
+WRITER = "aiopt"
 
 
 def _clean(value):
@@ -43,23 +63,74 @@ def plan_to_dict(plan: Plan) -> dict:
     }
 
 
-def write_plan(plan: Plan, out_dir: str | Path) -> Path:
-    """Write `plan.json` and `<table>.csv` files into `out_dir` (replaced as a whole)."""
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+def earlier_plan_files(out_dir: str | Path) -> list[str] | None:
+    """The files the manifest in `out_dir/plan.json` lists, or None if no aiopt plan is there."""
     try:
-        (staging / "plan.json").write_text(json.dumps(plan_to_dict(plan), indent=1))
+        doc = json.loads((Path(out_dir) / PLAN_JSON).read_text())
+    except (OSError, ValueError):
+        return None
+    files = _listed(doc) if isinstance(doc, dict) else None
+    if not isinstance(files, list):
+        return None
+    plain = [name for name in files if isinstance(name, str) and Path(name).name == name]  # no paths
+    return [name for name in plain if name not in ("", ".", "..")]
+
+
+def _listed(doc: dict) -> list | None:
+    manifest = doc.get("manifest")
+    if isinstance(manifest, dict) and manifest.get("written_by") == WRITER:
+        return manifest.get("files")
+    if {"scenario", "status", "summary", "tables"} <= doc.keys() and isinstance(doc["tables"], dict):
+        return [*(f"{name}.csv" for name in doc["tables"]), PLAN_JSON]  # written before manifests
+    return None
+
+
+def check_out_dir(out_dir: str | Path, force: bool = False) -> None:
+    """Raise InputError unless `write_plan(plan, out_dir, force)` may write there."""
+    out_dir = Path(out_dir)
+    if not out_dir.exists():
+        return
+    if not out_dir.is_dir():
+        raise _refused(out_dir, "is a file, not a folder; pick a folder for the plan")
+    blocked = [name for name in PLAN_FILES if (out_dir / name).is_dir()]
+    if blocked:
+        raise _refused(out_dir, f"holds folders named like aiopt's files: {', '.join(blocked)}")
+    if force or earlier_plan_files(out_dir) is not None:
+        return
+    foreign = sorted(entry.name for entry in out_dir.iterdir())
+    if foreign:
+        listed = ", ".join(foreign[:3]) + ", ..." * (len(foreign) > 3)
+        raise _refused(out_dir, f"holds files aiopt did not write ({listed}); pick a new or empty folder, "
+                       "or pass --force (force=True from Python) to replace only aiopt's files there "
+                       "(plan.json, <table>.csv) and leave every other file untouched")
+
+
+def _refused(out_dir: Path, fix: str) -> InputError:
+    return InputError([Problem(display_path(out_dir), "output folder", "--out", str(out_dir), fix)])
+
+
+def write_plan(plan: Plan, out_dir: str | Path, force: bool = False) -> Path:
+    """Write `plan.json` and `<table>.csv` files into `out_dir`, touching no file aiopt did not write.
+
+    `out_dir` must be new, empty or an earlier plan folder; `force=True` also writes into any
+    other folder, replacing only files named like aiopt's (see the module docstring).
+    """
+    out_dir = Path(out_dir)
+    check_out_dir(out_dir, force)
+    stale = set(earlier_plan_files(out_dir) or ()) - set(PLAN_FILES)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".aiopt-staging-", dir=out_dir))
+    try:
         for name, frame in plan.tables().items():
-            frame.to_csv(staging / f"{name}.csv", index=False)
-        old = None
-        if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}-old-{os.getpid()}")
-            os.replace(out_dir, old)
-        os.replace(staging, out_dir)
-        if old is not None:
-            shutil.rmtree(old)
-    except BaseException:
+            csv_frame(name, frame).to_csv(staging / f"{name}.csv", index=False)
+        manifest = {"written_by": WRITER, "aiopt_version": __version__, "files": list(PLAN_FILES)}
+        (staging / PLAN_JSON).write_text(json.dumps({"manifest": manifest, **plan_to_dict(plan)}, indent=1))
+        for name in TABLE_FILES:
+            os.replace(staging / name, out_dir / name)
+        for name in stale:
+            if (out_dir / name).is_file():
+                (out_dir / name).unlink()
+        os.replace(staging / PLAN_JSON, out_dir / PLAN_JSON)
+    finally:
         shutil.rmtree(staging, ignore_errors=True)
-        raise
     return out_dir
