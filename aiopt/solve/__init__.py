@@ -1,0 +1,202 @@
+"""Solve a built model with HiGHS and say honestly what came back.
+
+One load into HiGHS (`highs.HighsModel`), then, for large models, a staged solve on that one
+instance: the LP relaxation guides a first plan, which starts the full MIP. Every stage gets
+only the time that remains of `time_limit`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pyomo.environ as pyo
+
+from ..errors import SolveError, Status
+from .highs import HighsModel, Outcome, use_threads
+from .progress import Progress, objective_text, relative_gap
+
+STAGED_ABOVE_INTEGERS = 300  # "auto" strategy: warm-start models with more integer variables
+LP_SHARE = 0.25  # the LP relaxation may use this share of the time limit
+FIRST_PLAN_SHARE = 0.6  # ... and the first-plan stages may run until this share has passed
+FINAL_SHARE = 0.99  # the full MIP stops here, leaving time to write the plan back
+
+__all__ = ["SolveInfo", "Status", "relative_gap", "solve_model"]
+
+
+@dataclass
+class SolveInfo:
+    """What the solver proved: status, incumbent, bound and the gap between them."""
+
+    status: Status
+    highs_status: str  # HiGHS's own words for how the last run ended, e.g. "Time limit reached"
+    incumbent: float | None
+    bound: float | None
+    gap: float | None
+    rel_gap_target: float
+    time_limit: float
+    threads: int
+    seed: int
+    seconds: dict = field(default_factory=dict)  # per stage
+
+    def __post_init__(self):
+        self.status = Status(self.status)
+
+    @property
+    def optimal(self) -> bool:
+        return self.status is Status.OPTIMAL
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "status": self.status.value}
+
+
+class _Clock:
+    """The time left of one solve's limit."""
+
+    def __init__(self, time_limit: float):
+        self.started, self.limit = time.perf_counter(), time_limit
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def until(self, share: float) -> float:
+        """Seconds from now until `share` of the limit has passed (never negative)."""
+        return max(share * self.limit - self.elapsed(), 0.0)
+
+
+def _fabric_guess(model: pyo.ConcreteModel, highs: HighsModel, lp_values: np.ndarray):
+    """Each site's fabric binaries fixed to the LP's favourite (none where the LP uses none)."""
+    columns, values = [], []
+    for s in model.S:
+        share = {f: lp_values[highs.column_of[id(model.fabric[s, f])]] for f in model.F
+                 if id(model.fabric[s, f]) in highs.column_of}
+        favourite = max(share, key=share.get, default=None)
+        for f, x in share.items():
+            columns.append(highs.column_of[id(model.fabric[s, f])])
+            values.append(float(f == favourite and x > 1e-6))
+    return np.array(columns, dtype=np.int32), np.array(values)
+
+
+def _infeasible(model: pyo.ConcreteModel, highs: HighsModel, outcome: Outcome) -> SolveError:
+    return SolveError(
+        f"infeasible: no plan meets every constraint of scenario '{model.name}' "
+        "(check demand against site power, racks, compliance and budget)",
+        Status.INFEASIBLE, outcome.highs_status,
+    )
+
+
+def _first_plan(model, highs: HighsModel, clock: _Clock, progress: Progress, tried: list[str]):
+    """A complete plan to start the full MIP from and its objective, or (None, None); each
+    stage that found none is added to `tried`, in words.
+
+    1. LP relaxation by interior point (values only, no crossover); infeasible → no plan exists.
+    2. Restricted MIP: each site's fabric fixed to the LP's favourite.
+    3. Fallback: the full MIP in heuristic emphasis, stopped at its first plan.
+    """
+    progress.begin("LP relaxation", bound_valid=False)
+    with highs.relaxation():
+        lp = highs.run(clock.until(LP_SHARE), solver="ipm", run_crossover="off")
+    if lp.infeasible:
+        raise _infeasible(model, highs, lp)
+    if lp.has_solution:
+        progress.begin("first plan (LP-guided fabrics)", bound_valid=False)
+        with highs.fixed(*_fabric_guess(model, highs, highs.values())):
+            restricted = highs.run(clock.until(FIRST_PLAN_SHARE))
+        if restricted.has_solution:
+            return highs.values(), restricted.objective
+        tried.append(f"the LP-guided stage ({restricted.highs_status.lower()} after {restricted.seconds:.1f} s)")
+    else:
+        tried.append(f"the LP relaxation ({lp.highs_status.lower()} after {lp.seconds:.1f} s)")
+    progress.begin("first plan (heuristic search)", bound_valid=True)
+    fallback = highs.run(clock.until(FIRST_PLAN_SHARE), mip_heuristic_effort=0.5, mip_max_improving_sols=1)
+    if fallback.infeasible:
+        raise _infeasible(model, highs, fallback)
+    if fallback.has_solution:
+        return highs.values(), fallback.objective
+    tried.append(f"the heuristic first-plan stage ({fallback.highs_status.lower()} after {fallback.seconds:.1f} s)")
+    return None, None
+
+
+def _no_plan(model, time_limit: float, outcome: Outcome, tried: list[str]) -> SolveError:
+    """The error for a solve that ended without a plan, with the advice that fits."""
+    stages = f"; tried {'; '.join(tried)}" if tried else ""
+    if outcome.status == outcome.status.kTimeLimit or outcome.status == outcome.status.kInterrupt:
+        return SolveError(
+            f"no plan found for scenario '{model.name}' within {time_limit:g} s{stages}, and the full MIP "
+            "found none in the time left; raise the time limit or loosen the gap", Status.NO_SOLUTION,
+            outcome.highs_status)
+    return SolveError(
+        f"the solver failed on scenario '{model.name}' (HiGHS: {outcome.highs_status}){stages}; this is not "
+        "a time-limit problem: rerun with --verbose (progress='verbose') and report the log", Status.SOLVER_ERROR,
+        outcome.highs_status)
+
+
+def solve_model(
+    model: pyo.ConcreteModel,
+    time_limit: float = 60.0,
+    rel_gap: float = 0.01,
+    threads: int = 1,
+    seed: int = 0,
+    progress: bool | str = "auto",
+    strategy: str = "auto",
+) -> SolveInfo:
+    """Run HiGHS on a built model and load its best plan into the model's variables.
+
+    `progress`: True shows one updating line (elapsed, best plan, proven bound, gap), "auto"
+    shows it once the solve has run a few seconds, "verbose" shows HiGHS's own log, False is
+    silent. `strategy`: "direct" hands the whole MIP to HiGHS; "staged" first finds a plan
+    (LP-guided fabrics, else a heuristic search) and starts the full MIP from it; "auto"
+    stages models with more than 300 integer variables. The whole solve, every stage and the
+    load into HiGHS, ends within `time_limit`. Raises `SolveError` with a `Status` when the
+    scenario is infeasible, no plan was found in time, or the solver failed.
+    """
+    if strategy not in ("auto", "direct", "staged"):
+        raise ValueError(f"strategy must be auto, direct or staged, not {strategy!r}")
+    clock = _Clock(time_limit)
+    lines = Progress(progress, model.data.scenario.policy["objective"])
+    use_threads(threads)
+    highs = HighsModel(model, dict(threads=threads, random_seed=seed, mip_rel_gap=rel_gap,
+                                   output_flag=lines.verbose, log_to_console=False))
+    lines.attach(highs.highs)
+    seconds = {"load": clock.elapsed()}
+    tried: list[str] = []
+    start, start_objective = None, None
+    try:
+        if strategy == "staged" or (strategy == "auto" and len(highs.integers) > STAGED_ABOVE_INTEGERS):
+            start, start_objective = _first_plan(model, highs, clock, lines, tried)
+            seconds["first_plan"] = clock.elapsed() - seconds["load"]
+            if start is not None:
+                highs.start_from(start)
+                lines.found(start_objective)
+        lines.begin("full model", bound_valid=True)
+        final = highs.run(clock.until(FINAL_SHARE))
+    finally:
+        lines.close()
+    seconds["solve"] = clock.elapsed()
+    if final.infeasible:
+        raise _infeasible(model, highs, final)
+    if not final.has_solution and start is None:
+        raise _no_plan(model, time_limit, final, tried)
+    highs.write_back(None if final.has_solution else start)  # the start stands if HiGHS had no time for it
+    incumbent = final.objective if final.has_solution else start_objective
+    gap = relative_gap(incumbent, final.bound)
+    return SolveInfo(
+        status=Status.OPTIMAL if final.status == final.status.kOptimal else Status.TIME_LIMIT,
+        highs_status=final.highs_status,
+        incumbent=incumbent,
+        bound=final.bound,
+        gap=gap,
+        rel_gap_target=rel_gap,
+        time_limit=time_limit,
+        threads=threads,
+        seed=seed,
+        seconds=seconds,
+    )
+
+
+def describe(info: SolveInfo, objective: str) -> str:
+    """One line: status, best plan and proven bound in the user's units, gap."""
+    gap = "n/a" if info.gap is None else f"{info.gap:.2%}"
+    return (f"{info.status}: best plan {objective_text(info.incumbent, objective)}, "
+            f"bound {objective_text(info.bound, objective)}, gap {gap}")
