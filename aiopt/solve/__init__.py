@@ -121,7 +121,7 @@ def _first_plan(model, highs: HighsModel, clock: _Clock, progress: Progress, tri
 def _no_plan(model, time_limit: float, outcome: Outcome, tried: list[str]) -> SolveError:
     """The error for a solve that ended without a plan, with the advice that fits."""
     stages = f"; tried {'; '.join(tried)}" if tried else ""
-    if outcome.status == outcome.status.kTimeLimit or outcome.status == outcome.status.kInterrupt:
+    if outcome.status in (outcome.status.kTimeLimit, outcome.status.kInterrupt):
         return SolveError(
             f"no plan found for scenario '{model.name}' within {time_limit:g} s{stages}, and the full MIP "
             "found none in the time left; raise the time limit or loosen the gap", Status.NO_SOLUTION,

@@ -19,6 +19,8 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 
+from ..errors import SolveError, Status
+
 MODEL_STATUS = highspy.HighsModelStatus
 INFEASIBLE_STATUSES = (MODEL_STATUS.kInfeasible, MODEL_STATUS.kUnboundedOrInfeasible)
 
@@ -75,7 +77,8 @@ class HighsModel:
         with tempfile.TemporaryDirectory(prefix="aiopt-") as tmp:
             path, symbols = lp_symbols(model, Path(tmp))
             if self.highs.readModel(str(path)) != highspy.HighsStatus.kOk:
-                raise RuntimeError(f"HiGHS could not read the model Pyomo wrote ({path.name})")
+                raise SolveError(f"the solver could not read model '{model.name}' as Pyomo wrote it; "
+                                 "rerun with --verbose (progress='verbose') and report the log", Status.SOLVER_ERROR)
         lp = self.highs.getLp()
         self.columns = [symbols.get(name) for name in lp.col_names_]  # None: the writer's constant column
         self.rows = [symbols.get(name) for name in lp.row_names_]
