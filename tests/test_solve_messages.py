@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 
 import highspy
+import pyomo.environ as pyo
 import pytest
 
 import aiopt
 from aiopt import SolveError, Status
-from aiopt.solve import SolveInfo, _no_plan
+from aiopt.solve import SolveInfo, _no_plan, describe_constraint
 from aiopt.solve.highs import Outcome
 
 STOPPED = [highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kInterrupt]
@@ -42,3 +43,17 @@ def test_status_is_typed_and_still_reads_as_text(tiny):
     assert json.loads(json.dumps(plan.info.to_dict()))["status"] == "optimal"
     assert SolveInfo(**{**plan.info.to_dict(), "status": "time_limit"}).status is Status.TIME_LIMIT
     assert SolveError("x", "infeasible").status is Status.INFEASIBLE
+
+
+def test_build_model_records_the_family_of_every_constraint(tiny):
+    model = aiopt.build_model(tiny)
+    constraints = {c.local_name for c in model.component_objects(pyo.Constraint)}
+    assert set(model.family_of) == constraints
+    assert model.family_of["site_power"] == "power" and model.family_of["demand_met"] == "compute"
+    assert set(model.family_of.values()) <= {"core", *aiopt.FAMILIES}
+
+
+def test_a_constraint_is_described_by_family_name_and_index_in_words(tiny):
+    model = aiopt.build_model(tiny)
+    site, year = next(iter(model.site_power))
+    assert describe_constraint(model, model.site_power[site, year]) == f"power (site_power) at site {site}, year {year}"

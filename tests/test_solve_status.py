@@ -34,6 +34,7 @@ def test_infeasible_scenario_raises_and_cli_exits_3(tiny_doc, tmp_scenario, caps
     with pytest.raises(aiopt.SolveError, match="infeasible") as error:
         aiopt.solve(aiopt.load_scenario(path, CATALOG_DIR), progress=False)
     assert error.value.status is Status.INFEASIBLE and error.value.highs_status
+    assert "power (site_power) at site lab, year 2026" in str(error.value), "names family, row and where"
     code = main(["solve", str(path), "--catalog", str(CATALOG_DIR), "--out", str(path.parent / "out")])
     err = capsys.readouterr().err
     assert code == 3 and "infeasible" in err and "Traceback" not in err
@@ -98,7 +99,7 @@ def test_infeasible_staged_solve_is_a_solve_error_not_a_crash(tmp_path, capsys):
     path = baseline_with(tmp_path, budget_usd=1e6)
     with pytest.raises(aiopt.SolveError, match="infeasible") as error:
         aiopt.solve_model(aiopt.build_model(aiopt.load_scenario(path)), strategy="staged", progress=False)
-    assert error.value.status is Status.INFEASIBLE
+    assert error.value.status is Status.INFEASIBLE and "cost (capex_budget)" in str(error.value)
     code = main(["solve", str(path), "--out", str(tmp_path / "out"), "--quiet"])
     err = capsys.readouterr().err
     assert code == 3 and "infeasible" in err and "internal error" not in err

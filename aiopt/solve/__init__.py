@@ -21,6 +21,10 @@ STAGED_ABOVE_INTEGERS = 300  # "auto" strategy: warm-start models with more inte
 LP_SHARE = 0.25  # the LP relaxation may use this share of the time limit
 FIRST_PLAN_SHARE = 0.6  # ... and the first-plan stages may run until this share has passed
 FINAL_SHARE = 0.99  # the full MIP stops here, leaving time to write the plan back
+# families whose rows an infeasible scenario's message names first: the limits users set
+FAMILY_ORDER = ("cost", "power", "racks", "compliance", "storage", "reliability", "fabric", "growth", "compute")
+INDEX_WORDS = (("S", "site"), ("W", "workload"), ("T", "tier"), ("F", "fabric"), ("K", "storage"),
+               ("R", "rack type"), ("G", "pool"))
 
 __all__ = ["SolveInfo", "Status", "relative_gap", "solve_model"]
 
@@ -78,12 +82,43 @@ def _fabric_guess(model: pyo.ConcreteModel, highs: HighsModel, lp_values: np.nda
     return np.array(columns, dtype=np.int32), np.array(values)
 
 
-def _infeasible(model: pyo.ConcreteModel, highs: HighsModel, outcome: Outcome) -> SolveError:
+def _infeasible(model: pyo.ConcreteModel, highs: HighsModel, outcome: Outcome, clock: _Clock) -> SolveError:
+    """The INFEASIBLE error, naming where the LP relaxation fails when HiGHS finds a conflict."""
+    rows = highs.conflict(clock.until(1.0)) if clock.until(1.0) > 0 else []
+    where = f" {describe_constraint(model, _most_telling(model, rows))}:" if rows else ""
     return SolveError(
-        f"infeasible: no plan meets every constraint of scenario '{model.name}' "
+        f"infeasible:{where} no plan meets every constraint of scenario '{model.name}' "
         "(check demand against site power, racks, compliance and budget)",
         Status.INFEASIBLE, outcome.highs_status,
     )
+
+
+def _most_telling(model: pyo.ConcreteModel, rows: list):
+    """The conflict row a user can act on first: limits they set (budget, power, racks, ...)
+    before the rows that define demand, then the earliest year."""
+    def rank(row):
+        family = model.family_of.get(row.parent_component().local_name, "core")
+        years = [v for v in _index(row) if isinstance(v, int) and v in model.Y]
+        return (FAMILY_ORDER.index(family) if family in FAMILY_ORDER else len(FAMILY_ORDER), min(years, default=0))
+    return min(rows, key=rank)
+
+
+def _index(row) -> tuple:
+    index = row.index()
+    return () if index is None else index if isinstance(index, tuple) else (index,)
+
+
+def describe_constraint(model: pyo.ConcreteModel, row) -> str:
+    """E.g. "power (site_power) at site us-east, year 2027": family, constraint, its index in words."""
+    name = row.parent_component().local_name
+    words = []
+    for value in _index(row):
+        if isinstance(value, int) and value in model.Y:
+            words.append(f"year {value}")
+        else:
+            label = next((label for set_name, label in INDEX_WORDS if value in getattr(model, set_name)), None)
+            words.append(f"{label} {value}" if label else str(value))
+    return f"{model.family_of.get(name, 'core')} ({name})" + (f" at {', '.join(words)}" if words else "")
 
 
 def _first_plan(model, highs: HighsModel, clock: _Clock, progress: Progress, tried: list[str]):
@@ -98,7 +133,7 @@ def _first_plan(model, highs: HighsModel, clock: _Clock, progress: Progress, tri
     with highs.relaxation():
         lp = highs.run(clock.until(LP_SHARE), solver="ipm", run_crossover="off")
     if lp.infeasible:
-        raise _infeasible(model, highs, lp)
+        raise _infeasible(model, highs, lp, clock)
     if lp.has_solution:
         progress.begin("first plan (LP-guided fabrics)", bound_valid=False)
         with highs.fixed(*_fabric_guess(model, highs, highs.values())):
@@ -111,7 +146,7 @@ def _first_plan(model, highs: HighsModel, clock: _Clock, progress: Progress, tri
     progress.begin("first plan (heuristic search)", bound_valid=True)
     fallback = highs.run(clock.until(FIRST_PLAN_SHARE), mip_heuristic_effort=0.5, mip_max_improving_sols=1)
     if fallback.infeasible:
-        raise _infeasible(model, highs, fallback)
+        raise _infeasible(model, highs, fallback, clock)
     if fallback.has_solution:
         return highs.values(), fallback.objective
     tried.append(f"the heuristic first-plan stage ({fallback.highs_status.lower()} after {fallback.seconds:.1f} s)")
@@ -175,7 +210,7 @@ def solve_model(
         lines.close()
     seconds["solve"] = clock.elapsed()
     if final.infeasible:
-        raise _infeasible(model, highs, final)
+        raise _infeasible(model, highs, final, clock)
     if not final.has_solution and start is None:
         raise _no_plan(model, time_limit, final, tried)
     highs.write_back(None if final.has_solution else start)  # the start stands if HiGHS had no time for it

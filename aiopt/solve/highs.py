@@ -153,6 +153,18 @@ class HighsModel:
         finally:
             self.highs.changeColsBounds(len(columns), columns, self.lower[columns], self.upper[columns])
 
+    def conflict(self, time_limit: float) -> list:
+        """Pyomo constraints of an infeasible subsystem of the LP relaxation ([] if it is feasible
+        or none was found within `time_limit`)."""
+        self.deadline = time.perf_counter() + time_limit
+        self.highs.setOptionValue("iis_strategy", int(highspy.IisStrategy.kIisStrategyFromLp))
+        self.highs.setOptionValue("time_limit", time_limit + self.highs.getRunTime())
+        with self.relaxation():
+            status, iis = self.highs.getIis()
+        if status == highspy.HighsStatus.kError or not iis.valid_:
+            return []
+        return [self.rows[i] for i in iis.row_index_ if self.rows[i] is not None]
+
     def values(self) -> np.ndarray:
         """Column values of the current solution."""
         return np.array(self.highs.getSolution().col_value)
