@@ -9,6 +9,8 @@ Pyomo variables so `read_plan` reads it like any solved model.
 
 from __future__ import annotations
 
+import os
+import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -25,6 +27,7 @@ MODEL_STATUS = highspy.HighsModelStatus
 INFEASIBLE_STATUSES = (MODEL_STATUS.kInfeasible, MODEL_STATUS.kUnboundedOrInfeasible)
 
 _scheduler_threads: int | None = None  # HiGHS's task scheduler is process-wide
+_banner_shown = False
 
 
 def lp_symbols(model: pyo.ConcreteModel, directory: Path) -> tuple[Path, dict]:
@@ -36,6 +39,27 @@ def lp_symbols(model: pyo.ConcreteModel, directory: Path) -> tuple[Path, dict]:
     filename, symbol_map_id = model.write(str(directory / "model.lp"), io_options={"symbolic_solver_labels": False})
     symbol_map = model.solutions.symbol_map.pop(symbol_map_id)
     return Path(filename), dict(symbol_map.bySymbol)
+
+
+def _new_highs() -> highspy.Highs:
+    """A silent `highspy.Highs`. The first one in a process prints a banner on the C-level
+    stdout before any option can be set, so create it with file descriptor 1 on /dev/null."""
+    global _banner_shown
+    if _banner_shown:
+        highs = highspy.Highs()
+    else:
+        sys.stdout.flush()
+        saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        try:
+            highs = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(devnull)
+        _banner_shown = True
+    highs.setOptionValue("output_flag", False)
+    return highs
 
 
 def use_threads(threads: int) -> None:
@@ -72,8 +96,7 @@ class HighsModel:
     """One HiGHS instance holding a Pyomo model; see the module docstring."""
 
     def __init__(self, model: pyo.ConcreteModel, options: dict):
-        self.highs = highspy.Highs()
-        self.highs.setOptionValue("output_flag", False)
+        self.highs = _new_highs()
         with tempfile.TemporaryDirectory(prefix="aiopt-") as tmp:
             path, symbols = lp_symbols(model, Path(tmp))
             if self.highs.readModel(str(path)) != highspy.HighsStatus.kOk:
