@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 import time
@@ -124,3 +125,19 @@ def test_time_limit_holds_for_the_whole_staged_solve(tmp_path):
     except aiopt.SolveError as error:
         assert error.status is Status.NO_SOLUTION and "raise the time limit" in str(error)
     assert time.perf_counter() - started <= 1.05 * limit
+
+
+def test_when_the_lp_guided_stage_fails_the_heuristic_stage_finds_the_first_plan(tiny, monkeypatch, capsys):
+    solve = importlib.import_module("aiopt.solve")  # the module, not the aiopt.solve function
+
+    def no_fabric_anywhere(model, highs, lp_values):  # a fabric guess with no plan: nothing can be networked
+        columns, _ = guess(model, highs, lp_values)
+        return columns, 0.0 * columns
+
+    guess = solve._fabric_guess
+    monkeypatch.setattr(solve, "_fabric_guess", no_fabric_anywhere)
+    model = aiopt.build_model(tiny)
+    info = aiopt.solve_model(model, strategy="staged", progress=True)
+    assert "first plan (heuristic search)" in capsys.readouterr().out
+    assert info.status is Status.OPTIMAL and "first_plan" in info.seconds
+    assert aiopt.check_plan(aiopt.read_plan(model, info)).ok

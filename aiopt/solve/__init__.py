@@ -18,9 +18,10 @@ from .highs import HighsModel, Outcome, use_threads
 from .progress import Progress, objective_text, relative_gap
 
 STAGED_ABOVE_INTEGERS = 300  # "auto" strategy: warm-start models with more integer variables
-LP_SHARE = 0.25  # the LP relaxation may use this share of the time limit
-FIRST_PLAN_SHARE = 0.6  # ... and the first-plan stages may run until this share has passed
-FINAL_SHARE = 0.99  # the full MIP stops here, leaving time to write the plan back
+LP_SHARE = 0.4  # the LP relaxation may use this share of the time limit (large models need the LP)
+FIRST_PLAN_SHARE = 0.8  # ... and the first-plan stages may run until this share has passed
+NO_PROBING = 2**15  # HiGHS presolve_rule_off bit for probing, which alone can take minutes on large models
+FINAL_SHARE = 0.97  # the full MIP stops here: HiGHS may overrun its stop by a second or two on large models
 # families whose rows an infeasible scenario's message names first: the limits users set
 FAMILY_ORDER = ("cost", "power", "racks", "compliance", "storage", "reliability", "fabric", "growth", "compute")
 INDEX_WORDS = (("S", "site"), ("W", "workload"), ("T", "tier"), ("F", "fabric"), ("K", "storage"),
@@ -121,36 +122,50 @@ def describe_constraint(model: pyo.ConcreteModel, row) -> str:
     return f"{model.family_of.get(name, 'core')} ({name})" + (f" at {', '.join(words)}" if words else "")
 
 
-def _first_plan(model, highs: HighsModel, clock: _Clock, progress: Progress, tried: list[str]):
-    """A complete plan to start the full MIP from and its objective, or (None, None); each
-    stage that found none is added to `tried`, in words.
+@dataclass
+class _FirstPlan:
+    """What the staged solve found before the full MIP."""
+
+    start: np.ndarray | None = None  # a complete plan, or None
+    objective: float | None = None  # its objective
+    lp_bound: float | None = None  # the LP relaxation's objective: a bound when the MIP proves none
+    failed: list[str] = field(default_factory=list)  # stages that found no plan, in words
+
+
+def _first_plan(model, highs: HighsModel, clock: _Clock, progress: Progress) -> _FirstPlan:
+    """A complete plan to start the full MIP from, found in up to three stages:
 
     1. LP relaxation by interior point (values only, no crossover); infeasible → no plan exists.
     2. Restricted MIP: each site's fabric fixed to the LP's favourite.
     3. Fallback: the full MIP in heuristic emphasis, stopped at its first plan.
     """
+    found = _FirstPlan()
     progress.begin("LP relaxation", bound_valid=False)
     with highs.relaxation():
         lp = highs.run(clock.until(LP_SHARE), solver="ipm", run_crossover="off")
     if lp.infeasible:
         raise _infeasible(model, highs, lp, clock)
     if lp.has_solution:
+        found.lp_bound = lp.bound
         progress.begin("first plan (LP-guided fabrics)", bound_valid=False)
         with highs.fixed(*_fabric_guess(model, highs, highs.values())):
-            restricted = highs.run(clock.until(FIRST_PLAN_SHARE))
+            restricted = highs.run(clock.until(FIRST_PLAN_SHARE), presolve_rule_off=NO_PROBING)
         if restricted.has_solution:
-            return highs.values(), restricted.objective
-        tried.append(f"the LP-guided stage ({restricted.highs_status.lower()} after {restricted.seconds:.1f} s)")
+            found.start, found.objective = highs.values(), restricted.objective
+            return found
+        found.failed.append(f"the LP-guided stage ({restricted.highs_status.lower()} after {restricted.seconds:.1f} s)")
     else:
-        tried.append(f"the LP relaxation ({lp.highs_status.lower()} after {lp.seconds:.1f} s)")
+        found.failed.append(f"the LP relaxation ({lp.highs_status.lower()} after {lp.seconds:.1f} s)")
     progress.begin("first plan (heuristic search)", bound_valid=True)
-    fallback = highs.run(clock.until(FIRST_PLAN_SHARE), mip_heuristic_effort=0.5, mip_max_improving_sols=1)
+    fallback = highs.run(clock.until(FIRST_PLAN_SHARE), mip_heuristic_effort=0.5, mip_max_improving_sols=1,
+                         presolve_rule_off=NO_PROBING)
     if fallback.infeasible:
         raise _infeasible(model, highs, fallback, clock)
     if fallback.has_solution:
-        return highs.values(), fallback.objective
-    tried.append(f"the heuristic first-plan stage ({fallback.highs_status.lower()} after {fallback.seconds:.1f} s)")
-    return None, None
+        found.start, found.objective = highs.values(), fallback.objective
+    else:
+        found.failed.append(f"the heuristic stage ({fallback.highs_status.lower()} after {fallback.seconds:.1f} s)")
+    return found
 
 
 def _no_plan(model, time_limit: float, outcome: Outcome, tried: list[str]) -> SolveError:
@@ -195,15 +210,14 @@ def solve_model(
                                    output_flag=lines.verbose, log_to_console=False))
     lines.attach(highs.highs)
     seconds = {"load": clock.elapsed()}
-    tried: list[str] = []
-    start, start_objective = None, None
+    first = _FirstPlan()
     try:
         if strategy == "staged" or (strategy == "auto" and len(highs.integers) > STAGED_ABOVE_INTEGERS):
-            start, start_objective = _first_plan(model, highs, clock, lines, tried)
+            first = _first_plan(model, highs, clock, lines)
             seconds["first_plan"] = clock.elapsed() - seconds["load"]
-            if start is not None:
-                highs.start_from(start)
-                lines.found(start_objective)
+            if first.start is not None:
+                highs.start_from(first.start)
+                lines.found(first.objective)
         lines.begin("full model", bound_valid=True)
         final = highs.run(clock.until(FINAL_SHARE))
     finally:
@@ -211,16 +225,17 @@ def solve_model(
     seconds["solve"] = clock.elapsed()
     if final.infeasible:
         raise _infeasible(model, highs, final, clock)
-    if not final.has_solution and start is None:
-        raise _no_plan(model, time_limit, final, tried)
-    highs.write_back(None if final.has_solution else start)  # the start stands if HiGHS had no time for it
-    incumbent = final.objective if final.has_solution else start_objective
-    gap = relative_gap(incumbent, final.bound)
+    if not final.has_solution and first.start is None:
+        raise _no_plan(model, time_limit, final, first.failed)
+    highs.write_back(None if final.has_solution else first.start)  # the start stands if HiGHS had no time for it
+    incumbent = final.objective if final.has_solution else first.objective
+    bound = final.bound if final.bound is not None else first.lp_bound
+    gap = relative_gap(incumbent, bound)
     return SolveInfo(
         status=Status.OPTIMAL if final.status == final.status.kOptimal else Status.TIME_LIMIT,
         highs_status=final.highs_status,
         incumbent=incumbent,
-        bound=final.bound,
+        bound=bound,
         gap=gap,
         rel_gap_target=rel_gap,
         time_limit=time_limit,
