@@ -74,13 +74,12 @@ def _fabric_guess(model: pyo.ConcreteModel, highs: HighsModel, lp_values: np.nda
     """Each site's fabric binaries fixed to the LP's favourite (none where the LP uses none)."""
     columns, values = [], []
     for s in model.S:
-        share = {f: lp_values[highs.column_of[id(model.fabric[s, f])]] for f in model.F
-                 if id(model.fabric[s, f]) in highs.column_of}
-        favourite = max(share, key=share.get, default=None)
-        for f, x in share.items():
-            columns.append(highs.column_of[id(model.fabric[s, f])])
-            values.append(float(f == favourite and x > 1e-6))
-    return np.array(columns, dtype=np.int32), np.array(values)
+        site = highs.columns_of(model.fabric[s, f] for f in model.F)
+        if len(site):
+            favourite = np.arange(len(site)) == np.argmax(lp_values[site])
+            columns.append(site)
+            values.append(favourite & (lp_values[site] > 1e-6))
+    return np.concatenate(columns).astype(np.int32), np.concatenate(values).astype(float)
 
 
 def _infeasible(model: pyo.ConcreteModel, highs: HighsModel, outcome: Outcome, clock: _Clock) -> SolveError:
@@ -229,7 +228,7 @@ def solve_model(
         raise _no_plan(model, time_limit, final, first.failed)
     highs.write_back(None if final.has_solution else first.start)  # the start stands if HiGHS had no time for it
     incumbent = final.objective if final.has_solution else first.objective
-    bound = final.bound if final.bound is not None else first.lp_bound
+    bound = _tighter(model, final.bound, first.lp_bound)
     gap = relative_gap(incumbent, bound)
     return SolveInfo(
         status=Status.OPTIMAL if final.status == final.status.kOptimal else Status.TIME_LIMIT,
@@ -243,6 +242,14 @@ def solve_model(
         seed=seed,
         seconds=seconds,
     )
+
+
+def _tighter(model: pyo.ConcreteModel, *bounds: float | None) -> float | None:
+    """The tightest of the proven bounds (the MIP's may be trivial when stopped before its root LP)."""
+    known = [b for b in bounds if b is not None]
+    if not known:
+        return None
+    return max(known) if model.objective.sense == pyo.minimize else min(known)
 
 
 def describe(info: SolveInfo, objective: str) -> str:
