@@ -72,7 +72,7 @@ class _Clock:
 
 def _fabric_guess(model: pyo.ConcreteModel, highs: HighsModel, lp_values: np.ndarray):
     """Each site's fabric binaries fixed to the LP's favourite (none where the LP uses none)."""
-    columns, values = [], []
+    columns, values = [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=bool)]
     for s in model.S:
         site = highs.columns_of(model.fabric[s, f] for f in model.F)
         if len(site):
