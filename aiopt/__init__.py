@@ -14,7 +14,7 @@ and `solve` chains them:
 __version__ = "0.1.0"
 
 from aiopt.check import check_plan
-from aiopt.errors import InputError, Problem, SolveError
+from aiopt.errors import InputError, Problem, SolveError, Status
 from aiopt.export import write_plan
 from aiopt.load import load_catalog, load_scenario
 from aiopt.model import FAMILIES, build_model, prepare
@@ -33,6 +33,7 @@ __all__ = [
     "Scenario",
     "SolveError",
     "SolveInfo",
+    "Status",
     "__version__",
     "build_model",
     "check_plan",

@@ -31,6 +31,7 @@ from aiopt.pipeline import solve
 from aiopt.read import DEFAULT_CATALOG_DIR, display_path
 from aiopt.scenario import Scenario
 from aiopt.schema import CATALOG_TABLES, TABLES, WORKLOAD_KINDS
+from aiopt.solve import describe
 from aiopt.validate import PlausibilityWarning, suggest
 
 EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT, EXIT_SOLVE_FAILED = 0, 1, 2, 3
@@ -86,12 +87,12 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     check_out_dir(args.out, args.force)  # refuse a folder before the solve, not after
     plan = solve(args.scenario if args.catalog_dir is None else load_scenario(args.scenario, args.catalog_dir),
                  time_limit=args.time_limit, rel_gap=args.gap, threads=args.threads, seed=args.seed,
-                 progress=False if args.quiet else "auto")
+                 progress="verbose" if args.verbose else (False if args.quiet else "auto"))
     out = write_plan(plan, args.out, args.force)
     print(plan.summary())
     if not plan.info.optimal:
-        gap = "unknown" if plan.gap is None else f"{plan.gap:.2%}"
-        print(f"warning: NOT proven optimal ({plan.status}); the plan is the best found, gap {gap}", file=sys.stderr)
+        print(f"warning: NOT proven optimal, stopped at the {args.time_limit:g} s time limit; "
+              f"{describe(plan.info, plan.scenario.policy['objective'])}", file=sys.stderr)
     print(f"wrote {display_path(out)}/plan.json and {len(plan.TABLES)} CSV tables")
     return EXIT_OK
 
@@ -159,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=1, metavar="N", help="solver threads (default 1)")
     p.add_argument("--seed", type=int, default=0, metavar="N", help="solver random seed (default 0)")
     p.add_argument("--quiet", action="store_true", help="no solver progress, even for long solves")
+    p.add_argument("--verbose", action="store_true", help="show HiGHS's own log instead of the progress line")
 
     p = _command(subparsers, "fabric", _cmd_fabric, "size a compute fabric the way the model does", [common])
     p.add_argument("--gpus", type=int, required=True, metavar="N", help="GPUs to connect (one fabric port each)")

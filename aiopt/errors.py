@@ -1,8 +1,9 @@
-"""The one exception type for bad input, and the problem record it carries."""
+"""Errors: bad input (`InputError` with its `Problem` records) and a failed solve (`SolveError`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 
 @dataclass(frozen=True)
@@ -27,9 +28,23 @@ class InputError(ValueError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-class SolveError(RuntimeError):
-    """The solver proved the scenario infeasible or found no plan within its limits."""
+class Status(StrEnum):
+    """How a solve ended. A `str`, so `plan.status == "optimal"` and JSON keep working."""
 
-    def __init__(self, message: str, status: str):
-        self.status = status
+    OPTIMAL = "optimal"  # a plan proven within the target gap
+    TIME_LIMIT = "time_limit"  # a plan, stopped at the time limit with its gap
+    INFEASIBLE = "infeasible"  # proven: no plan meets every constraint
+    NO_SOLUTION = "no_solution"  # no plan found within the time limit; none proven impossible
+    SOLVER_ERROR = "solver_error"  # HiGHS failed or never ran
+
+
+class SolveError(RuntimeError):
+    """No plan: the scenario is infeasible, none was found in time, or the solver failed.
+
+    `status` is a `Status`; `highs_status` HiGHS's own words for how its last run ended.
+    """
+
+    def __init__(self, message: str, status: Status, highs_status: str = ""):
+        self.status = Status(status)
+        self.highs_status = highs_status
         super().__init__(message)

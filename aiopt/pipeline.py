@@ -24,8 +24,9 @@ def solve(
 
     Defaults suit interactive use: stop at a 1% proven gap or after 60 s, one thread, fixed
     seed. The plan's `status` and `gap` say what was proven; a time-limited plan is marked
-    "time_limit", never "optimal". Raises InputError for bad input, SolveError when the
-    scenario is infeasible or no plan was found in time.
+    "time_limit", never "optimal". `progress`: see `solve_model` (True, False, "auto",
+    "verbose"). Raises InputError for bad input, SolveError (with a `Status`) when the
+    scenario is infeasible, no plan was found in time or the solver failed.
     """
     seconds = {}
     started = time.perf_counter()
@@ -36,7 +37,7 @@ def solve(
     model = build_model(prepare(scenario))
     seconds["build"] = time.perf_counter() - stage
     info = solve_model(model, time_limit=time_limit, rel_gap=rel_gap, threads=threads, seed=seed, progress=progress)
-    seconds["solve"] = info.seconds["solve"]
+    seconds.update({("solve" if stage == "solve" else f"solve_{stage}"): s for stage, s in info.seconds.items()})
     stage = time.perf_counter()
     plan = read_plan(model, info)
     seconds["results"] = time.perf_counter() - stage

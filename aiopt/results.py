@@ -11,7 +11,7 @@ from . import demand
 from .model.data import MUSD, ModelData, group_by
 from .rules import fabric_ports
 from .scenario import Scenario
-from .solve import SolveInfo
+from .solve import SolveInfo, Status
 
 
 def _v(x) -> float:
@@ -46,7 +46,7 @@ class Plan:
     TABLES = ("kpis", "nodes", "pools", "racks", "fabric", "storage", "sites", "costs", "solve_info")
 
     @property
-    def status(self) -> str:
+    def status(self) -> Status:
         return self.info.status
 
     @property

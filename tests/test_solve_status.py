@@ -2,22 +2,40 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import sys
+import time
 
 import pytest
+import yaml
 from conftest import CATALOG_DIR, REPO
 
 import aiopt
+from aiopt import Status
 from aiopt.cli import main
 
 BASELINE = REPO / "data" / "scenarios" / "enterprise-baseline.yaml"
+sys.path.insert(0, str(REPO / "benchmarks"))
+from make_large import write as write_large  # noqa: E402
+
+
+def baseline_with(tmp_path, budget_usd: float):
+    """The baseline scenario with a total capex budget, as a YAML file (staged: > 300 integers)."""
+    doc = yaml.safe_load(BASELINE.read_text())
+    doc["policy"]["capex_budget_usd"] = budget_usd
+    path = tmp_path / "budget.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
 
 
 def test_infeasible_scenario_raises_and_cli_exits_3(tiny_doc, tmp_scenario, capsys):
     tiny_doc["sites"][0]["power_mw"] = 0.01  # 10 kW: not one node of any tier fits the facility
     path = tmp_scenario(tiny_doc)
-    with pytest.raises(aiopt.SolveError, match="infeasible"):
+    with pytest.raises(aiopt.SolveError, match="infeasible") as error:
         aiopt.solve(aiopt.load_scenario(path, CATALOG_DIR), progress=False)
+    assert error.value.status is Status.INFEASIBLE and error.value.highs_status
+    assert "power (site_power) at site lab, year 2026" in str(error.value), "names family, row and where"
     code = main(["solve", str(path), "--catalog", str(CATALOG_DIR), "--out", str(path.parent / "out")])
     err = capsys.readouterr().err
     assert code == 3 and "infeasible" in err and "Traceback" not in err
@@ -27,7 +45,7 @@ def test_infeasible_scenario_raises_and_cli_exits_3(tiny_doc, tmp_scenario, caps
 def test_time_limited_plan_is_marked_non_optimal_with_its_gap(tmp_path, capsys):
     # a 0% target gap cannot be proven in 4 s, but a first plan is found in about a second
     plan = aiopt.solve(BASELINE, time_limit=4.0, rel_gap=0.0, progress=False)
-    assert plan.status == "time_limit" and not plan.info.optimal
+    assert plan.status == "time_limit" and plan.status is Status.TIME_LIMIT and not plan.info.optimal
     assert plan.gap is not None and plan.gap > 0
     assert plan.info.bound <= plan.info.incumbent
     assert aiopt.check_plan(plan).ok
@@ -74,3 +92,52 @@ def test_demand_with_nothing_to_run_on_is_bad_input(tiny_doc, tmp_scenario, tmp_
     with pytest.raises(aiopt.InputError) as error:
         aiopt.build_model(aiopt.load_scenario(path, catalog))
     assert "pretrain-8b" in str(error.value) and "tiers" in str(error.value)
+
+
+def test_infeasible_staged_solve_is_a_solve_error_not_a_crash(tmp_path, capsys):
+    # 1 MUSD of capex cannot buy the baseline's demand: the LP relaxation itself is infeasible,
+    # and the staged solve used to load its (missing) solution: NoFeasibleSolutionError, exit 1
+    path = baseline_with(tmp_path, budget_usd=1e6)
+    with pytest.raises(aiopt.SolveError, match="infeasible") as error:
+        aiopt.solve_model(aiopt.build_model(aiopt.load_scenario(path)), strategy="staged", progress=False)
+    assert error.value.status is Status.INFEASIBLE and "cost (capex_budget)" in str(error.value)
+    code = main(["solve", str(path), "--out", str(tmp_path / "out"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 3 and "infeasible" in err and "internal error" not in err
+
+
+def test_thread_count_can_change_within_one_process(tiny):
+    # HiGHS's scheduler is process-wide: 2 threads then 1 used to end in "no plan found ... raise the time limit"
+    for threads in (2, 1, 2):
+        plan = aiopt.solve(tiny, threads=threads, progress=False)
+        assert plan.status is Status.OPTIMAL and plan.info.threads == threads
+
+
+def test_time_limit_holds_for_the_whole_staged_solve(tmp_path):
+    # the large benchmark cannot be solved in 12 s; every stage (load into HiGHS, LP, first plan,
+    # full MIP) must still end within the limit + 5%, with a plan or a NO_SOLUTION error
+    model = aiopt.build_model(aiopt.load_scenario(write_large(tmp_path / "large.yaml")))
+    limit = 12.0
+    started = time.perf_counter()
+    try:
+        info = aiopt.solve_model(model, time_limit=limit, progress=False)
+        assert info.status is Status.TIME_LIMIT and info.gap > 0
+    except aiopt.SolveError as error:
+        assert error.status is Status.NO_SOLUTION and "raise the time limit" in str(error)
+    assert time.perf_counter() - started <= 1.05 * limit
+
+
+def test_when_the_lp_guided_stage_fails_the_heuristic_stage_finds_the_first_plan(tiny, monkeypatch, capsys):
+    solve = importlib.import_module("aiopt.solve")  # the module, not the aiopt.solve function
+
+    def no_fabric_anywhere(model, highs, lp_values):  # a fabric guess with no plan: nothing can be networked
+        columns, _ = guess(model, highs, lp_values)
+        return columns, 0.0 * columns
+
+    guess = solve._fabric_guess
+    monkeypatch.setattr(solve, "_fabric_guess", no_fabric_anywhere)
+    model = aiopt.build_model(tiny)
+    info = aiopt.solve_model(model, strategy="staged", progress=True)
+    assert "first plan (heuristic search)" in capsys.readouterr().out
+    assert info.status is Status.OPTIMAL and "first_plan" in info.seconds
+    assert aiopt.check_plan(aiopt.read_plan(model, info)).ok

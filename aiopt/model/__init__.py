@@ -44,10 +44,19 @@ def build_model(scenario: Scenario | ModelData) -> pyo.ConcreteModel:
     data = scenario if isinstance(scenario, ModelData) else prepare(scenario)
     m = pyo.ConcreteModel(name=data.scenario.name)
     m.data = data
+    m.family_of = {}  # constraint component name -> the family that created it
     declare(m, data)
-    for add_family in FAMILIES.values():
+    _record_family(m, "core")
+    for family, add_family in FAMILIES.items():
         add_family(m, data)
+        _record_family(m, family)
     return m
+
+
+def _record_family(m: pyo.ConcreteModel, family: str) -> None:
+    """Mark the constraint components not yet recorded in `m.family_of` as `family`'s."""
+    for constraint in m.component_objects(pyo.Constraint, descend_into=False):
+        m.family_of.setdefault(constraint.local_name, family)
 
 
 __all__ = ["FAMILIES", "ModelData", "build_model", "prepare"]

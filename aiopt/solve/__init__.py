@@ -1,0 +1,259 @@
+"""Solve a built model with HiGHS and say honestly what came back.
+
+One load into HiGHS (`highs.HighsModel`), then, for large models, a staged solve on that one
+instance: the LP relaxation guides a first plan, which starts the full MIP. Every stage gets
+only the time that remains of `time_limit`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pyomo.environ as pyo
+
+from ..errors import SolveError, Status
+from .highs import HighsModel, Outcome, use_threads
+from .progress import Progress, objective_text, relative_gap
+
+STAGED_ABOVE_INTEGERS = 300  # "auto" strategy: warm-start models with more integer variables
+LP_SHARE = 0.4  # the LP relaxation may use this share of the time limit (large models need the LP)
+FIRST_PLAN_SHARE = 0.8  # ... and the first-plan stages may run until this share has passed
+NO_PROBING = 2**15  # HiGHS presolve_rule_off bit for probing, which alone can take minutes on large models
+FINAL_SHARE = 0.97  # the full MIP stops here: HiGHS may overrun its stop by a second or two on large models
+# families whose rows an infeasible scenario's message names first: the limits users set
+FAMILY_ORDER = ("cost", "power", "racks", "compliance", "storage", "reliability", "fabric", "growth", "compute")
+INDEX_WORDS = (("S", "site"), ("W", "workload"), ("T", "tier"), ("F", "fabric"), ("K", "storage"),
+               ("R", "rack type"), ("G", "pool"))
+
+__all__ = ["SolveInfo", "Status", "relative_gap", "solve_model"]
+
+
+@dataclass
+class SolveInfo:
+    """What the solver proved: status, incumbent, bound and the gap between them."""
+
+    status: Status
+    highs_status: str  # HiGHS's own words for how the last run ended, e.g. "Time limit reached"
+    incumbent: float | None
+    bound: float | None
+    gap: float | None
+    rel_gap_target: float
+    time_limit: float
+    threads: int
+    seed: int
+    seconds: dict = field(default_factory=dict)  # per stage
+
+    def __post_init__(self):
+        self.status = Status(self.status)
+
+    @property
+    def optimal(self) -> bool:
+        return self.status is Status.OPTIMAL
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "status": self.status.value}
+
+
+class _Clock:
+    """The time left of one solve's limit."""
+
+    def __init__(self, time_limit: float):
+        self.started, self.limit = time.perf_counter(), time_limit
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def until(self, share: float) -> float:
+        """Seconds from now until `share` of the limit has passed (never negative)."""
+        return max(share * self.limit - self.elapsed(), 0.0)
+
+
+def _fabric_guess(model: pyo.ConcreteModel, highs: HighsModel, lp_values: np.ndarray):
+    """Each site's fabric binaries fixed to the LP's favourite (none where the LP uses none)."""
+    columns, values = [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=bool)]
+    for s in model.S:
+        site = highs.columns_of(model.fabric[s, f] for f in model.F)
+        if len(site):
+            favourite = np.arange(len(site)) == np.argmax(lp_values[site])
+            columns.append(site)
+            values.append(favourite & (lp_values[site] > 1e-6))
+    return np.concatenate(columns).astype(np.int32), np.concatenate(values).astype(float)
+
+
+def _infeasible(model: pyo.ConcreteModel, highs: HighsModel, outcome: Outcome, clock: _Clock) -> SolveError:
+    """The INFEASIBLE error, naming where the LP relaxation fails when HiGHS finds a conflict."""
+    rows = highs.conflict(clock.until(1.0)) if clock.until(1.0) > 0 else []
+    where = f" {describe_constraint(model, _most_telling(model, rows))}:" if rows else ""
+    return SolveError(
+        f"infeasible:{where} no plan meets every constraint of scenario '{model.name}' "
+        "(check demand against site power, racks, compliance and budget)",
+        Status.INFEASIBLE, outcome.highs_status,
+    )
+
+
+def _most_telling(model: pyo.ConcreteModel, rows: list):
+    """The conflict row a user can act on first: limits they set (budget, power, racks, ...)
+    before the rows that define demand, then the earliest year."""
+    def rank(row):
+        family = model.family_of.get(row.parent_component().local_name, "core")
+        years = [v for v in _index(row) if isinstance(v, int) and v in model.Y]
+        return (FAMILY_ORDER.index(family) if family in FAMILY_ORDER else len(FAMILY_ORDER), min(years, default=0))
+    return min(rows, key=rank)
+
+
+def _index(row) -> tuple:
+    index = row.index()
+    return () if index is None else index if isinstance(index, tuple) else (index,)
+
+
+def describe_constraint(model: pyo.ConcreteModel, row) -> str:
+    """E.g. "power (site_power) at site us-east, year 2027": family, constraint, its index in words."""
+    name = row.parent_component().local_name
+    words = []
+    for value in _index(row):
+        if isinstance(value, int) and value in model.Y:
+            words.append(f"year {value}")
+        else:
+            label = next((label for set_name, label in INDEX_WORDS if value in getattr(model, set_name)), None)
+            words.append(f"{label} {value}" if label else str(value))
+    return f"{model.family_of.get(name, 'core')} ({name})" + (f" at {', '.join(words)}" if words else "")
+
+
+@dataclass
+class _FirstPlan:
+    """What the staged solve found before the full MIP."""
+
+    start: np.ndarray | None = None  # a complete plan, or None
+    objective: float | None = None  # its objective
+    lp_bound: float | None = None  # the LP relaxation's objective: a bound when the MIP proves none
+    failed: list[str] = field(default_factory=list)  # stages that found no plan, in words
+
+
+def _first_plan(model, highs: HighsModel, clock: _Clock, progress: Progress) -> _FirstPlan:
+    """A complete plan to start the full MIP from, found in up to three stages:
+
+    1. LP relaxation by interior point (values only, no crossover); infeasible → no plan exists.
+    2. Restricted MIP: each site's fabric fixed to the LP's favourite.
+    3. Fallback: the full MIP in heuristic emphasis, stopped at its first plan.
+    """
+    found = _FirstPlan()
+    progress.begin("LP relaxation", bound_valid=False)
+    with highs.relaxation():
+        lp = highs.run(clock.until(LP_SHARE), solver="ipm", run_crossover="off")
+    if lp.infeasible:
+        raise _infeasible(model, highs, lp, clock)
+    if lp.has_solution:
+        found.lp_bound = lp.bound
+        progress.begin("first plan (LP-guided fabrics)", bound_valid=False)
+        with highs.fixed(*_fabric_guess(model, highs, highs.values())):
+            restricted = highs.run(clock.until(FIRST_PLAN_SHARE), presolve_rule_off=NO_PROBING)
+        if restricted.has_solution:
+            found.start, found.objective = highs.values(), restricted.objective
+            return found
+        found.failed.append(f"the LP-guided stage ({restricted.highs_status.lower()} after {restricted.seconds:.1f} s)")
+    else:
+        found.failed.append(f"the LP relaxation ({lp.highs_status.lower()} after {lp.seconds:.1f} s)")
+    progress.begin("first plan (heuristic search)", bound_valid=True)
+    fallback = highs.run(clock.until(FIRST_PLAN_SHARE), mip_heuristic_effort=0.5, mip_max_improving_sols=1,
+                         presolve_rule_off=NO_PROBING)
+    if fallback.infeasible:
+        raise _infeasible(model, highs, fallback, clock)
+    if fallback.has_solution:
+        found.start, found.objective = highs.values(), fallback.objective
+    else:
+        found.failed.append(f"the heuristic stage ({fallback.highs_status.lower()} after {fallback.seconds:.1f} s)")
+    return found
+
+
+def _no_plan(model, time_limit: float, outcome: Outcome, tried: list[str]) -> SolveError:
+    """The error for a solve that ended without a plan, with the advice that fits."""
+    stages = f"; tried {'; '.join(tried)}" if tried else ""
+    if outcome.status in (outcome.status.kTimeLimit, outcome.status.kInterrupt):
+        return SolveError(
+            f"no plan found for scenario '{model.name}' within {time_limit:g} s{stages}, and the full MIP "
+            "found none in the time left; raise the time limit or loosen the gap", Status.NO_SOLUTION,
+            outcome.highs_status)
+    return SolveError(
+        f"the solver failed on scenario '{model.name}' (HiGHS: {outcome.highs_status}){stages}; this is not "
+        "a time-limit problem: rerun with --verbose (progress='verbose') and report the log", Status.SOLVER_ERROR,
+        outcome.highs_status)
+
+
+def solve_model(
+    model: pyo.ConcreteModel,
+    time_limit: float = 60.0,
+    rel_gap: float = 0.01,
+    threads: int = 1,
+    seed: int = 0,
+    progress: bool | str = "auto",
+    strategy: str = "auto",
+) -> SolveInfo:
+    """Run HiGHS on a built model and load its best plan into the model's variables.
+
+    `progress`: True shows one updating line (elapsed, best plan, proven bound, gap), "auto"
+    shows it once the solve has run a few seconds, "verbose" shows HiGHS's own log, False is
+    silent. `strategy`: "direct" hands the whole MIP to HiGHS; "staged" first finds a plan
+    (LP-guided fabrics, else a heuristic search) and starts the full MIP from it; "auto"
+    stages models with more than 300 integer variables. The whole solve, every stage and the
+    load into HiGHS, ends within `time_limit`. Raises `SolveError` with a `Status` when the
+    scenario is infeasible, no plan was found in time, or the solver failed.
+    """
+    if strategy not in ("auto", "direct", "staged"):
+        raise ValueError(f"strategy must be auto, direct or staged, not {strategy!r}")
+    clock = _Clock(time_limit)
+    lines = Progress(progress, model.data.scenario.policy["objective"])
+    use_threads(threads)
+    highs = HighsModel(model, dict(threads=threads, random_seed=seed, mip_rel_gap=rel_gap,
+                                   output_flag=lines.verbose, log_to_console=False))
+    lines.attach(highs.highs)
+    seconds = {"load": clock.elapsed()}
+    first = _FirstPlan()
+    try:
+        if strategy == "staged" or (strategy == "auto" and len(highs.integers) > STAGED_ABOVE_INTEGERS):
+            first = _first_plan(model, highs, clock, lines)
+            seconds["first_plan"] = clock.elapsed() - seconds["load"]
+            if first.start is not None:
+                highs.start_from(first.start)
+                lines.found(first.objective)
+        lines.begin("full model", bound_valid=True)
+        final = highs.run(clock.until(FINAL_SHARE))
+    finally:
+        lines.close()
+    seconds["solve"] = clock.elapsed()
+    if final.infeasible:
+        raise _infeasible(model, highs, final, clock)
+    if not final.has_solution and first.start is None:
+        raise _no_plan(model, time_limit, final, first.failed)
+    highs.write_back(None if final.has_solution else first.start)  # the start stands if HiGHS had no time for it
+    incumbent = final.objective if final.has_solution else first.objective
+    bound = _tighter(model, final.bound, first.lp_bound)
+    gap = relative_gap(incumbent, bound)
+    return SolveInfo(
+        status=Status.OPTIMAL if final.status == final.status.kOptimal else Status.TIME_LIMIT,
+        highs_status=final.highs_status,
+        incumbent=incumbent,
+        bound=bound,
+        gap=gap,
+        rel_gap_target=rel_gap,
+        time_limit=time_limit,
+        threads=threads,
+        seed=seed,
+        seconds=seconds,
+    )
+
+
+def _tighter(model: pyo.ConcreteModel, *bounds: float | None) -> float | None:
+    """The tightest of the proven bounds (the MIP's may be trivial when stopped before its root LP)."""
+    known = [b for b in bounds if b is not None]
+    if not known:
+        return None
+    return max(known) if model.objective.sense == pyo.minimize else min(known)
+
+
+def describe(info: SolveInfo, objective: str) -> str:
+    """One line: status, best plan and proven bound in the user's units, gap."""
+    gap = "n/a" if info.gap is None else f"{info.gap:.2%}"
+    return (f"{info.status}: best plan {objective_text(info.incumbent, objective)}, "
+            f"bound {objective_text(info.bound, objective)}, gap {gap}")

@@ -1,0 +1,206 @@
+"""A built Pyomo model loaded once into one `highspy.Highs`, driven by public highspy calls.
+
+Pyomo writes the model as an LP file (its public writer, with a symbol map from LP names to
+Pyomo components) and HiGHS reads it: one load for every stage of a solve. The adapter keeps
+the column -> Pyomo variable and row -> Pyomo constraint maps, relaxes and restores
+integrality, fixes and frees columns, hands HiGHS a start, and writes a solution back into the
+Pyomo variables so `read_plan` reads it like any solved model.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+
+from ..errors import SolveError, Status
+
+MODEL_STATUS = highspy.HighsModelStatus
+INFEASIBLE_STATUSES = (MODEL_STATUS.kInfeasible, MODEL_STATUS.kUnboundedOrInfeasible)
+
+_scheduler_threads: int | None = None  # HiGHS's task scheduler is process-wide
+_banner_shown = False
+
+
+def lp_symbols(model: pyo.ConcreteModel, directory: Path) -> tuple[Path, dict]:
+    """Write `model` as an LP file with short names; return the file and {LP name: Pyomo component}.
+
+    The one place that leans on Pyomo beyond `model.write`: the symbol map it records in
+    `model.solutions.symbol_map` (tests/solve/test_highs_adapter.py fails loudly if it moves).
+    """
+    filename, symbol_map_id = model.write(str(directory / "model.lp"), io_options={"symbolic_solver_labels": False})
+    symbol_map = model.solutions.symbol_map.pop(symbol_map_id)
+    return Path(filename), dict(symbol_map.bySymbol)
+
+
+def _new_highs() -> highspy.Highs:
+    """A silent `highspy.Highs`. The first one in a process prints a banner on the C-level
+    stdout before any option can be set, so create it with file descriptor 1 on /dev/null."""
+    global _banner_shown
+    if _banner_shown:
+        highs = highspy.Highs()
+    else:
+        sys.stdout.flush()
+        saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        try:
+            highs = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(devnull)
+        _banner_shown = True
+    highs.setOptionValue("output_flag", False)
+    return highs
+
+
+def use_threads(threads: int) -> None:
+    """Reset HiGHS's process-wide scheduler when the thread count changes (it refuses otherwise)."""
+    global _scheduler_threads
+    if threads != _scheduler_threads:
+        highspy.Highs.resetGlobalScheduler(True)
+        _scheduler_threads = threads
+
+
+def _option(highs: highspy.Highs, name: str):
+    """An option's value (highspy returns (status, value) or the value alone, by version)."""
+    value = highs.getOptionValue(name)
+    return value[1] if isinstance(value, tuple) else value
+
+
+@dataclass
+class Outcome:
+    """How one HiGHS run ended."""
+
+    status: highspy.HighsModelStatus
+    highs_status: str  # HiGHS's own words, e.g. "Time limit reached"
+    has_solution: bool
+    objective: float | None
+    bound: float | None
+    seconds: float
+
+    @property
+    def infeasible(self) -> bool:
+        return self.status in INFEASIBLE_STATUSES
+
+
+class HighsModel:
+    """One HiGHS instance holding a Pyomo model; see the module docstring."""
+
+    def __init__(self, model: pyo.ConcreteModel, options: dict):
+        self.highs = _new_highs()
+        with tempfile.TemporaryDirectory(prefix="aiopt-") as tmp:
+            path, symbols = lp_symbols(model, Path(tmp))
+            if self.highs.readModel(str(path)) != highspy.HighsStatus.kOk:
+                raise SolveError(f"the solver could not read model '{model.name}' as Pyomo wrote it; "
+                                 "rerun with --verbose (progress='verbose') and report the log", Status.SOLVER_ERROR)
+        lp = self.highs.getLp()
+        self.columns = [symbols.get(name) for name in lp.col_names_]  # None: the writer's constant column
+        self.rows = [symbols.get(name) for name in lp.row_names_]
+        self.integrality = np.array([int(v) for v in lp.integrality_] or [0] * lp.num_col_, dtype=np.int32)
+        self.lower, self.upper = np.array(lp.col_lower_), np.array(lp.col_upper_)
+        self.column_of = {id(var): j for j, var in enumerate(self.columns) if var is not None}
+        self.relaxed = False
+        for name, value in options.items():
+            self.highs.setOptionValue(name, value)
+        self.deadline = float("inf")
+        for event in (self.highs.cbMipInterrupt, self.highs.cbIpmInterrupt, self.highs.cbSimplexInterrupt):
+            event.subscribe(self._interrupt_after_deadline)
+
+    def _interrupt_after_deadline(self, event) -> None:
+        event.interrupt(time.perf_counter() > self.deadline)  # set both ways: HiGHS keeps the flag
+
+    @property
+    def integers(self) -> np.ndarray:
+        """Indices of the integer columns."""
+        return np.flatnonzero(self.integrality != int(highspy.HighsVarType.kContinuous))
+
+    def columns_of(self, variables) -> np.ndarray:
+        """Column indices of the Pyomo variables (those the model uses)."""
+        return np.array([self.column_of[id(v)] for v in variables if id(v) in self.column_of], dtype=np.int32)
+
+    def run(self, time_limit: float, **options) -> Outcome:
+        """Run HiGHS for at most `time_limit` seconds with `options` set for this run only.
+
+        Two guards: HiGHS's `time_limit` (its LP solvers read it against the instance's
+        cumulative run time, so it is set from `getRunTime()`), and interrupt callbacks that
+        stop the MIP, IPM and simplex solvers at our own deadline.
+        """
+        started = time.perf_counter()
+        self.deadline = started + time_limit
+        saved = {name: _option(self.highs, name) for name in options}
+        cumulative = self.relaxed or not len(self.integers)
+        limit = max(time_limit, 0.01) + (self.highs.getRunTime() if cumulative else 0.0)
+        for name, value in {**options, "time_limit": limit}.items():
+            self.highs.setOptionValue(name, value)
+        try:
+            self.highs.run()
+        finally:
+            for name, value in saved.items():
+                self.highs.setOptionValue(name, value)
+        info, status = self.highs.getInfo(), self.highs.getModelStatus()
+        has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+        mip = len(self.integers) > 0 and not self.relaxed
+        bound = info.mip_dual_bound if mip else (info.objective_function_value if status == MODEL_STATUS.kOptimal else None)
+        return Outcome(status, self.highs.modelStatusToString(status), bool(has_solution),
+                       info.objective_function_value if has_solution else None,
+                       bound if bound is not None and np.isfinite(bound) else None, time.perf_counter() - started)
+
+    @contextmanager
+    def relaxation(self):
+        """The LP relaxation while inside the block; integrality restored after."""
+        integers = self.integers
+        self.highs.changeColsIntegrality(len(integers), integers, np.zeros(len(integers), dtype=np.int32))
+        self.relaxed = True
+        try:
+            yield
+        finally:
+            self.highs.changeColsIntegrality(len(integers), integers, self.integrality[integers])
+            self.relaxed = False
+
+    @contextmanager
+    def fixed(self, columns: np.ndarray, values: np.ndarray):
+        """Columns fixed at `values` while inside the block; their bounds restored after."""
+        values = np.asarray(values, dtype=float)
+        self.highs.changeColsBounds(len(columns), columns, values, values)
+        try:
+            yield
+        finally:
+            self.highs.changeColsBounds(len(columns), columns, self.lower[columns], self.upper[columns])
+
+    def conflict(self, time_limit: float) -> list:
+        """Pyomo constraints of an infeasible subsystem of the LP relaxation ([] if it is feasible
+        or none was found within `time_limit`)."""
+        self.deadline = time.perf_counter() + time_limit
+        self.highs.setOptionValue("iis_strategy", int(highspy.IisStrategy.kIisStrategyFromLp))
+        self.highs.setOptionValue("time_limit", time_limit + self.highs.getRunTime())
+        with self.relaxation():
+            status, iis = self.highs.getIis()
+        if status == highspy.HighsStatus.kError or not iis.valid_:
+            return []
+        return [self.rows[i] for i in iis.row_index_ if self.rows[i] is not None]
+
+    def values(self) -> np.ndarray:
+        """Column values of the current solution."""
+        return np.array(self.highs.getSolution().col_value)
+
+    def start_from(self, values: np.ndarray) -> None:
+        """Give HiGHS a complete plan to start the next MIP from."""
+        start = highspy.HighsSolution()
+        start.col_value = list(values)
+        start.value_valid = True
+        self.highs.setSolution(start)
+
+    def write_back(self, values: np.ndarray | None = None) -> None:
+        """Load `values` (default: the current solution) into the Pyomo variables."""
+        for var, value in zip(self.columns, self.values() if values is None else values, strict=True):
+            if var is not None:
+                var.set_value(float(value), skip_validation=True)
