@@ -13,6 +13,7 @@ import pandas as pd
 
 from . import demand
 from .fabric_sizing import size_for_units
+from .model.data import SHARED
 from .results import Plan
 from .rules import RACK_COOLING_FOR, fabric_ports, nodes_per_rack, site_lacks
 
@@ -119,7 +120,7 @@ def pools_hold_runs(plan: Plan) -> list[str]:
     """Allocated nodes plus N+k spares fit in the installed pool; isolated pools hold one workload."""
     sc, out = plan.scenario, []
     wl = sc.workloads
-    nodes = plan.nodes.assign(group=[w if wl.at[w, "isolated"] else "shared" for w in plan.nodes.workload])
+    nodes = plan.nodes.assign(group=[w if wl.at[w, "isolated"] else SHARED for w in plan.nodes.workload])
     nodes = nodes.assign(with_spares=nodes.nodes * (1 + wl.loc[nodes.workload, "spare_fraction"].to_numpy()))
     need = nodes.groupby(["group", "tier", "site", "year"]).with_spares.sum()
     have = plan.pools.set_index(["group", "tier", "site", "year"]).installed_nodes
