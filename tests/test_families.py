@@ -745,6 +745,18 @@ def test_cost_max_capacity_scale_is_budget_limited(plan_of):
 
 
 @family("cost")
+def test_cost_max_capacity_budget_below_one_node_buys_nothing(plan_of):
+    # One node costs 100,000 USD > the 50,000 USD budget, and any demand multiple above 0 needs a
+    # node: the largest multiple is 0. Nothing runs, so the regulated service's 5 TB of hot data
+    # (kept where it runs) needs no storage, encrypted or not.
+    plan = plan_of([inference(pflops=8, compliance=["hipaa"], hot_tb=5)], sites=[site(certifications=["hipaa"])],
+                   policy={"objective": "max_capacity", "capex_budget_usd": 50_000})
+    assert plan.kpi("demand_scale") == 0
+    assert installed(plan) == 0
+    assert plan.storage.empty
+
+
+@family("cost")
 def test_cost_yearly_budget_pulls_purchases_forward(plan_of):
     # demand starts in 2027: 38 PFLOPS -> 10 nodes. A 750,000 USD yearly capex cap allows at most
     # 7 nodes (700,000 + at most 18 USD of switches and storage) in 2027, so 3 are bought in 2026;
