@@ -26,8 +26,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 from fuzz_scenarios import ACCEPTABLE, Outcome, run_case, write_case  # noqa: E402
 
 
-def _solve(job: tuple[Path, float]) -> Outcome:
-    path, time_limit = job
+def _solve(job: tuple[int, int, Path, float]) -> Outcome:
+    seed, number, folder, time_limit = job
+    path = write_case(seed, number, folder)
     with tempfile.TemporaryDirectory() as scratch:
         return run_case(path, Path(scratch) / "plan", time_limit)
 
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     folder = args.out or Path(f"fuzz-{args.seed}")
     folder.mkdir(parents=True, exist_ok=True)
-    jobs = [(write_case(args.seed, i, folder), args.time_limit) for i in range(args.count)]
+    jobs = [(args.seed, i, folder, args.time_limit) for i in range(args.count)]
 
     started = time.perf_counter()
     tally: collections.Counter = collections.Counter()
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{n}/{args.count} done, {dict(tally)}", flush=True)
 
     found = {outcome.path for outcome in bugs}
-    for path, _ in jobs:
+    for path in folder.glob("case-*.yaml"):
         if path not in found:
             path.unlink()  # keep only the scenarios that found a bug
     elapsed = time.perf_counter() - started

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import io
 import math
 import random
@@ -137,10 +138,15 @@ def shrink(doc: dict, rng: random.Random) -> None:
     doc["policy"]["horizon_years"] = min(doc["policy"].get("horizon_years", 3), MOST_YEARS)
 
 
+@functools.cache
+def _shipped(path: Path) -> dict:
+    return yaml.safe_load(path.read_text())
+
+
 def fuzz_scenario(rng: random.Random) -> dict:
     """A scenario document: a shipped scenario, shrunk, with one to four random edits."""
     source = rng.choice(SHIPPED)
-    doc = yaml.safe_load(source.read_text())
+    doc = copy.deepcopy(_shipped(source))
     shrink(doc, rng)
     edits = rng.sample(MUTATIONS, rng.randint(1, 4))
     for edit in edits:
