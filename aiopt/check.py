@@ -13,6 +13,7 @@ import pandas as pd
 
 from . import demand
 from .fabric_sizing import size_for_units
+from .model.data import SHARED
 from .results import Plan
 from .rules import RACK_COOLING_FOR, fabric_ports, nodes_per_rack, site_lacks
 
@@ -119,7 +120,7 @@ def pools_hold_runs(plan: Plan) -> list[str]:
     """Allocated nodes plus N+k spares fit in the installed pool; isolated pools hold one workload."""
     sc, out = plan.scenario, []
     wl = sc.workloads
-    nodes = plan.nodes.assign(group=[w if wl.at[w, "isolated"] else "shared" for w in plan.nodes.workload])
+    nodes = plan.nodes.assign(group=[w if wl.at[w, "isolated"] else SHARED for w in plan.nodes.workload])
     nodes = nodes.assign(with_spares=nodes.nodes * (1 + wl.loc[nodes.workload, "spare_fraction"].to_numpy()))
     need = nodes.groupby(["group", "tier", "site", "year"]).with_spares.sum()
     have = plan.pools.set_index(["group", "tier", "site", "year"]).installed_nodes
@@ -143,7 +144,8 @@ def compliance(plan: Plan) -> list[str]:
 
 
 def storage_holds_data(plan: Plan) -> list[str]:
-    """Storage capacity holds what is stored; cold data is all kept; regulated data encrypted."""
+    """Storage capacity holds what is stored; cold data is all kept; regulated data encrypted
+    (hot data where the workload runs: none in a year it runs nowhere, e.g. at demand scale 0)."""
     sc, out = plan.scenario, []
     st = plan.storage
     for row in st.itertuples():
@@ -152,11 +154,13 @@ def storage_holds_data(plan: Plan) -> list[str]:
         if row.hot_tb_used > 0 and not sc.storage_tiers.at[row.storage_tier, "hot"]:
             out.append(f"{row.site}/{row.storage_tier}: hot data on a cold tier")
     wl = sc.workloads
+    running = set(zip(plan.nodes.workload, plan.nodes.year, strict=True))
     for y in sc.years:
         cold = sum(r.cold_tb * demand.growth_factor(r.growth_per_year, r.start_year, y) for r in wl.itertuples())
         if cold > 0 and st.loc[st.year == y, "cold_tb_used"].sum() < cold * (1 - TOLERANCE):
             out.append(f"{y}: {st.loc[st.year == y, 'cold_tb_used'].sum():.0f} TB cold stored, {cold:.0f} TB needed")
-        regulated = sum((r.cold_tb + r.hot_tb) * demand.growth_factor(r.growth_per_year, r.start_year, y) for r in wl.itertuples() if r.compliance)
+        regulated = sum((r.cold_tb + r.hot_tb * ((r.Index, y) in running)) * demand.growth_factor(r.growth_per_year, r.start_year, y)
+                        for r in wl.itertuples() if r.compliance)
         encrypted = st[(st.year == y) & st.storage_tier.map(sc.storage_tiers.encryption_at_rest)]
         if regulated > 0 and encrypted.tb.sum() < regulated * (1 - TOLERANCE):
             out.append(f"{y}: {regulated:.0f} TB regulated data, {encrypted.tb.sum():.0f} TB encrypted storage")

@@ -157,7 +157,7 @@ def _racks(m, d: ModelData) -> pd.DataFrame:
         for (_, r, _) in index:
             count = _count(m.infra_racks[s, r, y])
             kw_limit, ru_limit = count * rack_types.at[r, "usable_kw"], count * rack_types.at[r, "rack_units"]
-            rows.append(dict(site=s, rack_type=r, tier="(gear)", group="infrastructure", year=y, racks=count, nodes=0,
+            rows.append(dict(site=s, rack_type=r, tier="(gear)", group="(gear)", year=y, racks=count, nodes=0,
                              kw_used=_v(m.gear_kw[s, y]) * kw_limit / kw_total, kw_limit=kw_limit,
                              ru_used=_v(m.gear_ru[s, y]) * ru_limit / ru_total, ru_limit=ru_limit,
                              cooling=rack_types.at[r, "cooling"], nodes_per_rack_max=0))

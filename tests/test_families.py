@@ -288,6 +288,18 @@ def test_fabric_inference_only_site_picks_cheapest_fabric(plan_of):
 
 
 @family("fabric")
+def test_fabric_named_any_is_an_ordinary_fabric(plan_of):
+    # As above with a fabric whose id is "any" (the model's name for "inference runs on whatever
+    # fabric the site has" must not capture it): 3 nodes either way, "cheap" wins with
+    # 12 x 1,000 = 12,000 < 12 x 10,000.
+    fabrics = [fabric("any", switch_price_usd=10_000), fabric("cheap", switch_price_usd=1_000)]
+    plan = plan_of([inference(pflops=10)], fabrics=fabrics)
+    assert list(plan.fabric.fabric) == ["cheap"]
+    assert installed(plan) == 3
+    assert cost(plan, "fabric") == pytest.approx(12_000)
+
+
+@family("fabric")
 def test_fabric_switch_counts_follow_fat_tree(plan_of):
     # 38 PFLOPS / 4 = 9.5 -> 10 nodes x 8 ports = 80 ports; SUs of 4 nodes x 8 rails = 32 ports
     # -> ceil(80 / 32) = 3 SUs. Radix 64 (h = 32): leaves = 3 x 8 x ceil(4/32) = 24 <= 64, two tiers,
@@ -480,6 +492,15 @@ def test_power_liquid_cooling_capacity_limits_liquid_racks(plan_of, liquid_mw, l
     assert cost(plan, "racks") == pytest.approx((liquid_racks + air_racks + 1) * 1_000)
 
 
+@family("power")
+def test_power_cooling_limit_of_a_kind_the_site_has_no_racks_for(plan_of):
+    # 1 MW of liquid cooling at a site of air racks only: no rack can load it (an empty row),
+    # and the 38 / 4 = 9.5 -> 10 nodes sit in ceil(10 / 4) = 3 air racks.
+    plan = plan_of([inference(pflops=38)], sites=[site(liquid_cooling_mw=1)])
+    assert installed(plan) == 10
+    assert int(compute_racks(plan).racks.sum()) == 3
+
+
 # =========================================================================== 6. compliance
 
 
@@ -511,14 +532,38 @@ def test_compliance_isolated_workload_gets_own_pool_and_racks(plan_of):
     # own rack (1,000 USD each, so exactly one per group) and its own SU: 2 SUs = 16 leaves.
     plan = plan_of([inference("shared-svc", pflops=10), inference("iso", pflops=5, isolated=True)],
                    rack_types=[rack(price_usd=1_000)])
-    assert installed(plan, group="shared") == 3
+    assert installed(plan, group="(shared)") == 3
     assert installed(plan, group="iso") == 2
-    assert set(plan.pools.group) == {"shared", "iso"}
+    assert set(plan.pools.group) == {"(shared)", "iso"}
     compute = compute_racks(plan)
-    assert compute.groupby("group").racks.sum().to_dict() == {"iso": 1, "shared": 1}
-    assert compute.groupby("group").nodes.sum().to_dict() == {"iso": 2, "shared": 3}
+    assert compute.groupby("group").racks.sum().to_dict() == {"iso": 1, "(shared)": 1}
+    assert compute.groupby("group").nodes.sum().to_dict() == {"iso": 2, "(shared)": 3}
     row = plan.fabric.iloc[0]
     assert (row.scalable_units, row.leaf) == (2, 16)
+
+
+@family("compliance")
+def test_compliance_isolated_workload_named_shared_keeps_its_own_pool(plan_of):
+    # As above with the isolated workload's id "shared": the name is the user's, so it still gets
+    # its own ceil(1.25) = 2 nodes in a rack of its own, beside the pooled ceil(2.5) = 3 (pooled
+    # together they would need only ceil(3.75) = 4 nodes).
+    plan = plan_of([inference("svc", pflops=10), inference("shared", pflops=5, isolated=True)],
+                   rack_types=[rack(price_usd=1_000)])
+    assert installed(plan, group="shared") == 2
+    assert installed(plan) == 5
+    compute = compute_racks(plan)
+    assert compute.groupby("group").racks.sum().to_dict() == {"shared": 1, "(shared)": 1}
+    assert compute.groupby("group").nodes.sum().to_dict() == {"shared": 2, "(shared)": 3}
+
+
+@family("compliance")
+def test_compliance_site_no_workload_may_use_gets_nothing(plan_of):
+    # "apac" lies in a region no workload may enter: it gets no variable that could fill a row of
+    # its own, and the US service's 8 / 4 = 2 nodes go to "us".
+    plan = plan_of([inference(pflops=8, region="us")], sites=[site("us"), site("apac", region="apac")])
+    assert installed(plan, site="us") == 2
+    assert installed(plan, site="apac") == 0
+    assert list(plan.fabric.site.unique()) == ["us"]
 
 
 @family("compliance")
@@ -546,7 +591,7 @@ def test_compliance_isolated_workload_on_a_small_site(plan_of):
     # 2-SU design of 16 leaves + smallest divisor of 32 >= 8 = 8 spines = 24 switches, 24 U.
     plan = plan_of([inference("shared-svc", pflops=3), inference("iso", pflops=3, isolated=True)],
                    sites=[site(racks={"r1": 3})])
-    assert installed(plan, group="shared") == 1
+    assert installed(plan, group="(shared)") == 1
     assert installed(plan, group="iso") == 1
     row = plan.fabric.iloc[0]
     assert (row.design_units, row.scalable_units, row.leaf, row.spine) == (2, 2, 16, 8)
@@ -697,6 +742,18 @@ def test_cost_max_capacity_scale_is_budget_limited(plan_of):
     assert n == 4
     assert installed(plan) == 4
     assert plan.kpi("demand_scale") == pytest.approx(n * 4 / 10)
+
+
+@family("cost")
+def test_cost_max_capacity_budget_below_one_node_buys_nothing(plan_of):
+    # One node costs 100,000 USD > the 50,000 USD budget, and any demand multiple above 0 needs a
+    # node: the largest multiple is 0. Nothing runs, so the regulated service's 5 TB of hot data
+    # (kept where it runs) needs no storage, encrypted or not.
+    plan = plan_of([inference(pflops=8, compliance=["hipaa"], hot_tb=5)], sites=[site(certifications=["hipaa"])],
+                   policy={"objective": "max_capacity", "capex_budget_usd": 50_000})
+    assert plan.kpi("demand_scale") == 0
+    assert installed(plan) == 0
+    assert plan.storage.empty
 
 
 @family("cost")

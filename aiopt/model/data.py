@@ -10,14 +10,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+import pyomo.environ as pyo
+
 from .. import demand
 from ..fabric_sizing import size_for_units
 from ..rules import fabric_ports, memory_fit_issue, nodes_per_rack, site_lacks
 from ..scenario import Scenario
 
 MUSD = 1e6
-ANY_FABRIC = "any"  # fabric slot of inference runs: they do not depend on scaling efficiency
-SHARED = "shared"  # node group of every workload that is not isolated
+# Names of the model's own: in parentheses, which no user id can take (ids match [a-z0-9][a-z0-9._-]*).
+ANY_FABRIC = "(any)"  # fabric slot of inference runs: they do not depend on scaling efficiency
+SHARED = "(shared)"  # node group of every workload that is not isolated
 
 
 def group_by(index, key) -> dict:
@@ -26,6 +30,17 @@ def group_by(index, key) -> dict:
     for item in index:
         buckets.setdefault(key(item), []).append(item)
     return buckets
+
+
+def skip_trivial(rule):
+    """`rule`, with a row that holds whatever the decisions are skipped: one whose sums are all
+    empty (e.g. design units at a site no workload may use) is a plain True, which Pyomo refuses."""
+
+    def row(m, *index):
+        expr = rule(m, *index)
+        return pyo.Constraint.Skip if isinstance(expr, (bool, np.bool_)) and expr else expr
+
+    return row
 
 
 def previous(component, key: tuple, year: int, years: list[int]):

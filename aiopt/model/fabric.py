@@ -6,7 +6,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..rules import fabric_ports
-from .data import ModelData, group_by, previous
+from .data import ModelData, group_by, previous, skip_trivial
 
 
 def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -49,8 +49,8 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
     su_of = group_by(d.su_index, lambda i: (i[1], i[2], i[3]))
     m.design_holds_units = pyo.Constraint(
         m.SFY,
-        rule=lambda m, s, f, y: sum(m.su[i] for i in su_of.get((s, f, y), ()))
-        <= sum(m.design[i] for i in designs_of.get((s, f), ())),
+        rule=skip_trivial(lambda m, s, f, y: sum(m.su[i] for i in su_of.get((s, f, y), ()))
+                          <= sum(m.design[i] for i in designs_of.get((s, f), ()))),
     )
 
     node_pools = group_by(d.gts, lambda i: (i[0], i[2]))

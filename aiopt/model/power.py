@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from .data import ModelData, given, group_by
+from .data import ModelData, given, group_by, skip_trivial
 
 
 def add_power(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -50,6 +50,6 @@ def add_power(m: pyo.ConcreteModel, d: ModelData) -> None:
     limited = [(s, y, kind) for s in d.sites for kind in ("liquid", "air") if given(sites.at[s, f"{kind}_cooling_mw"]) for y in d.years]
     m.cooling = pyo.Constraint(
         limited,
-        rule=lambda m, s, y, kind: rack_load(m, s, y, kind == "liquid") + (m.gear_kw[s, y] if kind == "air" else 0)
-        <= 1000 * sites.at[s, f"{kind}_cooling_mw"],
+        rule=skip_trivial(lambda m, s, y, kind: rack_load(m, s, y, kind == "liquid") + (m.gear_kw[s, y] if kind == "air" else 0)
+                          <= 1000 * sites.at[s, f"{kind}_cooling_mw"]),
     )
