@@ -179,9 +179,9 @@ def run_case(path: Path, out: Path, time_limit: float = 2.0) -> Outcome:
     plans: list = []
     write_plan = cli.write_plan
 
-    def keep_plan(plan, directory):
+    def keep_plan(plan, directory, force=False):
         plans.append(plan)
-        return write_plan(plan, directory)
+        return write_plan(plan, directory, force)
 
     stderr = io.StringIO()
     started = time.perf_counter()
