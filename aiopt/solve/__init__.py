@@ -18,7 +18,8 @@ from .highs import HighsModel, Outcome, use_threads
 from .progress import Progress, objective_text, relative_gap
 
 STAGED_ABOVE_INTEGERS = 300  # "auto" strategy: warm-start models with more integer variables
-LP_SHARE = 0.4  # the LP relaxation may use this share of the time limit (large models need the LP)
+LP_SHARE = 0.25  # the LP relaxation may use this share of the time limit; beyond it, one tier per workload
+ONE_TIER_FIRST_ABOVE_INTEGERS = 5000  # measured: the 8-site, 10-year benchmark (6.8k) needs ~27 s for its LP
 FIRST_PLAN_SHARE = 0.8  # ... and the first-plan stages may run until this share has passed
 NO_PROBING = 2**15  # HiGHS presolve_rule_off bit for probing, which alone can take minutes on large models
 FINAL_SHARE = 0.97  # the full MIP stops here: HiGHS may overrun its stop by a second or two on large models
@@ -82,6 +83,34 @@ def _fabric_guess(model: pyo.ConcreteModel, highs: HighsModel, lp_values: np.nda
     return np.concatenate(columns).astype(np.int32), np.concatenate(values).astype(float)
 
 
+def _tier_guess(model: pyo.ConcreteModel, highs: HighsModel):
+    """Every workload held to one GPU tier: zero the run and pick columns of its other tiers.
+
+    The tier kept is the cheapest per effective PFLOPS, price_t / max_f perf[w,t,f], among those
+    that can serve every year the workload has demand in (validation guarantees one exists).
+    The restricted model is a fraction of the full one, so its LP solves in seconds.
+    """
+    d = model.data
+    years_served: dict = {}
+    for w, t, _, _, y in d.run_index:
+        years_served.setdefault((w, t), set()).add(y)
+    best_perf: dict = {}
+    for (w, t, _), perf in d.perf.items():
+        best_perf[w, t] = max(perf, best_perf.get((w, t), 0.0))
+
+    def kept(w: str) -> str:
+        needed = {y for y in d.active_years[w] if d.demand[w, y] > 0}
+        tiers = [t for (v, t), years in years_served.items() if v == w]
+        covering = [t for t in tiers if needed <= years_served[w, t]] or tiers
+        return min(covering, key=lambda t: pyo.value(model.node_price[t]) / max(best_perf.get((w, t), 0.0), 1e-12))
+
+    tier_of = {w: kept(w) for w in d.workloads if any(v == w for v, _ in years_served)}
+    others = [model.run[i] for i in model.RUN if i[1] != tier_of[i[0]]]
+    others += [model.pick[i] for i in model.PICK if i[1] != tier_of[i[0]]]
+    columns = highs.columns_of(others)
+    return columns, np.zeros(len(columns))
+
+
 def _infeasible(model: pyo.ConcreteModel, highs: HighsModel, outcome: Outcome, clock: _Clock) -> SolveError:
     """The INFEASIBLE error, naming where the LP relaxation fails when HiGHS finds a conflict."""
     rows = highs.conflict(clock.until(1.0)) if clock.until(1.0) > 0 else []
@@ -135,10 +164,23 @@ def _first_plan(model, highs: HighsModel, clock: _Clock, progress: Progress) -> 
     """A complete plan to start the full MIP from, found in up to three stages:
 
     1. LP relaxation by interior point (values only, no crossover); infeasible → no plan exists.
-    2. Restricted MIP: each site's fabric fixed to the LP's favourite.
+    2. Restricted MIP: each site's fabric fixed to the LP's favourite. When the LP does not
+       finish in its share, the same on the model held to one tier per workload instead.
     3. Fallback: the full MIP in heuristic emphasis, stopped at its first plan.
+
+    Models above `ONE_TIER_FIRST_ABOVE_INTEGERS` start with the one-tier plan (their full LP
+    alone can take half the limit), then solve the full LP for a bound.
     """
     found = _FirstPlan()
+    one_tier_first = len(highs.integers) > ONE_TIER_FIRST_ABOVE_INTEGERS
+    if one_tier_first:
+        progress.begin("first plan (one tier per workload)", bound_valid=False)
+        if _one_tier_plan(model, highs, clock, found):
+            progress.begin("LP relaxation (bound)", bound_valid=False)
+            with highs.relaxation():
+                lp = highs.run(clock.until(FINAL_SHARE), solver="ipm", run_crossover="off")
+            found.lp_bound = lp.bound if lp.has_solution else None
+            return found
     progress.begin("LP relaxation", bound_valid=False)
     with highs.relaxation():
         lp = highs.run(clock.until(LP_SHARE), solver="ipm", run_crossover="off")
@@ -152,9 +194,13 @@ def _first_plan(model, highs: HighsModel, clock: _Clock, progress: Progress) -> 
         if restricted.has_solution:
             found.start, found.objective = highs.values(), restricted.objective
             return found
-        found.failed.append(f"the LP-guided stage ({restricted.highs_status.lower()} after {restricted.seconds:.1f} s)")
+        found.failed.append(f"the LP-guided stage ({_ended(restricted)})")
     else:
-        found.failed.append(f"the LP relaxation ({lp.highs_status.lower()} after {lp.seconds:.1f} s)")
+        found.failed.append(f"the LP relaxation ({_ended(lp)})")
+        if not one_tier_first:
+            progress.begin("first plan (one tier per workload)", bound_valid=False)
+            if _one_tier_plan(model, highs, clock, found):
+                return found
     progress.begin("first plan (heuristic search)", bound_valid=True)
     fallback = highs.run(clock.until(FIRST_PLAN_SHARE), mip_heuristic_effort=0.5, mip_max_improving_sols=1,
                          presolve_rule_off=NO_PROBING)
@@ -163,8 +209,34 @@ def _first_plan(model, highs: HighsModel, clock: _Clock, progress: Progress) -> 
     if fallback.has_solution:
         found.start, found.objective = highs.values(), fallback.objective
     else:
-        found.failed.append(f"the heuristic stage ({fallback.highs_status.lower()} after {fallback.seconds:.1f} s)")
+        found.failed.append(f"the heuristic stage ({_ended(fallback)})")
     return found
+
+
+def _one_tier_plan(model, highs: HighsModel, clock: _Clock, found: _FirstPlan) -> bool:
+    """A first plan of the model restricted to one tier per workload (`_tier_guess`), with each
+    site's fabric fixed to the favourite of that restricted model's LP; True when one is found."""
+    tiers = _tier_guess(model, highs)
+    with highs.fixed(*tiers):
+        with highs.relaxation():
+            lp = highs.run(clock.until(FIRST_PLAN_SHARE), solver="ipm", run_crossover="off")
+        if not lp.has_solution:
+            found.failed.append(f"the one-tier LP ({_ended(lp)})")
+            return False
+        fabrics = _fabric_guess(model, highs, highs.values())
+    with highs.fixed(np.concatenate([tiers[0], fabrics[0]]), np.concatenate([tiers[1], fabrics[1]])):
+        restricted = highs.run(clock.until(FIRST_PLAN_SHARE), presolve_rule_off=NO_PROBING)
+    if not restricted.has_solution:
+        found.failed.append(f"the one-tier stage ({_ended(restricted)})")
+        return False
+    found.start, found.objective = highs.values(), restricted.objective
+    return True
+
+
+def _ended(outcome: Outcome) -> str:
+    """How a stage ended, in words: "stopped at its time share after 21.2 s", "infeasible after ..."."""
+    stopped = outcome.status in (outcome.status.kTimeLimit, outcome.status.kInterrupt)
+    return f"{'stopped at its time share' if stopped else outcome.highs_status.lower()} after {outcome.seconds:.1f} s"
 
 
 def _no_plan(model, time_limit: float, outcome: Outcome, tried: list[str]) -> SolveError:
