@@ -20,6 +20,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check aiopt tests benchmarks
+	$(VENV)/bin/ruff format --check aiopt tests benchmarks
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_pipeline.py

@@ -58,10 +58,15 @@ def racks_within_limits(plan: Plan) -> list[str]:
     sc, out = plan.scenario, []
     for row in plan.racks.itertuples():
         if _over(row.kw_used, row.kw_limit) or _over(row.ru_used, row.ru_limit):
-            out.append(f"{row.site}/{row.rack_type}/{row.tier}/{row.year}: {row.kw_used:.1f} kW, {row.ru_used:.0f} U in {row.racks} racks")
+            out.append(
+                f"{row.site}/{row.rack_type}/{row.tier}/{row.year}: {row.kw_used:.1f} kW, "
+                f"{row.ru_used:.0f} U in {row.racks} racks"
+            )
         if row.tier != "(gear)":
             tier, rack = sc.gpu_tiers.loc[row.tier], sc.rack_types.loc[row.rack_type]
-            if rack.cooling not in RACK_COOLING_FOR[tier.cooling] or row.nodes > row.racks * nodes_per_rack(tier, rack):
+            if rack.cooling not in RACK_COOLING_FOR[tier.cooling] or row.nodes > row.racks * nodes_per_rack(
+                tier, rack
+            ):
                 out.append(f"{row.tier} cannot sit {row.nodes} nodes in {row.racks} {row.rack_type} racks")
     avail = sc.site_racks.set_index(["site", "rack_type"]).racks
     used = plan.racks.groupby(["site", "rack_type", "year"]).racks.sum()
@@ -71,7 +76,10 @@ def racks_within_limits(plan: Plan) -> list[str]:
     placed = plan.racks[plan.racks.tier != "(gear)"].groupby(["group", "tier", "site", "year"]).nodes.sum()
     for row in plan.pools.itertuples():
         if placed.get((row.group, row.tier, row.site, row.year), 0) != row.installed_nodes:
-            out.append(f"{row.group}/{row.tier}/{row.site}/{row.year}: {row.installed_nodes} nodes, racks hold {placed.get((row.group, row.tier, row.site, row.year), 0)}")
+            out.append(
+                f"{row.group}/{row.tier}/{row.site}/{row.year}: {row.installed_nodes} nodes, "
+                f"racks hold {placed.get((row.group, row.tier, row.site, row.year), 0)}"
+            )
     return out
 
 
@@ -81,9 +89,14 @@ def site_power(plan: Plan) -> list[str]:
     node_kw = plan.pools.groupby(["site", "year"]).node_kw.sum()
     for row in plan.sites.itertuples():
         if _over(row.it_kw * row.pue, row.facility_kw):
-            out.append(f"{row.site}/{row.year}: {row.it_kw:.0f} kW × PUE {row.pue} > {row.facility_kw:.0f} kW")
+            out.append(
+                f"{row.site}/{row.year}: {row.it_kw:.0f} kW × PUE {row.pue} > {row.facility_kw:.0f} kW"
+            )
         if _over(node_kw.get((row.site, row.year), 0.0), row.it_kw):
-            out.append(f"{row.site}/{row.year}: nodes draw {node_kw.get((row.site, row.year)):.0f} kW > IT load {row.it_kw:.0f} kW")
+            out.append(
+                f"{row.site}/{row.year}: nodes draw {node_kw.get((row.site, row.year)):.0f} kW "
+                f"> IT load {row.it_kw:.0f} kW"
+            )
     return out
 
 
@@ -111,7 +124,10 @@ def _node_pflops(sc, wl, row) -> float:
         mfu = wl.mfu if pd.notna(wl.mfu) else demand.DEFAULT_INFERENCE_MFU
         return peak * mfu * demand.LATENCY_FACTOR[wl.latency]
     mfu = wl.mfu if pd.notna(wl.mfu) else tier.mfu
-    peak_need = max(demand.workload_pflops(wl) * demand.growth_factor(wl.growth_per_year, wl.start_year, y) for y in sc.years)
+    peak_need = max(
+        demand.workload_pflops(wl) * demand.growth_factor(wl.growth_per_year, wl.start_year, y)
+        for y in sc.years
+    )
     good = demand.goodput(peak_need / (peak * mfu), tier.node_mtbf_hours, wl.checkpoint_minutes)
     return peak * mfu * sc.fabrics.at[row.fabric, "scaling_efficiency"] * good
 
@@ -150,35 +166,60 @@ def storage_holds_data(plan: Plan) -> list[str]:
     st = plan.storage
     for row in st.itertuples():
         if _over(row.hot_tb_used + row.cold_tb_used, row.tb):
-            out.append(f"{row.site}/{row.storage_tier}/{row.year}: {row.hot_tb_used + row.cold_tb_used:.0f} TB in {row.tb:.0f} TB")
+            out.append(
+                f"{row.site}/{row.storage_tier}/{row.year}: "
+                f"{row.hot_tb_used + row.cold_tb_used:.0f} TB in {row.tb:.0f} TB"
+            )
         if row.hot_tb_used > 0 and not sc.storage_tiers.at[row.storage_tier, "hot"]:
             out.append(f"{row.site}/{row.storage_tier}: hot data on a cold tier")
     wl = sc.workloads
     running = set(zip(plan.nodes.workload, plan.nodes.year, strict=True))
     for y in sc.years:
-        cold = sum(r.cold_tb * demand.growth_factor(r.growth_per_year, r.start_year, y) for r in wl.itertuples())
+        cold = sum(
+            r.cold_tb * demand.growth_factor(r.growth_per_year, r.start_year, y) for r in wl.itertuples()
+        )
         if cold > 0 and st.loc[st.year == y, "cold_tb_used"].sum() < cold * (1 - TOLERANCE):
-            out.append(f"{y}: {st.loc[st.year == y, 'cold_tb_used'].sum():.0f} TB cold stored, {cold:.0f} TB needed")
-        regulated = sum((r.cold_tb + r.hot_tb * ((r.Index, y) in running)) * demand.growth_factor(r.growth_per_year, r.start_year, y)
-                        for r in wl.itertuples() if r.compliance)
+            out.append(
+                f"{y}: {st.loc[st.year == y, 'cold_tb_used'].sum():.0f} TB cold stored, {cold:.0f} TB needed"
+            )
+        regulated = sum(
+            (r.cold_tb + r.hot_tb * ((r.Index, y) in running))
+            * demand.growth_factor(r.growth_per_year, r.start_year, y)
+            for r in wl.itertuples()
+            if r.compliance
+        )
         encrypted = st[(st.year == y) & st.storage_tier.map(sc.storage_tiers.encryption_at_rest)]
         if regulated > 0 and encrypted.tb.sum() < regulated * (1 - TOLERANCE):
-            out.append(f"{y}: {regulated:.0f} TB regulated data, {encrypted.tb.sum():.0f} TB encrypted storage")
+            out.append(
+                f"{y}: {regulated:.0f} TB regulated data, {encrypted.tb.sum():.0f} TB encrypted storage"
+            )
     return out
 
 
 def fabric_sized(plan: Plan) -> list[str]:
     """Fabric ports cover the installed GPUs; switch counts equal the fat-tree design."""
     sc, out = plan.scenario, []
-    ports = plan.pools.assign(ports=[fabric_ports(sc.gpu_tiers.loc[t]) * n for t, n in zip(plan.pools.tier, plan.pools.installed_nodes, strict=True)])
+    ports = plan.pools.assign(
+        ports=[
+            fabric_ports(sc.gpu_tiers.loc[t]) * n
+            for t, n in zip(plan.pools.tier, plan.pools.installed_nodes, strict=True)
+        ]
+    )
     needed = ports.groupby(["site", "year"]).ports.sum()
     for row in plan.fabric.itertuples():
         fab = sc.fabrics.loc[row.fabric]
         size = size_for_units(int(row.design_units), int(fab.radix), int(fab.nodes_per_su), int(fab.rails))
         if (row.spine, row.core) != (size.spine, size.core) or row.scalable_units > row.design_units:
-            out.append(f"{row.site}/{row.year}: spine/core {row.spine}/{row.core} vs design {size.spine}/{size.core}")
-        if needed.get((row.site, row.year), 0) > row.port_capacity or row.nics < needed.get((row.site, row.year), 0):
-            out.append(f"{row.site}/{row.year}: {needed.get((row.site, row.year), 0)} ports, capacity {row.port_capacity}, NICs {row.nics}")
+            out.append(
+                f"{row.site}/{row.year}: spine/core {row.spine}/{row.core} vs design {size.spine}/{size.core}"
+            )
+        if needed.get((row.site, row.year), 0) > row.port_capacity or row.nics < needed.get(
+            (row.site, row.year), 0
+        ):
+            out.append(
+                f"{row.site}/{row.year}: {needed.get((row.site, row.year), 0)} ports, "
+                f"capacity {row.port_capacity}, NICs {row.nics}"
+            )
         if size.spine < 2:
             out.append(f"{row.site}: fewer than two spines")
     missing = set(needed[needed > 0].index.get_level_values(0)) - set(plan.fabric.site)
@@ -196,7 +237,11 @@ def costs_add_up(plan: Plan) -> list[str]:
         out.append("discounted costs do not match the discount rate")
     if abs(costs.discounted_usd.sum() - plan.kpi("npv_usd")) > 1.0 + 1e-9 * abs(plan.kpi("npv_usd")):
         out.append("NPV KPI differs from the sum of discounted costs")
-    bought = plan.pools.assign(usd=plan.pools.bought_nodes * plan.pools.tier.map(sc.gpu_tiers.price_usd)).groupby("year").usd.sum()
+    bought = (
+        plan.pools.assign(usd=plan.pools.bought_nodes * plan.pools.tier.map(sc.gpu_tiers.price_usd))
+        .groupby("year")
+        .usd.sum()
+    )
     compute = costs[costs.category == "compute"].set_index("year").usd
     for y in sc.years:
         if abs(bought.get(y, 0.0) - compute.get(y, 0.0)) > 1.0:
@@ -204,8 +249,14 @@ def costs_add_up(plan: Plan) -> list[str]:
     energy = costs[costs.category == "energy"].set_index("year").usd
     for y in sc.years:
         rows = plan.sites[plan.sites.year == y]
-        price = sc.sites.loc[rows.site, "electricity_usd_per_kwh"].to_numpy() * (1 + policy["electricity_escalation"]) ** (y - first)
-        expected = (rows.it_kw.to_numpy() * rows.pue.to_numpy() * price).sum() * policy["average_load"] * demand.HOURS_PER_YEAR
+        price = sc.sites.loc[rows.site, "electricity_usd_per_kwh"].to_numpy() * (
+            1 + policy["electricity_escalation"]
+        ) ** (y - first)
+        expected = (
+            (rows.it_kw.to_numpy() * rows.pue.to_numpy() * price).sum()
+            * policy["average_load"]
+            * demand.HOURS_PER_YEAR
+        )
         if abs(expected - energy.get(y, 0.0)) > 1.0 + 1e-6 * expected:
             out.append(f"{y}: energy {energy.get(y, 0):,.0f} vs recomputed {expected:,.0f}")
     capex = costs[costs.kind == "capex"]
@@ -220,4 +271,13 @@ def costs_add_up(plan: Plan) -> list[str]:
     return out
 
 
-CHECKS = (racks_within_limits, site_power, demand_met, pools_hold_runs, compliance, storage_holds_data, fabric_sized, costs_add_up)
+CHECKS = (
+    racks_within_limits,
+    site_power,
+    demand_met,
+    pools_hold_runs,
+    compliance,
+    storage_holds_data,
+    fabric_sized,
+    costs_add_up,
+)

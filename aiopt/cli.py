@@ -42,12 +42,15 @@ def summary(scenario: Scenario) -> str:
     sites = scenario.sites
     racks = scenario.site_racks.groupby("site")["racks"].sum()
     site_text = ", ".join(
-        f"{site} ({row.region}, {row.power_mw:g} MW, {int(racks.get(site, 0))} rack positions)" for site, row in sites.iterrows()
+        f"{site} ({row.region}, {row.power_mw:g} MW, {int(racks.get(site, 0))} rack positions)"
+        for site, row in sites.iterrows()
     )
     kinds = scenario.workloads["kind"].value_counts()
     kind_text = ", ".join(f"{kinds[kind]} {kind}" for kind in WORKLOAD_KINDS if kind in kinds)
     years = scenario.years
-    catalog = ", ".join(f"{len(getattr(scenario, t.name))} {t.name.replace('_', ' ')}" for t in CATALOG_TABLES)
+    catalog = ", ".join(
+        f"{len(getattr(scenario, t.name))} {t.name.replace('_', ' ')}" for t in CATALOG_TABLES
+    )
     text = (
         f"{scenario.name}: valid. {len(sites)} site{'s' * (len(sites) != 1)}: {site_text}. "
         f"{len(scenario.workloads)} workloads ({kind_text}): {', '.join(scenario.workloads.index)}. "
@@ -85,14 +88,22 @@ def _cmd_catalog(args: argparse.Namespace) -> int:
 
 def _cmd_solve(args: argparse.Namespace) -> int:
     check_out_dir(args.out, args.force)  # refuse a folder before the solve, not after
-    plan = solve(args.scenario if args.catalog_dir is None else load_scenario(args.scenario, args.catalog_dir),
-                 time_limit=args.time_limit, rel_gap=args.gap, threads=args.threads, seed=args.seed,
-                 progress="verbose" if args.verbose else (False if args.quiet else "auto"))
+    plan = solve(
+        args.scenario if args.catalog_dir is None else load_scenario(args.scenario, args.catalog_dir),
+        time_limit=args.time_limit,
+        rel_gap=args.gap,
+        threads=args.threads,
+        seed=args.seed,
+        progress="verbose" if args.verbose else (False if args.quiet else "auto"),
+    )
     out = write_plan(plan, args.out, args.force)
     print(plan.summary())
     if not plan.info.optimal:
-        print(f"warning: NOT proven optimal, stopped at the {args.time_limit:g} s time limit; "
-              f"{describe(plan.info, plan.scenario.policy['objective'])}", file=sys.stderr)
+        print(
+            f"warning: NOT proven optimal, stopped at the {args.time_limit:g} s time limit; "
+            f"{describe(plan.info, plan.scenario.policy['objective'])}",
+            file=sys.stderr,
+        )
     print(f"wrote {display_path(out)}/plan.json and {len(plan.TABLES)} CSV tables")
     return EXIT_OK
 
@@ -103,18 +114,24 @@ def _cmd_fabric(args: argparse.Namespace) -> int:
         fix = f"unknown fabric; {suggest(args.fabric, list(fabrics.index), 'fabrics')}"
         raise InputError([Problem("command line", "aiopt fabric", "--fabric", args.fabric, fix)])
     if args.gpus < 1 or args.gpus_per_node < 1:
-        raise InputError([Problem("command line", "aiopt fabric", "--gpus", args.gpus, "give a positive number of GPUs")])
+        raise InputError(
+            [Problem("command line", "aiopt fabric", "--gpus", args.gpus, "give a positive number of GPUs")]
+        )
     fab = fabrics.loc[args.fabric]
     try:
-        size = size_for_gpus(args.gpus, int(fab.radix), int(fab.nodes_per_su), int(fab.rails), args.gpus_per_node)
+        size = size_for_gpus(
+            args.gpus, int(fab.radix), int(fab.nodes_per_su), int(fab.rails), args.gpus_per_node
+        )
     except ValueError as exc:
         raise InputError([Problem("command line", "aiopt fabric", "--gpus", args.gpus, str(exc))]) from exc
     if args.json:
         print(json.dumps({"fabric": args.fabric, "gpus": args.gpus, **size.to_dict()}))
     else:
-        print(f"{args.fabric} for {args.gpus:,} GPUs: {size.scalable_units} SU, {size.nodes} nodes, "
-              f"{size.leaf} leaf + {size.spine} spine + {size.core} core = {size.switches} switches, "
-              f"{size.links:,} links ({size.tiers} tiers)")
+        print(
+            f"{args.fabric} for {args.gpus:,} GPUs: {size.scalable_units} SU, {size.nodes} nodes, "
+            f"{size.leaf} leaf + {size.spine} spine + {size.core} core = {size.switches} switches, "
+            f"{size.links:,} links ({size.tiers} tiers)"
+        )
     return EXIT_OK
 
 
@@ -133,40 +150,75 @@ def _command(
 
 def build_parser() -> argparse.ArgumentParser:
     """The `aiopt` argument parser; each subcommand sets `func`."""
-    parser = argparse.ArgumentParser(prog="aiopt", description="Plan enterprise AI infrastructure at least cost.")
+    parser = argparse.ArgumentParser(
+        prog="aiopt", description="Plan enterprise AI infrastructure at least cost."
+    )
     parser.add_argument("--version", action="version", version=f"aiopt {__version__}")
     parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
     # options every subcommand accepts (--debug also after the subcommand)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the full traceback on errors")
-    common.add_argument("--catalog", dest="catalog_dir", type=Path, metavar="DIR", default=None,
-                        help="catalog directory of <table>.csv files (default: aiopt/data/catalog)")
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show the full traceback on errors"
+    )
+    common.add_argument(
+        "--catalog",
+        dest="catalog_dir",
+        type=Path,
+        metavar="DIR",
+        default=None,
+        help="catalog directory of <table>.csv files (default: aiopt/data/catalog)",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    p = _command(subparsers, "validate", _cmd_validate, "check a scenario and its catalog; print a summary", [common])
+    p = _command(
+        subparsers, "validate", _cmd_validate, "check a scenario and its catalog; print a summary", [common]
+    )
     p.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario YAML file")
 
     p = _command(subparsers, "catalog", _cmd_catalog, "print the catalog tables", [common])
-    p.add_argument("table", nargs="?", metavar="TABLE", help=f"one of {', '.join(t.name for t in CATALOG_TABLES)} (default: all)")
+    p.add_argument(
+        "table",
+        nargs="?",
+        metavar="TABLE",
+        help=f"one of {', '.join(t.name for t in CATALOG_TABLES)} (default: all)",
+    )
 
-    p = _command(subparsers, "solve", _cmd_solve, "solve a scenario; write plan.json and CSV tables", [common])
+    p = _command(
+        subparsers, "solve", _cmd_solve, "solve a scenario; write plan.json and CSV tables", [common]
+    )
     p.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario YAML file")
-    p.add_argument("--out", type=Path, required=True, metavar="DIR",
-                   help="plan folder: new, empty or an earlier plan's (only aiopt's own files are replaced)")
-    p.add_argument("--force", action="store_true",
-                   help="also write into a folder holding other files (replaces only plan.json, <table>.csv)")
-    p.add_argument("--time-limit", type=float, default=60.0, metavar="S", help="solver time limit, seconds (default 60)")
-    p.add_argument("--gap", type=float, default=0.01, metavar="G", help="relative gap to stop at (default 0.01)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="plan folder: new, empty or an earlier plan's (only aiopt's own files are replaced)",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="also write into a folder holding other files (replaces only plan.json, <table>.csv)",
+    )
+    p.add_argument(
+        "--time-limit", type=float, default=60.0, metavar="S", help="solver time limit, seconds (default 60)"
+    )
+    p.add_argument(
+        "--gap", type=float, default=0.01, metavar="G", help="relative gap to stop at (default 0.01)"
+    )
     p.add_argument("--threads", type=int, default=1, metavar="N", help="solver threads (default 1)")
     p.add_argument("--seed", type=int, default=0, metavar="N", help="solver random seed (default 0)")
     p.add_argument("--quiet", action="store_true", help="no solver progress, even for long solves")
     p.add_argument("--verbose", action="store_true", help="show HiGHS's own log instead of the progress line")
 
     p = _command(subparsers, "fabric", _cmd_fabric, "size a compute fabric the way the model does", [common])
-    p.add_argument("--gpus", type=int, required=True, metavar="N", help="GPUs to connect (one fabric port each)")
+    p.add_argument(
+        "--gpus", type=int, required=True, metavar="N", help="GPUs to connect (one fabric port each)"
+    )
     p.add_argument("--fabric", required=True, metavar="ID", help="fabric id from the catalog, e.g. ib-ndr")
     p.add_argument("--gpus-per-node", type=int, default=8, metavar="N", help="GPUs per node (default 8)")
-    p.add_argument("--json", action="store_true", help="print JSON (keys leaf, spine, core, switches, links, ...)")
+    p.add_argument(
+        "--json", action="store_true", help="print JSON (keys leaf, spine, core, switches, links, ...)"
+    )
     return parser
 
 
@@ -199,5 +251,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if args.debug:
             raise
-        print(f"aiopt: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", file=sys.stderr)
+        print(
+            f"aiopt: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+            file=sys.stderr,
+        )
         return EXIT_BUG

@@ -100,9 +100,12 @@ def check_out_dir(out_dir: str | Path, force: bool = False) -> None:
     foreign = sorted(entry.name for entry in out_dir.iterdir())
     if foreign:
         listed = ", ".join(foreign[:3]) + ", ..." * (len(foreign) > 3)
-        raise _refused(out_dir, f"holds files aiopt did not write ({listed}); pick a new or empty folder, "
-                       "or pass --force (force=True from Python) to replace only aiopt's files there "
-                       "(plan.json, <table>.csv) and leave every other file untouched")
+        raise _refused(
+            out_dir,
+            f"holds files aiopt did not write ({listed}); pick a new or empty folder, "
+            "or pass --force (force=True from Python) to replace only aiopt's files there "
+            "(plan.json, <table>.csv) and leave every other file untouched",
+        )
 
 
 def _refused(out_dir: Path, fix: str) -> InputError:

@@ -84,7 +84,7 @@ def _divisor_at_least(n: int, low: int) -> int:
 
 
 def size_for_units(scalable_units: int, radix: int, nodes_per_su: int, rails: int) -> FabricSize:
-    """Rail-optimised fat tree for `scalable_units` SUs; the rules and their maths are in the module docstring."""
+    """Rail-optimised fat tree for `scalable_units` SUs (rules and maths: module docstring)."""
     units = _positive("scalable_units", scalable_units)
     per_su = _positive("nodes_per_su", nodes_per_su)
     rails = _positive("rails", rails)
@@ -95,8 +95,9 @@ def size_for_units(scalable_units: int, radix: int, nodes_per_su: int, rails: in
     leaf = units * rails * _ceil_div(per_su, half)
     if leaf > radix * half:
         raise ValueError(
-            f"{units} SUs need {leaf} leaves, more than the {radix * half} (radix^3/4 = {radix * half * half} "
-            f"endpoints) a three-tier fat tree of radix-{radix} switches can serve; use fewer SUs or a larger radix"
+            f"{units} SUs need {leaf} leaves, more than the {radix * half} "
+            f"(radix^3/4 = {radix * half * half} endpoints) a three-tier fat tree of radix-{radix} "
+            "switches can serve; use fewer SUs or a larger radix"
         )
     if leaf == 1:
         spine = core = 0

@@ -23,20 +23,55 @@ from pathlib import Path
 
 import pandas as pd
 
-COUNTS = frozenset({
-    "nodes", "gpus", "installed_nodes", "bought_nodes", "spare_nodes", "racks", "nodes_per_rack_max",
-    "design_units", "scalable_units", "leaf", "spine", "core", "switches", "nics", "links", "port_capacity",
-    "units", "expansion_blocks_online", "expansion_blocks_ordered", "year", "threads", "seed",
-})
+COUNTS = frozenset(
+    {
+        "nodes",
+        "gpus",
+        "installed_nodes",
+        "bought_nodes",
+        "spare_nodes",
+        "racks",
+        "nodes_per_rack_max",
+        "design_units",
+        "scalable_units",
+        "leaf",
+        "spine",
+        "core",
+        "switches",
+        "nics",
+        "links",
+        "port_capacity",
+        "units",
+        "expansion_blocks_online",
+        "expansion_blocks_ordered",
+        "year",
+        "threads",
+        "seed",
+    }
+)
 AS_SOLVED = frozenset({"incumbent", "bound"})  # the objective's own units, full precision
 UNITS = {
-    "usd": "USD", "discounted_usd": "USD",
-    "node_kw": "kW", "kw_used": "kW", "kw_limit": "kW", "it_kw": "kW", "gear_kw": "kW", "facility_kw": "kW",
-    "ru_used": "U", "ru_limit": "U",
-    "effective_pflops": "PFLOPS", "required_pflops": "PFLOPS",
-    "tb": "TB", "hot_tb_used": "TB", "cold_tb_used": "TB",
-    "read_gbps": "Gbps", "write_gbps": "Gbps",
-    "pue": "ratio", "gap": "fraction", "rel_gap_target": "fraction", "time_limit": "s",
+    "usd": "USD",
+    "discounted_usd": "USD",
+    "node_kw": "kW",
+    "kw_used": "kW",
+    "kw_limit": "kW",
+    "it_kw": "kW",
+    "gear_kw": "kW",
+    "facility_kw": "kW",
+    "ru_used": "U",
+    "ru_limit": "U",
+    "effective_pflops": "PFLOPS",
+    "required_pflops": "PFLOPS",
+    "tb": "TB",
+    "hot_tb_used": "TB",
+    "cold_tb_used": "TB",
+    "read_gbps": "Gbps",
+    "write_gbps": "Gbps",
+    "pue": "ratio",
+    "gap": "fraction",
+    "rel_gap_target": "fraction",
+    "time_limit": "s",
 }
 DECIMALS = {"USD": 2, "kW": 3, "s": 3}
 SIGNIFICANT = 6

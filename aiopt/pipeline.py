@@ -36,8 +36,12 @@ def solve(
     stage = time.perf_counter()
     model = build_model(prepare(scenario))
     seconds["build"] = time.perf_counter() - stage
-    info = solve_model(model, time_limit=time_limit, rel_gap=rel_gap, threads=threads, seed=seed, progress=progress)
-    seconds.update({("solve" if stage == "solve" else f"solve_{stage}"): s for stage, s in info.seconds.items()})
+    info = solve_model(
+        model, time_limit=time_limit, rel_gap=rel_gap, threads=threads, seed=seed, progress=progress
+    )
+    seconds.update(
+        {("solve" if stage == "solve" else f"solve_{stage}"): s for stage, s in info.seconds.items()}
+    )
     stage = time.perf_counter()
     plan = read_plan(model, info)
     seconds["results"] = time.perf_counter() - stage

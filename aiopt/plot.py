@@ -51,8 +51,20 @@ USD_LABEL = f"replace(format(datum.value, '{USD_FORMAT}'), 'G', 'B')"
 USD_TOOLTIP = "$,.0f"
 KW_FORMAT = ",.0f"
 
-CAPEX_COLOURS = ["#08519c", "#3182bd", "#6baed6", "#9ecae1", "#1b7837", "#5aae61", "#a6dba0",
-                 "#2c7fb8", "#41b6c4", "#7fcdbb", "#253494", "#c7e9c0"]
+CAPEX_COLOURS = [
+    "#08519c",
+    "#3182bd",
+    "#6baed6",
+    "#9ecae1",
+    "#1b7837",
+    "#5aae61",
+    "#a6dba0",
+    "#2c7fb8",
+    "#41b6c4",
+    "#7fcdbb",
+    "#253494",
+    "#c7e9c0",
+]
 OPEX_COLOURS = ["#d94801", "#fd8d3c", "#fdae6b", "#a63603", "#e6550d", "#fdd0a2", "#b30000", "#fc8d59"]
 KIND_COLOURS = {"capex": "#3182bd", "opex": "#fd8d3c"}
 USED_COLOUR, LIMIT_COLOUR = "#3182bd", "#c7c7c7"
@@ -64,7 +76,10 @@ def _usd_axis(title: str) -> alt.Axis:
 
 def _tooltips(*fields: tuple) -> list[alt.Tooltip]:
     """Tooltips from (field, title) or (field, title, format) tuples."""
-    return [alt.Tooltip(field, title=title, **({"format": fmt[0]} if fmt else {})) for field, title, *fmt in fields]
+    return [
+        alt.Tooltip(field, title=title, **({"format": fmt[0]} if fmt else {}))
+        for field, title, *fmt in fields
+    ]
 
 
 def _title(text: str, subtitle: str | None = None) -> alt.TitleParams:
@@ -89,14 +104,18 @@ def cost_breakdown(plan: Plan) -> alt.Chart:
     colours = [CAPEX_COLOURS[i % len(CAPEX_COLOURS)] for i in range(len(capex))]
     colours += [OPEX_COLOURS[i % len(OPEX_COLOURS)] for i in range(len(opex))]
     return (
-        alt.Chart(costs, title=_title("Cost by category and year",
-                                      "Undiscounted USD; left bar capex, right bar opex"))
+        alt.Chart(
+            costs,
+            title=_title("Cost by category and year", "Undiscounted USD; left bar capex, right bar opex"),
+        )
         .mark_bar()
         .encode(
             x=_year(),
             xOffset=alt.XOffset("kind:N", title="Kind", sort=["capex", "opex"]),
             y=alt.Y("usd:Q", title="Cost (USD)", axis=_usd_axis("Cost (USD)"), stack="zero"),
-            color=alt.Color("item:N", title="Kind: category", scale=alt.Scale(domain=capex + opex, range=colours)),
+            color=alt.Color(
+                "item:N", title="Kind: category", scale=alt.Scale(domain=capex + opex, range=colours)
+            ),
             order=alt.Order("item:N"),
             tooltip=_tooltips(
                 ("year:O", "Year"),
@@ -122,8 +141,11 @@ def npv_by_category(plan: Plan) -> alt.Chart:
         .encode(
             y=alt.Y("category:N", title="Category", sort="-x"),
             x=alt.X("discounted_usd:Q", axis=_usd_axis("Discounted cost (USD)")),
-            color=alt.Color("kind:N", title="Kind",
-                            scale=alt.Scale(domain=list(KIND_COLOURS), range=list(KIND_COLOURS.values()))),
+            color=alt.Color(
+                "kind:N",
+                title="Kind",
+                scale=alt.Scale(domain=list(KIND_COLOURS), range=list(KIND_COLOURS.values())),
+            ),
             tooltip=_tooltips(
                 ("category:N", "Category"),
                 ("kind:N", "Kind"),
@@ -138,8 +160,9 @@ def gpus_by_site(plan: Plan) -> alt.Chart:
     """Installed GPUs per year, stacked by tier, one panel per site."""
     pools = plan.pools.groupby(["site", "tier", "year"], as_index=False)[["gpus", "installed_nodes"]].sum()
     return (
-        alt.Chart(pools, title=_title("Installed GPUs by site, tier and year",
-                                      "Panels: sites with GPUs installed"))
+        alt.Chart(
+            pools, title=_title("Installed GPUs by site, tier and year", "Panels: sites with GPUs installed")
+        )
         .mark_bar()
         .encode(
             x=_year(),
@@ -160,14 +183,18 @@ def gpus_by_site(plan: Plan) -> alt.Chart:
 
 def _beside(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
     """Long form of a used and a limit column: one row per (row, measure), the value in `kw`."""
-    return pd.concat([frame.assign(measure=label, kw=frame[column]) for column, label in labels.items()],
-                     ignore_index=True)
+    return pd.concat(
+        [frame.assign(measure=label, kw=frame[column]) for column, label in labels.items()], ignore_index=True
+    )
 
 
 def _used_limit_colour(labels: dict[str, str], title: str) -> alt.Color:
     """The used measure in blue, the limit in grey."""
-    return alt.Color("measure:N", title=title,
-                     scale=alt.Scale(domain=list(labels.values()), range=[USED_COLOUR, LIMIT_COLOUR]))
+    return alt.Color(
+        "measure:N",
+        title=title,
+        scale=alt.Scale(domain=list(labels.values()), range=[USED_COLOUR, LIMIT_COLOUR]),
+    )
 
 
 def rack_utilisation(plan: Plan) -> alt.Chart:
@@ -179,7 +206,9 @@ def rack_utilisation(plan: Plan) -> alt.Chart:
     labels = {"kw_used": "used", "kw_limit": "limit"}
     long = _beside(racks, labels)
     return (
-        alt.Chart(long, title=_title("Rack power: used vs limit", "kW per site and rack type, GPU and gear racks"))
+        alt.Chart(
+            long, title=_title("Rack power: used vs limit", "kW per site and rack type, GPU and gear racks")
+        )
         .mark_bar()
         .encode(
             y=alt.Y("rack:N", title="Site · rack type"),
@@ -209,8 +238,10 @@ def power_headroom(plan: Plan) -> alt.Chart:
     labels = {"load_kw": "load (IT × PUE)", "facility_kw": "capacity"}
     long = _beside(sites, labels)
     return (
-        alt.Chart(long, title=_title("Facility power: load vs capacity",
-                                     "kW; capacity includes expansion blocks online"))
+        alt.Chart(
+            long,
+            title=_title("Facility power: load vs capacity", "kW; capacity includes expansion blocks online"),
+        )
         .mark_bar()
         .encode(
             x=_year(),
@@ -244,8 +275,15 @@ def compare(plans: Mapping[str, Plan], metrics: Sequence[str] = ("npv_usd", "cap
         for metric in metrics:
             if kpis.at[metric, "unit"] != "USD":
                 raise ValueError(f"compare plots USD KPIs only; {metric!r} is in {kpis.at[metric, 'unit']}")
-            rows.append(dict(plan=name, metric=metric, label=METRIC_LABELS.get(metric, metric),
-                             usd=float(kpis.at[metric, "value"]), status=plan.status))
+            rows.append(
+                dict(
+                    plan=name,
+                    metric=metric,
+                    label=METRIC_LABELS.get(metric, metric),
+                    usd=float(kpis.at[metric, "value"]),
+                    status=plan.status,
+                )
+            )
     data = pd.DataFrame(rows, columns=["plan", "metric", "label", "usd", "status"])
     labels = [METRIC_LABELS.get(m, m) for m in metrics]
     base = alt.Chart(data).encode(
@@ -271,8 +309,10 @@ def compare(plans: Mapping[str, Plan], metrics: Sequence[str] = ("npv_usd", "cap
 
 RENDERER = "aiopt-offline"
 # SVG output; the "open in Vega Editor" action needs the internet, so it is off.
-EMBED_OPTIONS = {"renderer": "svg",
-                 "actions": {"export": True, "source": True, "compiled": False, "editor": False}}
+EMBED_OPTIONS = {
+    "renderer": "svg",
+    "actions": {"export": True, "source": True, "compiled": False, "editor": False},
+}
 
 _FRAGMENT = """\
 <div id="{div}" class="aiopt-chart"></div>
@@ -312,8 +352,9 @@ def _javascript_bundle() -> str:
     try:
         import vl_convert
     except ImportError as error:
-        raise ImportError("offline charts need the vl-convert-python package: "
-                          "pip install vl-convert-python") from error
+        raise ImportError(
+            "offline charts need the vl-convert-python package: pip install vl-convert-python"
+        ) from error
     version = "_".join(alt.SCHEMA_VERSION.split(".")[:2])  # "v6.4.1" -> "v6_4"
     return vl_convert.javascript_bundle(vl_version=version).replace("</script", "<\\/script")
 
@@ -325,8 +366,12 @@ def _json(value: Any) -> str:
 
 def _fragment(spec: dict, embed_options: dict | None = None) -> str:
     options = {**EMBED_OPTIONS, **(embed_options or {})}
-    return _FRAGMENT.format(div=f"aiopt-chart-{uuid.uuid4().hex}", bundle=_javascript_bundle(),
-                            spec=_json(spec), options=_json(options))
+    return _FRAGMENT.format(
+        div=f"aiopt-chart-{uuid.uuid4().hex}",
+        bundle=_javascript_bundle(),
+        spec=_json(spec),
+        options=_json(options),
+    )
 
 
 def _spec_title(spec: dict) -> str:
@@ -340,8 +385,10 @@ def _spec_title(spec: dict) -> str:
 
 def _offline_renderer(spec: dict, **metadata: Any) -> dict[str, str]:
     """Altair renderer: an HTML fragment with the Vega JavaScript inlined (no network)."""
-    return {"text/html": _fragment(spec, metadata.get("embed_options")),
-            "text/plain": f"<aiopt chart: {_spec_title(spec)}>"}
+    return {
+        "text/html": _fragment(spec, metadata.get("embed_options")),
+        "text/plain": f"<aiopt chart: {_spec_title(spec)}>",
+    }
 
 
 def use_offline_renderer(embed_options: dict | None = None):

@@ -109,27 +109,73 @@ def read_plan(m: pyo.ConcreteModel, info: SolveInfo) -> Plan:
 def _nodes(m, d: ModelData) -> pd.DataFrame:
     tiers = d.scenario.gpu_tiers
     rows = []
-    for (w, t, s, f, y) in m.RUN:
+    for w, t, s, f, y in m.RUN:
         n = _v(m.run[w, t, s, f, y])
         if n > 0:
             perf = d.perf[w, t, f]
-            rows.append(dict(workload=w, tier=t, site=s, fabric=f, year=y, nodes=n,
-                             gpus=n * tiers.at[t, "gpus_per_node"], effective_pflops=n * perf,
-                             required_pflops=d.demand[w, y] * _v(m.scale)))
-    return pd.DataFrame(rows, columns=["workload", "tier", "site", "fabric", "year", "nodes", "gpus", "effective_pflops", "required_pflops"])
+            rows.append(
+                dict(
+                    workload=w,
+                    tier=t,
+                    site=s,
+                    fabric=f,
+                    year=y,
+                    nodes=n,
+                    gpus=n * tiers.at[t, "gpus_per_node"],
+                    effective_pflops=n * perf,
+                    required_pflops=d.demand[w, y] * _v(m.scale),
+                )
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "workload",
+            "tier",
+            "site",
+            "fabric",
+            "year",
+            "nodes",
+            "gpus",
+            "effective_pflops",
+            "required_pflops",
+        ],
+    )
 
 
 def _pools(m, d: ModelData) -> pd.DataFrame:
     tiers = d.scenario.gpu_tiers
     rows = []
-    for (g, t, s, y) in m.NODE:
+    for g, t, s, y in m.NODE:
         installed = _count(m.nodes[g, t, s, y])
         bought = _count(m.buy[g, t, s, y]) if (g, t, s, y) in m.BUY else 0
         if installed or bought:
-            rows.append(dict(group=g, tier=t, site=s, year=y, installed_nodes=installed, bought_nodes=bought,
-                             spare_nodes=_v(m.spare[g, t, s, y]), gpus=installed * tiers.at[t, "gpus_per_node"],
-                             node_kw=installed * tiers.at[t, "node_kw"]))
-    return pd.DataFrame(rows, columns=["group", "tier", "site", "year", "installed_nodes", "bought_nodes", "spare_nodes", "gpus", "node_kw"])
+            rows.append(
+                dict(
+                    group=g,
+                    tier=t,
+                    site=s,
+                    year=y,
+                    installed_nodes=installed,
+                    bought_nodes=bought,
+                    spare_nodes=_v(m.spare[g, t, s, y]),
+                    gpus=installed * tiers.at[t, "gpus_per_node"],
+                    node_kw=installed * tiers.at[t, "node_kw"],
+                )
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "group",
+            "tier",
+            "site",
+            "year",
+            "installed_nodes",
+            "bought_nodes",
+            "spare_nodes",
+            "gpus",
+            "node_kw",
+        ],
+    )
 
 
 def _racks(m, d: ModelData) -> pd.DataFrame:
@@ -139,29 +185,69 @@ def _racks(m, d: ModelData) -> pd.DataFrame:
     racks_of = group_by(list(m.RACK), lambda i: (i[0], i[1], i[3], i[4]))
     for (g, t, s, y), index in racks_of.items():
         left = _count(m.nodes[g, t, s, y])
-        for (_, _, r, _, _) in index:
+        for _, _, r, _, _ in index:
             count = _count(m.racks[g, t, r, s, y])
             if not count:
                 continue
             placed = min(left, count * d.per_rack[t, r])
             left -= placed
-            rows.append(dict(site=s, rack_type=r, tier=t, group=g, year=y, racks=count, nodes=placed,
-                             kw_used=placed * tiers.at[t, "node_kw"], kw_limit=count * rack_types.at[r, "usable_kw"],
-                             ru_used=placed * tiers.at[t, "rack_units"], ru_limit=count * rack_types.at[r, "rack_units"],
-                             cooling=rack_types.at[r, "cooling"], nodes_per_rack_max=d.per_rack[t, r]))
+            rows.append(
+                dict(
+                    site=s,
+                    rack_type=r,
+                    tier=t,
+                    group=g,
+                    year=y,
+                    racks=count,
+                    nodes=placed,
+                    kw_used=placed * tiers.at[t, "node_kw"],
+                    kw_limit=count * rack_types.at[r, "usable_kw"],
+                    ru_used=placed * tiers.at[t, "rack_units"],
+                    ru_limit=count * rack_types.at[r, "rack_units"],
+                    cooling=rack_types.at[r, "cooling"],
+                    nodes_per_rack_max=d.per_rack[t, r],
+                )
+            )
     gear = group_by([i for i in m.SRY if _count(m.infra_racks[i])], lambda i: (i[0], i[2]))
     for (s, y), index in gear.items():
         # the model sizes gear racks by total kW and U; spread the gear in proportion to capacity
         kw_total = sum(_count(m.infra_racks[i]) * rack_types.at[i[1], "usable_kw"] for i in index)
         ru_total = sum(_count(m.infra_racks[i]) * rack_types.at[i[1], "rack_units"] for i in index)
-        for (_, r, _) in index:
+        for _, r, _ in index:
             count = _count(m.infra_racks[s, r, y])
             kw_limit, ru_limit = count * rack_types.at[r, "usable_kw"], count * rack_types.at[r, "rack_units"]
-            rows.append(dict(site=s, rack_type=r, tier="(gear)", group="(gear)", year=y, racks=count, nodes=0,
-                             kw_used=_v(m.gear_kw[s, y]) * kw_limit / kw_total, kw_limit=kw_limit,
-                             ru_used=_v(m.gear_ru[s, y]) * ru_limit / ru_total, ru_limit=ru_limit,
-                             cooling=rack_types.at[r, "cooling"], nodes_per_rack_max=0))
-    columns = ["site", "rack_type", "tier", "group", "year", "racks", "nodes", "kw_used", "kw_limit", "ru_used", "ru_limit", "cooling", "nodes_per_rack_max"]
+            rows.append(
+                dict(
+                    site=s,
+                    rack_type=r,
+                    tier="(gear)",
+                    group="(gear)",
+                    year=y,
+                    racks=count,
+                    nodes=0,
+                    kw_used=_v(m.gear_kw[s, y]) * kw_limit / kw_total,
+                    kw_limit=kw_limit,
+                    ru_used=_v(m.gear_ru[s, y]) * ru_limit / ru_total,
+                    ru_limit=ru_limit,
+                    cooling=rack_types.at[r, "cooling"],
+                    nodes_per_rack_max=0,
+                )
+            )
+    columns = [
+        "site",
+        "rack_type",
+        "tier",
+        "group",
+        "year",
+        "racks",
+        "nodes",
+        "kw_used",
+        "kw_limit",
+        "ru_used",
+        "ru_limit",
+        "cooling",
+        "nodes_per_rack_max",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -170,7 +256,7 @@ def _fabric(m, d: ModelData) -> pd.DataFrame:
     rows = []
     nodes_at = group_by(list(m.NODE), lambda i: (i[2], i[3]))
     su_at = group_by(list(m.SU), lambda i: i[1:])
-    for (s, f) in m.SF:
+    for s, f in m.SF:
         if _count(m.fabric[s, f]) == 0:
             continue
         k = sum(_count(m.design[i]) for i in m.DESIGN if i[:2] == (s, f))
@@ -180,10 +266,36 @@ def _fabric(m, d: ModelData) -> pd.DataFrame:
             ports = sum(fabric_ports(tiers.loc[i[1]]) * _count(m.nodes[i]) for i in nodes_at.get((s, y), ()))
             leaf = _count(m.leaf_switches[s, f, y])
             spine_core = size.switches - size.leaf
-            rows.append(dict(site=s, fabric=f, year=y, design_units=k, scalable_units=units, leaf=leaf,
-                             spine=size.spine, core=size.core, switches=leaf + spine_core, nics=ports,
-                             links=ports + size.links - size.endpoints, port_capacity=units * size.endpoints // k))
-    columns = ["site", "fabric", "year", "design_units", "scalable_units", "leaf", "spine", "core", "switches", "nics", "links", "port_capacity"]
+            rows.append(
+                dict(
+                    site=s,
+                    fabric=f,
+                    year=y,
+                    design_units=k,
+                    scalable_units=units,
+                    leaf=leaf,
+                    spine=size.spine,
+                    core=size.core,
+                    switches=leaf + spine_core,
+                    nics=ports,
+                    links=ports + size.links - size.endpoints,
+                    port_capacity=units * size.endpoints // k,
+                )
+            )
+    columns = [
+        "site",
+        "fabric",
+        "year",
+        "design_units",
+        "scalable_units",
+        "leaf",
+        "spine",
+        "core",
+        "switches",
+        "nics",
+        "links",
+        "port_capacity",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -192,15 +304,38 @@ def _storage(m, d: ModelData) -> pd.DataFrame:
     rows = []
     hot_at = group_by(list(m.HOTPUT), lambda i: i[1:])
     cold_at = group_by(list(m.COLDPUT), lambda i: i[1:])
-    for (s, k, y) in m.SKY:
+    for s, k, y in m.SKY:
         units = _count(m.units[s, k, y])
         if units:
             hot = sum(_v(m.hot_put[i]) for i in hot_at.get((s, k, y), ()))
             cold = sum(_v(m.cold_put[i]) for i in cold_at.get((s, k, y), ()))
-            rows.append(dict(site=s, storage_tier=k, year=y, units=units, tb=units * st.at[k, "unit_tb"],
-                             hot_tb_used=hot, cold_tb_used=cold, read_gbps=units * st.at[k, "read_gbps_per_unit"],
-                             write_gbps=units * st.at[k, "write_gbps_per_unit"]))
-    return pd.DataFrame(rows, columns=["site", "storage_tier", "year", "units", "tb", "hot_tb_used", "cold_tb_used", "read_gbps", "write_gbps"])
+            rows.append(
+                dict(
+                    site=s,
+                    storage_tier=k,
+                    year=y,
+                    units=units,
+                    tb=units * st.at[k, "unit_tb"],
+                    hot_tb_used=hot,
+                    cold_tb_used=cold,
+                    read_gbps=units * st.at[k, "read_gbps_per_unit"],
+                    write_gbps=units * st.at[k, "write_gbps_per_unit"],
+                )
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "site",
+            "storage_tier",
+            "year",
+            "units",
+            "tb",
+            "hot_tb_used",
+            "cold_tb_used",
+            "read_gbps",
+            "write_gbps",
+        ],
+    )
 
 
 def _sites(m, d: ModelData) -> pd.DataFrame:
@@ -208,13 +343,29 @@ def _sites(m, d: ModelData) -> pd.DataFrame:
     rows = []
     for s in d.sites:
         for y in d.years:
-            blocks = sum(_count(m.expand[s, o]) for (s2, o) in m.EXPAND if s2 == s and o <= y - sites.at[s, "expansion_lead_years"])
+            blocks = sum(
+                _count(m.expand[s, o])
+                for (s2, o) in m.EXPAND
+                if s2 == s and o <= y - sites.at[s, "expansion_lead_years"]
+            )
             facility = 1000 * (sites.at[s, "power_mw"] + blocks * sites.at[s, "expansion_block_mw"])
             it = _v(m.it_kw[s, y])
-            rows.append(dict(site=s, year=y, it_kw=it, node_kw=_v(m.node_kw[s, y]), gear_kw=_v(m.gear_kw[s, y]),
-                             pue=sites.at[s, "pue"], facility_kw=facility, expansion_blocks_online=blocks,
-                             expansion_blocks_ordered=sum(_count(m.expand[s, o]) for (s2, o) in m.EXPAND if s2 == s and o == y),
-                             second_carrier=bool(s in m.CARRIER and _count(m.second_carrier[s]))))
+            rows.append(
+                dict(
+                    site=s,
+                    year=y,
+                    it_kw=it,
+                    node_kw=_v(m.node_kw[s, y]),
+                    gear_kw=_v(m.gear_kw[s, y]),
+                    pue=sites.at[s, "pue"],
+                    facility_kw=facility,
+                    expansion_blocks_online=blocks,
+                    expansion_blocks_ordered=sum(
+                        _count(m.expand[s, o]) for (s2, o) in m.EXPAND if s2 == s and o == y
+                    ),
+                    second_carrier=bool(s in m.CARRIER and _count(m.second_carrier[s])),
+                )
+            )
     return pd.DataFrame(rows)
 
 
@@ -224,7 +375,11 @@ def _costs(m, d: ModelData) -> pd.DataFrame:
         for c in index:
             for y in d.years:
                 usd = _v(expr[c, y]) * MUSD
-                rows.append(dict(category=c, kind=kind, year=y, usd=usd, discounted_usd=usd * pyo.value(m.discount[y])))
+                rows.append(
+                    dict(
+                        category=c, kind=kind, year=y, usd=usd, discounted_usd=usd * pyo.value(m.discount[y])
+                    )
+                )
     return pd.DataFrame(rows, columns=["category", "kind", "year", "usd", "discounted_usd"])
 
 
@@ -232,7 +387,9 @@ def _kpis(m, d: ModelData, plan: Plan) -> pd.DataFrame:
     costs, pools = plan.costs, plan.pools
     last = d.years[-1]
     capex = costs.loc[costs.kind == "capex", "usd"].sum()
-    network = costs.loc[costs.category.isin(["fabric", "storage_network", "frontend_network", "oob_network"]), "usd"].sum()
+    network = costs.loc[
+        costs.category.isin(["fabric", "storage_network", "frontend_network", "oob_network"]), "usd"
+    ].sum()
     gpu_hours = pools.gpus.sum() * demand.HOURS_PER_YEAR if len(pools) else 0.0
     delivered = plan.nodes.loc[plan.nodes.year == last, "effective_pflops"].sum() if len(plan.nodes) else 0.0
     rows = [
@@ -241,7 +398,11 @@ def _kpis(m, d: ModelData, plan: Plan) -> pd.DataFrame:
         ("opex_usd", costs.loc[costs.kind == "opex", "usd"].sum(), "USD"),
         ("total_cost_usd", costs.usd.sum(), "USD"),
         ("gpus_final_year", pools.loc[pools.year == last, "gpus"].sum() if len(pools) else 0, "GPUs"),
-        ("nodes_final_year", pools.loc[pools.year == last, "installed_nodes"].sum() if len(pools) else 0, "nodes"),
+        (
+            "nodes_final_year",
+            pools.loc[pools.year == last, "installed_nodes"].sum() if len(pools) else 0,
+            "nodes",
+        ),
         ("sites_used", pools.site.nunique() if len(pools) else 0, "sites"),
         ("effective_pflops_final_year", delivered, "PFLOPS"),
         ("usd_per_gpu_hour", costs.usd.sum() / gpu_hours if gpu_hours else float("nan"), "USD/GPU-h"),
@@ -251,4 +412,3 @@ def _kpis(m, d: ModelData, plan: Plan) -> pd.DataFrame:
         ("gap", plan.info.gap if plan.info.gap is not None else float("nan"), "fraction"),
     ]
     return pd.DataFrame(rows, columns=["metric", "value", "unit"])
-

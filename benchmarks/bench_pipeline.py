@@ -28,8 +28,11 @@ ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "data" / "scenarios" / "enterprise-baseline.yaml"
 # scenario -> solve_model settings (baseline: the interactive defaults)
 # large: 115 s leaves room for load, build and results within 120 s; large-8x10: the interactive default
-SETTINGS = {"baseline": dict(time_limit=60.0, rel_gap=0.01), "large": dict(time_limit=115.0, rel_gap=0.01),
-            "large-8x10": dict(time_limit=60.0, rel_gap=0.01)}
+SETTINGS = {
+    "baseline": dict(time_limit=60.0, rel_gap=0.01),
+    "large": dict(time_limit=115.0, rel_gap=0.01),
+    "large-8x10": dict(time_limit=60.0, rel_gap=0.01),
+}
 STAGES = ("validate", "load", "build", "solve", "results")
 
 
@@ -69,17 +72,27 @@ def one_run(path: str, time_limit: float, rel_gap: float) -> dict:
     seconds["build"] = time.perf_counter() - stage
     stage = time.perf_counter()
     try:
-        info = aiopt.solve_model(model, time_limit=time_limit, rel_gap=rel_gap, threads=1, seed=0, progress=False)
+        info = aiopt.solve_model(
+            model, time_limit=time_limit, rel_gap=rel_gap, threads=1, seed=0, progress=False
+        )
     except aiopt.SolveError as exc:  # no incumbent within the limit: nothing to read
-        info, outcome = None, dict(status=f"no plan ({exc.status})", gap=None, gpus=None, check_ok=False, check=[])
+        info, outcome = (
+            None,
+            dict(status=f"no plan ({exc.status})", gap=None, gpus=None, check_ok=False, check=[]),
+        )
     seconds["solve"] = time.perf_counter() - stage
     stage = time.perf_counter()
     plan = aiopt.read_plan(model, info) if info else None
     seconds["results"] = time.perf_counter() - stage
     if plan:
         report = aiopt.check_plan(plan)
-        outcome = dict(status=info.status, gap=info.gap, gpus=int(plan.kpi("gpus_final_year")),
-                       check_ok=report.ok, check=str(report).splitlines()[:4])
+        outcome = dict(
+            status=info.status,
+            gap=info.gap,
+            gpus=int(plan.kpi("gpus_final_year")),
+            check_ok=report.ok,
+            check=str(report).splitlines()[:4],
+        )
 
     variables = list(model.component_data_objects(pyo.Var, active=True))
     return dict(
@@ -96,8 +109,16 @@ def one_run(path: str, time_limit: float, rel_gap: float) -> dict:
 
 def fresh_run(path: Path, settings: dict) -> dict:
     """`one_run` in a new Python process (so import caches and peak memory start from zero)."""
-    cmd = [sys.executable, __file__, "--child", str(path), "--time-limit", str(settings["time_limit"]),
-           "--rel-gap", str(settings["rel_gap"])]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        str(path),
+        "--time-limit",
+        str(settings["time_limit"]),
+        "--rel-gap",
+        str(settings["rel_gap"]),
+    ]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -112,12 +133,14 @@ def summarise(name: str, runs: list[dict]) -> list[str]:
     solves = ", ".join(f"{r['seconds']['solve']:.1f}" for r in runs)
     last = runs[-1]
     return [
-        f"{name:8s} " + " ".join(f"{med[s]:8.2f}" for s in STAGES)
+        f"{name:8s} "
+        + " ".join(f"{med[s]:8.2f}" for s in STAGES)
         + f" {highs:8.2f} {total:8.2f} {overhead:8.1%} {max(r['peak_mb'] for r in runs):8.0f}",
         f"         status: {', '.join(sorted({r['status'] for r in runs}))}; gap per run: {gaps}; "
         f"GPUs final year: {sorted({r['gpus'] for r in runs}, key=str)}; check_plan passed: "
         f"{sum(r['check_ok'] for r in runs)}/{len(runs)}; solve s per run: {solves}",
-        f"         model: {last['variables']:,} variables ({last['integers']:,} integer), {last['constraints']:,} constraints; "
+        f"         model: {last['variables']:,} variables ({last['integers']:,} integer), "
+        f"{last['constraints']:,} constraints; "
         f"import aiopt {statistics.median(r['imported'] for r in runs):.2f} s (not in total)",
         *(f"         check: {line}" for line in ([] if last["check_ok"] else last["check"])),
     ]
@@ -139,17 +162,26 @@ def main(argv: list[str] | None = None) -> None:
     from make_large import write
 
     with tempfile.TemporaryDirectory() as tmp:
-        paths = {"baseline": BASELINE, "large": write(Path(tmp) / "large.yaml"),
-                 "large-8x10": write(Path(tmp) / "large-8x10.yaml", sites=8, years=10)}
+        paths = {
+            "baseline": BASELINE,
+            "large": write(Path(tmp) / "large.yaml"),
+            "large-8x10": write(Path(tmp) / "large-8x10.yaml", sites=8, years=10),
+        }
         names = [args.only] if args.only else list(SETTINGS)
-        lines = [f"{'':8s} " + " ".join(f"{h:>8s}" for h in (*STAGES, "highs", "total", "overhead", "peak MB")),
-                 "(median seconds over runs; overhead = total minus HiGHS run, % of total; peak MB = max RSS)"]
+        lines = [
+            f"{'':8s} " + " ".join(f"{h:>8s}" for h in (*STAGES, "highs", "total", "overhead", "peak MB")),
+            "(median seconds over runs; overhead = total minus HiGHS run, % of total; peak MB = max RSS)",
+        ]
         for name in names:
             runs = []
             for i in range(args.runs):
                 runs.append(fresh_run(paths[name], SETTINGS[name]))
-                print(f"{name} run {i + 1}/{args.runs}: {sum(runs[-1]['seconds'].values()):.2f} s, "
-                      f"{runs[-1]['status']}", file=sys.stderr, flush=True)
+                print(
+                    f"{name} run {i + 1}/{args.runs}: {sum(runs[-1]['seconds'].values()):.2f} s, "
+                    f"{runs[-1]['status']}",
+                    file=sys.stderr,
+                    flush=True,
+                )
             lines += summarise(name, runs)
     print("\n".join(lines))
 

@@ -44,8 +44,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=200, help="scenarios to run (default 200)")
     parser.add_argument("--seed", type=int, default=0, help="random seed of the scenario generator")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
-    parser.add_argument("--time-limit", type=float, default=1.0, help="solver time limit per scenario, s (default 1)")
-    parser.add_argument("--out", type=Path, default=None, help="folder for the scenarios (default fuzz-<seed>)")
+    parser.add_argument(
+        "--time-limit", type=float, default=1.0, help="solver time limit per scenario, s (default 1)"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=None, help="folder for the scenarios (default fuzz-<seed>)"
+    )
     args = parser.parse_args(argv)
     folder = args.out or Path(f"fuzz-{args.seed}")
     folder.mkdir(parents=True, exist_ok=True)
@@ -81,8 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     print("slowest: " + "; ".join(f"{o.path.name} {o.seconds:.1f} s" for o in slowest))
     if bugs:
         causes = collections.Counter(_cause(outcome) for outcome in bugs)
-        print(f"{len(bugs)} bugs ({', '.join(f'{n} {cause}' for cause, n in causes.most_common())}), "
-              f"scenarios kept in {folder}/:")
+        print(
+            f"{len(bugs)} bugs ({', '.join(f'{n} {cause}' for cause, n in causes.most_common())}), "
+            f"scenarios kept in {folder}/:"
+        )
         for outcome in bugs:
             print(f"  {outcome}")
     elif not any(folder.iterdir()):

@@ -22,45 +22,189 @@ SEED = 20260101
 NVIDIA = ["h100-sxm", "h200", "b200", "gb200-nvl72"]  # CUDA/NCCL training stack
 
 
-def _site(site_id, region, power_mw, racks, certs, tenancy="dedicated", pue=1.25, usd_kwh=0.08, colo=0.0, **extra):
-    return dict(id=site_id, region=region, tenancy=tenancy, certifications=certs, power_mw=power_mw, pue=pue,
-                electricity_usd_per_kwh=usd_kwh, colocation_usd_per_kw_month=colo, racks=racks, **extra)
+def _site(
+    site_id, region, power_mw, racks, certs, tenancy="dedicated", pue=1.25, usd_kwh=0.08, colo=0.0, **extra
+):
+    return dict(
+        id=site_id,
+        region=region,
+        tenancy=tenancy,
+        certifications=certs,
+        power_mw=power_mw,
+        pue=pue,
+        electricity_usd_per_kwh=usd_kwh,
+        colocation_usd_per_kw_month=colo,
+        racks=racks,
+        **extra,
+    )
 
 
 SITES = [
-    _site("us-east", "us", 40.0, {"air-40": 150, "rdhx-60": 300, "dlc-130": 120}, ["soc2", "iso27001", "hipaa"], usd_kwh=0.089),
-    _site("us-central", "us", 30.0, {"air-40": 100, "rdhx-60": 250, "dlc-130": 100}, ["soc2"], tenancy="shared",
-          pue=1.2, usd_kwh=0.066, colo=150.0, expansion_block_mw=5.0, expansion_cost_usd=60e6,
-          expansion_lead_years=1, expansion_max_blocks=3),
-    _site("eu-north", "eu", 25.0, {"air-40": 80, "rdhx-60": 200, "dlc-130": 60}, ["soc2", "iso27001"], tenancy="shared",
-          pue=1.15, usd_kwh=0.12, colo=190.0, expansion_block_mw=5.0, expansion_cost_usd=65e6,
-          expansion_lead_years=2, expansion_max_blocks=2),
-    _site("eu-west", "eu", 15.0, {"air-30": 100, "rdhx-60": 120}, ["soc2", "iso27001"], tenancy="shared",
-          pue=1.3, usd_kwh=0.22, colo=217.0, carriers=1),
-    _site("ap-southeast", "apac", 10.0, {"air-40": 60, "rdhx-60": 80, "dlc-130": 20}, ["soc2"], tenancy="shared",
-          pue=1.4, usd_kwh=0.15, colo=230.0, expansion_block_mw=2.5, expansion_cost_usd=30e6,
-          expansion_lead_years=1, expansion_max_blocks=4),
+    _site(
+        "us-east",
+        "us",
+        40.0,
+        {"air-40": 150, "rdhx-60": 300, "dlc-130": 120},
+        ["soc2", "iso27001", "hipaa"],
+        usd_kwh=0.089,
+    ),
+    _site(
+        "us-central",
+        "us",
+        30.0,
+        {"air-40": 100, "rdhx-60": 250, "dlc-130": 100},
+        ["soc2"],
+        tenancy="shared",
+        pue=1.2,
+        usd_kwh=0.066,
+        colo=150.0,
+        expansion_block_mw=5.0,
+        expansion_cost_usd=60e6,
+        expansion_lead_years=1,
+        expansion_max_blocks=3,
+    ),
+    _site(
+        "eu-north",
+        "eu",
+        25.0,
+        {"air-40": 80, "rdhx-60": 200, "dlc-130": 60},
+        ["soc2", "iso27001"],
+        tenancy="shared",
+        pue=1.15,
+        usd_kwh=0.12,
+        colo=190.0,
+        expansion_block_mw=5.0,
+        expansion_cost_usd=65e6,
+        expansion_lead_years=2,
+        expansion_max_blocks=2,
+    ),
+    _site(
+        "eu-west",
+        "eu",
+        15.0,
+        {"air-30": 100, "rdhx-60": 120},
+        ["soc2", "iso27001"],
+        tenancy="shared",
+        pue=1.3,
+        usd_kwh=0.22,
+        colo=217.0,
+        carriers=1,
+    ),
+    _site(
+        "ap-southeast",
+        "apac",
+        10.0,
+        {"air-40": 60, "rdhx-60": 80, "dlc-130": 20},
+        ["soc2"],
+        tenancy="shared",
+        pue=1.4,
+        usd_kwh=0.15,
+        colo=230.0,
+        expansion_block_mw=2.5,
+        expansion_cost_usd=30e6,
+        expansion_lead_years=1,
+        expansion_max_blocks=4,
+    ),
 ]
 
 EXTRA_SITES = [
-    _site("us-west", "us", 20.0, {"air-40": 100, "rdhx-60": 150, "dlc-130": 80}, ["soc2", "iso27001"], tenancy="shared",
-          pue=1.2, usd_kwh=0.1, colo=170.0),
-    _site("eu-south", "eu", 15.0, {"air-40": 80, "rdhx-60": 120, "dlc-130": 40}, ["soc2", "iso27001"], tenancy="shared",
-          pue=1.3, usd_kwh=0.16, colo=200.0, expansion_block_mw=5.0, expansion_cost_usd=60e6,
-          expansion_lead_years=1, expansion_max_blocks=2),
-    _site("ap-northeast", "apac", 15.0, {"air-40": 80, "rdhx-60": 100, "dlc-130": 40}, ["soc2", "iso27001"],
-          tenancy="shared", pue=1.35, usd_kwh=0.18, colo=240.0),
+    _site(
+        "us-west",
+        "us",
+        20.0,
+        {"air-40": 100, "rdhx-60": 150, "dlc-130": 80},
+        ["soc2", "iso27001"],
+        tenancy="shared",
+        pue=1.2,
+        usd_kwh=0.1,
+        colo=170.0,
+    ),
+    _site(
+        "eu-south",
+        "eu",
+        15.0,
+        {"air-40": 80, "rdhx-60": 120, "dlc-130": 40},
+        ["soc2", "iso27001"],
+        tenancy="shared",
+        pue=1.3,
+        usd_kwh=0.16,
+        colo=200.0,
+        expansion_block_mw=5.0,
+        expansion_cost_usd=60e6,
+        expansion_lead_years=1,
+        expansion_max_blocks=2,
+    ),
+    _site(
+        "ap-northeast",
+        "apac",
+        15.0,
+        {"air-40": 80, "rdhx-60": 100, "dlc-130": 40},
+        ["soc2", "iso27001"],
+        tenancy="shared",
+        pue=1.35,
+        usd_kwh=0.18,
+        colo=240.0,
+    ),
 ]
 
 # id, kind, params_b, tokens_t, deadline_days, extra fields
 TRAINING = [
-    ("pretrain-405b", "training", 405, 15.0, 180, dict(tiers=NVIDIA, region="us", hot_tb=2000, cold_tb=20000, read_gbps_per_gpu=0.2)),
-    ("pretrain-70b-us", "training", 70, 15.0, 90, dict(tiers=NVIDIA, region="us", hot_tb=800, cold_tb=8000, read_gbps_per_gpu=0.2)),
-    ("pretrain-70b-eu", "training", 70, 8.0, 120, dict(tiers=NVIDIA, region="eu", hot_tb=600, cold_tb=6000, read_gbps_per_gpu=0.2)),
-    ("pretrain-34b-code", "training", 34, 5.0, 60, dict(tiers=NVIDIA, start_year=2028, hot_tb=400, cold_tb=3000)),
-    ("pretrain-8b-apac", "training", 8, 6.0, 45, dict(region="apac", start_year=2027, hot_tb=200, cold_tb=1500)),
-    ("finetune-405b-instruct", "finetune", 405, 0.05, 14, dict(tiers=NVIDIA, region="us", hot_tb=200, cold_tb=500)),
-    ("finetune-70b-clinical", "finetune", 70, 0.03, 7, dict(compliance=["hipaa"], region="us", dedicated=True, hot_tb=150, cold_tb=1500)),
+    (
+        "pretrain-405b",
+        "training",
+        405,
+        15.0,
+        180,
+        dict(tiers=NVIDIA, region="us", hot_tb=2000, cold_tb=20000, read_gbps_per_gpu=0.2),
+    ),
+    (
+        "pretrain-70b-us",
+        "training",
+        70,
+        15.0,
+        90,
+        dict(tiers=NVIDIA, region="us", hot_tb=800, cold_tb=8000, read_gbps_per_gpu=0.2),
+    ),
+    (
+        "pretrain-70b-eu",
+        "training",
+        70,
+        8.0,
+        120,
+        dict(tiers=NVIDIA, region="eu", hot_tb=600, cold_tb=6000, read_gbps_per_gpu=0.2),
+    ),
+    (
+        "pretrain-34b-code",
+        "training",
+        34,
+        5.0,
+        60,
+        dict(tiers=NVIDIA, start_year=2028, hot_tb=400, cold_tb=3000),
+    ),
+    (
+        "pretrain-8b-apac",
+        "training",
+        8,
+        6.0,
+        45,
+        dict(region="apac", start_year=2027, hot_tb=200, cold_tb=1500),
+    ),
+    (
+        "finetune-405b-instruct",
+        "finetune",
+        405,
+        0.05,
+        14,
+        dict(tiers=NVIDIA, region="us", hot_tb=200, cold_tb=500),
+    ),
+    (
+        "finetune-70b-clinical",
+        "finetune",
+        70,
+        0.03,
+        7,
+        dict(compliance=["hipaa"], region="us", dedicated=True, hot_tb=150, cold_tb=1500),
+    ),
     ("finetune-70b-support", "finetune", 70, 0.04, 5, dict(compliance=["soc2"], hot_tb=60, cold_tb=200)),
     ("finetune-8b-code", "finetune", 8, 0.05, 2, dict(hot_tb=20, cold_tb=100)),
 ]
@@ -73,11 +217,23 @@ INFERENCE = [
     ("assistant-8b-apac", 8, 400_000, "standard", dict(region="apac", hot_tb=5)),
     ("code-assist-34b", 34, 300_000, "interactive", dict(compliance=["soc2"], hot_tb=5)),
     ("rag-search-8b", 8, 1_000_000, "standard", dict(hot_tb=50, cold_tb=500)),
-    ("clinical-assistant-70b", 70, 80_000, "interactive", dict(compliance=["hipaa"], region="us", dedicated=True, isolated=True, hot_tb=20)),
+    (
+        "clinical-assistant-70b",
+        70,
+        80_000,
+        "interactive",
+        dict(compliance=["hipaa"], region="us", dedicated=True, isolated=True, hot_tb=20),
+    ),
     ("batch-summarise-70b", 70, 1_500_000, "batch", dict(hot_tb=10, cold_tb=2000)),
     ("embeddings-8b", 8, 3_000_000, "batch", dict(hot_tb=30, cold_tb=3000)),
     ("translate-34b-eu", 34, 200_000, "standard", dict(region="eu", compliance=["iso27001"], hot_tb=5)),
-    ("fraud-scoring-8b", 8, 500_000, "interactive", dict(compliance=["soc2", "iso27001"], spare_fraction=0.15, hot_tb=5)),
+    (
+        "fraud-scoring-8b",
+        8,
+        500_000,
+        "interactive",
+        dict(compliance=["soc2", "iso27001"], spare_fraction=0.15, hot_tb=5),
+    ),
 ]
 
 
@@ -96,24 +252,46 @@ def scenario(seed: int = SEED, sites: int = 5, years: int = 8) -> dict:
     rng = random.Random(seed)
     stretch = 7 / max(years - 1, 1)
     workloads = [
-        dict(id=name, kind=kind, params_b=n, tokens_t=d, deadline_days=days,
-             growth_per_year=_stretched(round(rng.uniform(0.1, 0.25), 2), stretch), **extra)
+        dict(
+            id=name,
+            kind=kind,
+            params_b=n,
+            tokens_t=d,
+            deadline_days=days,
+            growth_per_year=_stretched(round(rng.uniform(0.1, 0.25), 2), stretch),
+            **extra,
+        )
         for name, kind, n, d, days, extra in TRAINING
     ]
     workloads += [
-        {"id": name, "kind": "inference", "params_b": n, "tokens_per_s": round(tps * rng.uniform(0.8, 1.2), -3),
-         "latency": latency, "spare_fraction": 0.10,
-         "growth_per_year": _stretched(round(rng.uniform(0.2, 0.4), 2), stretch), **extra}
+        {
+            "id": name,
+            "kind": "inference",
+            "params_b": n,
+            "tokens_per_s": round(tps * rng.uniform(0.8, 1.2), -3),
+            "latency": latency,
+            "spare_fraction": 0.10,
+            "growth_per_year": _stretched(round(rng.uniform(0.2, 0.4), 2), stretch),
+            **extra,
+        }
         for name, n, tps, latency, extra in INFERENCE
     ]
     chosen = SITES + EXTRA_SITES[: sites - len(SITES)]
     regions = len({site["region"] for site in chosen})
     return dict(
         name="large-benchmark" if (sites, years) == (5, 8) else f"large-benchmark-{sites}x{years}",
-        description=f"Benchmark: {sites} sites in {regions} regions, {years} years, 20 workloads (405B/70B pre-training, "
-                    "fine-tunes, inference services), >16k GPUs in the final year. Generated by benchmarks/make_large.py.",
-        policy=dict(start_year=2026, horizon_years=years, discount_rate=0.08, objective="min_npv",
-                    hardware_lifetime_years=5, average_load=0.75, electricity_escalation=0.02),
+        description=f"Benchmark: {sites} sites in {regions} regions, {years} years, 20 workloads "
+        "(405B/70B pre-training, fine-tunes, inference services), >16k GPUs in the final year. "
+        "Generated by benchmarks/make_large.py.",
+        policy=dict(
+            start_year=2026,
+            horizon_years=years,
+            discount_rate=0.08,
+            objective="min_npv",
+            hardware_lifetime_years=5,
+            average_load=0.75,
+            electricity_escalation=0.02,
+        ),
         sites=chosen,
         workloads=workloads,
     )
@@ -122,7 +300,9 @@ def scenario(seed: int = SEED, sites: int = 5, years: int = 8) -> dict:
 def write(path: str | Path, seed: int = SEED, sites: int = 5, years: int = 8) -> Path:
     """Write the scenario YAML to `path` and return the path."""
     path = Path(path)
-    path.write_text(yaml.safe_dump(scenario(seed, sites, years), sort_keys=False, width=120), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(scenario(seed, sites, years), sort_keys=False, width=120), encoding="utf-8"
+    )
     return path
 
 

@@ -114,7 +114,9 @@ def change_horizon(doc: dict, rng: random.Random) -> None:
     doc["policy"]["horizon_years"] = rng.randint(1, MOST_YEARS)
     if rng.random() < 0.3:
         w = rng.choice(doc["workloads"])
-        w["start_year"] = doc["policy"].get("start_year", 2026) + rng.randint(0, doc["policy"]["horizon_years"] - 1)
+        w["start_year"] = doc["policy"].get("start_year", 2026) + rng.randint(
+            0, doc["policy"]["horizon_years"] - 1
+        )
         w["growth_per_year"] = _round(rng.uniform(-0.5, 1.5))
 
 
@@ -127,8 +129,20 @@ def internal_looking_ids(doc: dict, rng: random.Random) -> None:
         doc["sites"][0]["id"] = rng.choice(("shared", "any"))
 
 
-MUTATIONS = (drop_sites, copy_site, drop_workloads, scale_demand, tighten_power, tighten_racks, set_budget,
-             toggle_compliance, toggle_residency, toggle_tenancy, change_horizon, internal_looking_ids)
+MUTATIONS = (
+    drop_sites,
+    copy_site,
+    drop_workloads,
+    scale_demand,
+    tighten_power,
+    tighten_racks,
+    set_budget,
+    toggle_compliance,
+    toggle_residency,
+    toggle_tenancy,
+    change_horizon,
+    internal_looking_ids,
+)
 
 
 def shrink(doc: dict, rng: random.Random) -> None:
@@ -175,7 +189,7 @@ class Outcome:
 
 
 def run_case(path: Path, out: Path, time_limit: float = 2.0) -> Outcome:
-    """`aiopt solve PATH --out OUT --time-limit T --quiet` in-process, the plan checked when one is written."""
+    """`aiopt solve PATH --out OUT --time-limit T --quiet` in-process; a plan written is checked."""
     plans: list = []
     write_plan = cli.write_plan
 
@@ -186,8 +200,11 @@ def run_case(path: Path, out: Path, time_limit: float = 2.0) -> Outcome:
     stderr = io.StringIO()
     started = time.perf_counter()
     argv = ["solve", str(path), "--out", str(out), "--time-limit", str(time_limit), "--quiet"]
-    with mock.patch.object(cli, "write_plan", keep_plan), contextlib.redirect_stderr(stderr), \
-            contextlib.redirect_stdout(io.StringIO()):
+    with (
+        mock.patch.object(cli, "write_plan", keep_plan),
+        contextlib.redirect_stderr(stderr),
+        contextlib.redirect_stdout(io.StringIO()),
+    ):
         code = cli.main(argv)
     seconds = time.perf_counter() - started
     message = stderr.getvalue().strip()
@@ -200,7 +217,7 @@ def run_case(path: Path, out: Path, time_limit: float = 2.0) -> Outcome:
 
 
 def write_case(seed: int, number: int, folder: Path) -> Path:
-    """Write scenario `number` of the run with `seed` as folder/case-NNNN.yaml (each case has a seed of its own)."""
+    """Write scenario `number` of the run with `seed` as folder/case-NNNN.yaml (one seed per case)."""
     path = folder / f"case-{number:04d}.yaml"
     path.write_text(yaml.safe_dump(fuzz_scenario(random.Random(f"{seed}/{number}")), sort_keys=False))
     return path

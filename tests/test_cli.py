@@ -29,7 +29,9 @@ CATALOG_CASES = [p for p in CASES if p.is_dir()]
 
 def expectation(case: Path) -> dict[str, list[str]]:
     """The `key: value` lines of a case: `# expect:` atop a YAML, or a directory's expect.txt."""
-    lines = (case / "expect.txt").read_text().splitlines() if case.is_dir() else case.read_text().splitlines()[:1]
+    lines = (
+        (case / "expect.txt").read_text().splitlines() if case.is_dir() else case.read_text().splitlines()[:1]
+    )
     found: dict[str, list[str]] = {}
     for line in lines:
         key, _, value = line.lstrip("# ").partition(":")
@@ -86,7 +88,11 @@ def test_validate_prints_a_summary(capsys):
     assert code == 0 and err == ""
     summary = " ".join(out.split())
     assert summary.startswith("tiny: valid.")
-    for part in ("1 site: lab (us, 2 MW, 12 rack positions)", "2 workloads (1 training, 1 inference)", "Years 2026-2027 (2)"):
+    for part in (
+        "1 site: lab (us, 2 MW, 12 rack positions)",
+        "2 workloads (1 training, 1 inference)",
+        "Years 2026-2027 (2)",
+    ):
         assert part in summary
 
 
@@ -105,7 +111,10 @@ def test_catalog_prints_one_table(capsys):
 def test_unknown_catalog_table_suggests_one(capsys):
     code, out, err = run(capsys, "catalog", "rack_type", "--catalog", CATALOG_DIR)
     assert code == 2 and out == ""
-    assert err.strip() == "command line: aiopt catalog: table='rack_type': unknown catalog table; did you mean 'rack_types'?"
+    assert (
+        err.strip()
+        == "command line: aiopt catalog: table='rack_type': unknown catalog table; did you mean 'rack_types'?"
+    )
 
 
 @pytest.mark.parametrize("where", ["missing", "directory"])
@@ -143,15 +152,33 @@ def test_a_bug_is_one_line_without_debug_and_raises_with_it(monkeypatch, capsys)
         main(["--debug", "validate", str(TINY)])
 
 
-@pytest.mark.parametrize(("args", "code"), [([], 2), (["frobnicate"], 2), (["validate"], 2), (["--help"], 0), (["--version"], 0)])
+@pytest.mark.parametrize(
+    ("args", "code"), [([], 2), (["frobnicate"], 2), (["validate"], 2), (["--help"], 0), (["--version"], 0)]
+)
 def test_usage(args, code, capsys):
     assert main(args) == code
 
 
 def test_python_m_aiopt():
-    ok = subprocess.run([sys.executable, "-m", "aiopt", "validate", str(TINY), "--catalog", str(CATALOG_DIR)],
-                        capture_output=True, text=True, check=False)
+    ok = subprocess.run(
+        [sys.executable, "-m", "aiopt", "validate", str(TINY), "--catalog", str(CATALOG_DIR)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert ok.returncode == 0 and ok.stdout.startswith("tiny: valid.")
-    bad = subprocess.run([sys.executable, "-m", "aiopt", "validate", str(BAD_INPUTS / "power_mw_text.yaml"),
-                          "--catalog", str(CATALOG_DIR)], capture_output=True, text=True, check=False)
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "aiopt",
+            "validate",
+            str(BAD_INPUTS / "power_mw_text.yaml"),
+            "--catalog",
+            str(CATALOG_DIR),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert bad.returncode == 2 and "power_mw='twelve'" in bad.stderr and "Traceback" not in bad.stderr

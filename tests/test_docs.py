@@ -5,7 +5,10 @@ from pathlib import Path
 from aiopt.schema import CATALOG_TABLES, SCENARIO_TABLES, render_docs
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "inputs.md"
-REGENERATE = "python -c 'from pathlib import Path; from aiopt.schema import render_docs; Path(\"docs/inputs.md\").write_text(render_docs())'"
+REGENERATE = (
+    "python -c 'from pathlib import Path; from aiopt.schema import render_docs; "
+    'Path("docs/inputs.md").write_text(render_docs())\''
+)
 
 
 def test_inputs_doc_matches_schema():

@@ -48,8 +48,17 @@ def test_cli_solve_writes_every_table(tmp_path, capsys):
 def doc_info(doc: dict) -> dict:
     """SolveInfo fields back from plan.json's solve_info record."""
     row = doc["tables"]["solve_info"][0]
-    fields = ("status", "highs_status", "incumbent", "bound", "gap", "rel_gap_target", "time_limit", "threads",
-              "seed")
+    fields = (
+        "status",
+        "highs_status",
+        "incumbent",
+        "bound",
+        "gap",
+        "rel_gap_target",
+        "time_limit",
+        "threads",
+        "seed",
+    )
     return {k: row[k] for k in fields}
 
 

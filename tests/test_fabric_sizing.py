@@ -26,9 +26,11 @@ class Row(NamedTuple):
 
 
 # RA-11333-001 V11, DGX SuperPOD with DGX H100, "Table 3. Larger SuperPOD component counts" (PDF p. 9;
-# docs.nvidia.com/dgx-superpod/reference-architecture-scalable-infrastructure-h100/latest/dgx-superpod-architecture.html).
+# docs.nvidia.com/dgx-superpod/
+#   reference-architecture-scalable-infrastructure-h100/latest/dgx-superpod-architecture.html).
 # The web page prints SU count 56 in the last row; the PDF prints 64 (= 2048 nodes / 32), used here.
-# Both print 1024 and 2048 spine-core cables in the 4 and 8 SU rows, which have no core switches ("-"): 0 here.
+# Both print 1024 and 2048 spine-core cables in the 4 and 8 SU rows, which have no core switches
+# ("-"): 0 here.
 H100_LARGER = [
     Row(4, 128, 1024, 32, 16, 0, 1024, 1024, 0),
     Row(8, 256, 2048, 64, 32, 0, 2048, 2048, 0),
@@ -38,7 +40,8 @@ H100_LARGER = [
 ]
 
 # RA-11334-001, DGX SuperPOD with DGX B200, larger-configuration table
-# (docs.nvidia.com/dgx-superpod/reference-architecture-scalable-infrastructure-b200/latest/dgx-superpod-architecture.html).
+# (docs.nvidia.com/dgx-superpod/
+#   reference-architecture-scalable-infrastructure-b200/latest/dgx-superpod-architecture.html).
 B200_LARGER = [
     Row(2, 64, 512, 16, 8, 0, 512, 512, 0),
     Row(4, 128, 1024, 32, 16, 0, 1024, 1024, 0),
@@ -50,7 +53,8 @@ B200_LARGER = [
 
 # RA-11339-001, DGX SuperPOD with DGX B300 and Quantum-X800 InfiniBand, "Table 3 Example Compute Fabric
 # Components for DGX SuperPOD Counts"
-# (docs.nvidia.com/dgx-superpod/reference-architecture/scalable-infrastructure-b300-xdr/latest/dgx-superpod-architecture.html).
+# (docs.nvidia.com/dgx-superpod/
+#   reference-architecture/scalable-infrastructure-b300-xdr/latest/dgx-superpod-architecture.html).
 B300_XDR = [
     Row(1, 72, 576, 8, 4, 0, 576, 576, 0),
     Row(2, 144, 1152, 16, 8, 0, 1152, 1152, 0),
@@ -80,7 +84,8 @@ def test_reproduces_ra_table(params, row):
 # (SU, nodes, GPUs, leaf, spine, compute+UFM cables, spine-leaf cables). Footnote: "This is a 32 node per SU
 # design, however a DGX system must be removed to accommodate for UFM connectivity." The compute+UFM column
 # is the GPU count plus 4 UFM ports, which the model does not carry.
-# (docs.nvidia.com/dgx-superpod/reference-architecture-scalable-infrastructure-h100/latest/network-fabrics.html,
+# (docs.nvidia.com/dgx-superpod/
+#   reference-architecture-scalable-infrastructure-h100/latest/network-fabrics.html,
 #  .../reference-architecture-scalable-infrastructure-b200/latest/network-fabrics.html; H100 PDF V11 p. 11.)
 UFM_TABLE = [
     (1, 31, 248, 8, 4, 252, 256),
@@ -102,7 +107,8 @@ def test_reproduces_ufm_tables(row):
 
 # RA-11337-001, DGX SuperPOD with DGX B300 and Spectrum-X, "Table 3 Larger DGX SuperPOD component counts":
 # (SU, nodes, GPUs, leaf, spine). Twin-plane fabric: both planes together.
-# (docs.nvidia.com/dgx-superpod/reference-architecture/scalable-infrastructure-b300/latest/dgx-superpod-architecture.html)
+# (docs.nvidia.com/dgx-superpod/
+#   reference-architecture/scalable-infrastructure-b300/latest/dgx-superpod-architecture.html)
 B300_SPECTRUM_X = [
     (1, 64, 512, 16, 8),
     (2, 128, 1024, 32, 16),
@@ -121,7 +127,16 @@ def test_reproduces_twin_plane_table(row):
 
 
 # (radix, nodes_per_su, rails): the catalog shapes, odd half-radix, several leaves per rail, one leaf per SU.
-SHAPES = [(64, 32, 8), (64, 31, 8), (144, 72, 8), (128, 64, 8), (32, 32, 8), (48, 20, 4), (8, 3, 1), (6, 5, 2)]
+SHAPES = [
+    (64, 32, 8),
+    (64, 31, 8),
+    (144, 72, 8),
+    (128, 64, 8),
+    (32, 32, 8),
+    (48, 20, 4),
+    (8, 3, 1),
+    (6, 5, 2),
+]
 
 
 def _all_sizes(radix, nodes_per_su, rails):
@@ -162,8 +177,15 @@ def test_properties(shape):
 def test_to_dict():
     size = size_for_units(16, **IB_NDR)
     assert size.to_dict() == {
-        "scalable_units": 16, "nodes": 512, "endpoints": 4096, "leaf": 128, "spine": 128, "core": 64,
-        "links": 12288, "switches": 320, "tiers": 3,
+        "scalable_units": 16,
+        "nodes": 512,
+        "endpoints": 4096,
+        "leaf": 128,
+        "spine": 128,
+        "core": 64,
+        "links": 12288,
+        "switches": 320,
+        "tiers": 3,
     }
 
 
@@ -196,7 +218,9 @@ def test_size_for_units_rejects_nonsense(kwargs, message):
         size_for_units(**{"scalable_units": 1, **IB_NDR, **kwargs})
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [({"gpus": 0}, "gpus"), ({"gpus_per_node": 0}, "gpus_per_node")])
+@pytest.mark.parametrize(
+    ("kwargs", "message"), [({"gpus": 0}, "gpus"), ({"gpus_per_node": 0}, "gpus_per_node")]
+)
 def test_size_for_gpus_rejects_nonsense(kwargs, message):
     with pytest.raises(ValueError, match=message):
         size_for_gpus(**{"gpus": 8, **IB_NDR, **kwargs})

@@ -51,10 +51,19 @@ def llama_plan(tmp_path, mfu: float, days: float) -> aiopt.Plan:
         "name": "llama3-405b",
         "policy": {"start_year": 2026, "horizon_years": 1},
         "sites": [{"id": "campus", "region": "us", "power_mw": 60, "racks": {"air-40": 1500}}],
-        "workloads": [{
-            "id": "llama-405b", "kind": "training", "params_b": 405, "tokens_t": 15.6, "deadline_days": days,
-            "tiers": ["h100-sxm"], "mfu": mfu, "spare_fraction": 0.0, "checkpoint_minutes": 1.0,
-        }],
+        "workloads": [
+            {
+                "id": "llama-405b",
+                "kind": "training",
+                "params_b": 405,
+                "tokens_t": 15.6,
+                "deadline_days": days,
+                "tiers": ["h100-sxm"],
+                "mfu": mfu,
+                "spare_fraction": 0.0,
+                "checkpoint_minutes": 1.0,
+            }
+        ],
     }
     path = tmp_path / "llama.yaml"
     path.write_text(yaml.safe_dump(scenario))

@@ -28,8 +28,9 @@ def execute(path: Path) -> nbformat.NotebookNode:
     """The notebook after running every cell (once per test session); raises on a cell error."""
     if path.name not in _executed:
         nb = nbformat.read(path, as_version=4)
-        client = nbclient.NotebookClient(nb, kernel_name="python3", timeout=600,
-                                         resources={"metadata": {"path": str(NOTEBOOKS)}})
+        client = nbclient.NotebookClient(
+            nb, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(NOTEBOOKS)}}
+        )
         client.execute()
         _executed[path.name] = nb
     return _executed[path.name]
@@ -64,8 +65,13 @@ def test_notebook_runs_top_to_bottom(path):
 
 def test_quickstart_charts_render_offline():
     nb = execute(NOTEBOOKS / "01-quickstart.ipynb")
-    charts = [o.data["text/html"] for c in nb.cells if c.cell_type == "code" for o in c.outputs
-              if "text/html" in o.get("data", {}) and "vegaEmbed" in o.data["text/html"]]
+    charts = [
+        o.data["text/html"]
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if "text/html" in o.get("data", {}) and "vegaEmbed" in o.data["text/html"]
+    ]
     assert len(charts) >= 3, "the quickstart should show its charts"
     for html in charts:
         cdns = [cdn for cdn in CDNS if cdn in html]

@@ -22,7 +22,13 @@ from aiopt import plot
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "data" / "scenarios" / "enterprise-baseline.yaml"
-CHARTS = [plot.cost_breakdown, plot.npv_by_category, plot.gpus_by_site, plot.rack_utilisation, plot.power_headroom]
+CHARTS = [
+    plot.cost_breakdown,
+    plot.npv_by_category,
+    plot.gpus_by_site,
+    plot.rack_utilisation,
+    plot.power_headroom,
+]
 
 
 @pytest.fixture(scope="module")
@@ -162,9 +168,11 @@ SCRIPT_SRC = re.compile(r"<script[^>]*\bsrc\s*=", re.I)
 
 
 def assert_offline(html: str) -> None:
-    """No script loaded from elsewhere, no CDN, the Vega JavaScript inlined (short messages: pages are ~1 MB)."""
+    """No script loaded from elsewhere, no CDN, the Vega JavaScript inlined (short messages: ~1 MB pages)."""
     script_src = SCRIPT_SRC.search(html)
-    assert script_src is None, f"a script from elsewhere needs the network: {html[script_src.start():][:120]}"
+    assert script_src is None, (
+        f"a script from elsewhere needs the network: {html[script_src.start() :][:120]}"
+    )
     cdns = [cdn for cdn in ("cdn.jsdelivr", "unpkg.com", "cdnjs") if cdn in html]
     assert not cdns, f"CDN references: {cdns}"
     inlined = "window.vegaEmbed=" in html
@@ -219,18 +227,27 @@ def test_to_html_draws_in_a_browser_without_network(plan, tmp_path):
     page = tmp_path / "cost.html"
     page.write_text(plot.to_html(plot.cost_breakdown(plan)))
     command = [
-        chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run",
+        chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
         f"--user-data-dir={tmp_path / 'profile'}",
-        "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=127.0.0.1:9",  # no network at all
-        "--virtual-time-budget=5000", "--dump-dom", page.as_uri(),
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        "--proxy-server=127.0.0.1:9",  # no network at all
+        "--virtual-time-budget=5000",
+        "--dump-dom",
+        page.as_uri(),
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     dom = re.sub(r"<script\b[^>]*>.*?</script>", "", done.stdout, flags=re.S | re.I)
     failed = "Chart failed to render" in dom
-    assert not failed, dom[dom.find("Chart failed"):][:300]
-    chart = dom[dom.index('class="aiopt-chart'):]
+    assert not failed, dom[dom.find("Chart failed") :][:300]
+    chart = dom[dom.index('class="aiopt-chart') :]
     drawn = "<svg" in chart and 'class="mark-rect role-mark' in chart and chart.count("<path") > 10
     assert drawn, f"the chart did not draw; DOM after the chart div: {chart[:500]}"
     titled = "Cost by category and year" in chart

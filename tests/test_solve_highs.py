@@ -21,15 +21,19 @@ def test_pyomo_symbol_map_still_names_every_column_and_row(model, tmp_path):
     # the one Pyomo detail the adapter relies on beyond model.write: if an upgrade moves it, fail here
     path, symbols = lp_symbols(model, tmp_path)
     assert path.exists() and symbols
-    assert all(isinstance(c, (pyo.Var, pyo.Objective, pyo.Constraint)) or hasattr(c, "parent_component")
-               for c in symbols.values())
+    assert all(
+        isinstance(c, (pyo.Var, pyo.Objective, pyo.Constraint)) or hasattr(c, "parent_component")
+        for c in symbols.values()
+    )
     highs = HighsModel(model, OPTIONS)
     used = [v for v in highs.columns if v is not None]
     assert len(used) >= len(highs.columns) - 1, "every column but the writer's constant is a Pyomo variable"
     assert all(v.parent_component().ctype is pyo.Var for v in used)
     rows = [c for c in highs.rows if c is not None]
     assert len(rows) == len(highs.rows), "every row maps back to its Pyomo constraint"
-    assert {c.parent_component().name for c in rows} <= {c.name for c in model.component_objects(pyo.Constraint)}
+    assert {c.parent_component().name for c in rows} <= {
+        c.name for c in model.component_objects(pyo.Constraint)
+    }
 
 
 def test_relax_fix_and_restore_leave_the_model_as_loaded(model):

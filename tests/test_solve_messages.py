@@ -14,8 +14,12 @@ from aiopt.solve import SolveInfo, _no_plan, describe_constraint
 from aiopt.solve.highs import Outcome
 
 STOPPED = [highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kInterrupt]
-FAILED = [highspy.HighsModelStatus.kSolveError, highspy.HighsModelStatus.kModelError,
-          highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kNotset]
+FAILED = [
+    highspy.HighsModelStatus.kSolveError,
+    highspy.HighsModelStatus.kModelError,
+    highspy.HighsModelStatus.kUnbounded,
+    highspy.HighsModelStatus.kNotset,
+]
 
 
 def outcome(status) -> Outcome:
@@ -24,7 +28,9 @@ def outcome(status) -> Outcome:
 
 @pytest.mark.parametrize("status", STOPPED)
 def test_no_plan_in_time_says_which_stages_failed_and_to_raise_the_limit(tiny, status):
-    error = _no_plan(aiopt.build_model(tiny), 60.0, outcome(status), ["the LP-guided stage (time limit reached)"])
+    error = _no_plan(
+        aiopt.build_model(tiny), 60.0, outcome(status), ["the LP-guided stage (time limit reached)"]
+    )
     assert error.status is Status.NO_SOLUTION and error.highs_status
     assert "raise the time limit" in str(error) and "LP-guided stage" in str(error)
 
@@ -56,4 +62,7 @@ def test_build_model_records_the_family_of_every_constraint(tiny):
 def test_a_constraint_is_described_by_family_name_and_index_in_words(tiny):
     model = aiopt.build_model(tiny)
     site, year = next(iter(model.site_power))
-    assert describe_constraint(model, model.site_power[site, year]) == f"power (site_power) at site {site}, year {year}"
+    assert (
+        describe_constraint(model, model.site_power[site, year])
+        == f"power (site_power) at site {site}, year {year}"
+    )

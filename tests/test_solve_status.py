@@ -50,7 +50,9 @@ def test_time_limited_plan_is_marked_non_optimal_with_its_gap(tmp_path, capsys):
     assert plan.info.bound <= plan.info.incumbent
     assert aiopt.check_plan(plan).ok
     assert "time_limit" in plan.summary()
-    code = main(["solve", str(BASELINE), "--out", str(tmp_path / "out"), "--time-limit", "4", "--gap", "0", "--quiet"])
+    code = main(
+        ["solve", str(BASELINE), "--out", str(tmp_path / "out"), "--time-limit", "4", "--gap", "0", "--quiet"]
+    )
     captured = capsys.readouterr()
     assert code == 0 and "NOT proven optimal" in captured.err
     written = json.loads((tmp_path / "out" / "plan.json").read_text())
@@ -85,7 +87,10 @@ def test_demand_with_nothing_to_run_on_is_bad_input(tiny_doc, tmp_scenario, tmp_
     # the only allowed tier goes on sale in 2027 while the job starts in 2026: caught before solving
     catalog = tmp_catalog()
     tiers = (catalog / "gpu_tiers.csv").read_text().splitlines()
-    late = [line.replace(",2024,", ",2027,").replace(",2025,", ",2027,") if line.startswith("b200-hgx") else line for line in tiers]
+    late = [
+        line.replace(",2024,", ",2027,").replace(",2025,", ",2027,") if line.startswith("b200-hgx") else line
+        for line in tiers
+    ]
     (catalog / "gpu_tiers.csv").write_text("\n".join(late) + "\n")
     tiny_doc["workloads"][0]["tiers"] = ["b200-hgx"]
     path = tmp_scenario(tiny_doc)
@@ -107,7 +112,8 @@ def test_infeasible_staged_solve_is_a_solve_error_not_a_crash(tmp_path, capsys):
 
 
 def test_thread_count_can_change_within_one_process(tiny):
-    # HiGHS's scheduler is process-wide: 2 threads then 1 used to end in "no plan found ... raise the time limit"
+    # HiGHS's scheduler is process-wide: 2 threads then 1 used to end in
+    # "no plan found ... raise the time limit"
     for threads in (2, 1, 2):
         plan = aiopt.solve(tiny, threads=threads, progress=False)
         assert plan.status is Status.OPTIMAL and plan.info.threads == threads

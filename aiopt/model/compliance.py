@@ -27,11 +27,16 @@ def add_compliance(m: pyo.ConcreteModel, d: ModelData) -> None:
     cold_plain = [i for i in m.COLDPUT if i[0] in regulated and i[1] in plain]
     m.cold_stays_local = pyo.Constraint(
         cold_plain,
-        rule=lambda m, w, s, k, y: m.cold_put[w, s, k, y] <= d.cold_tb[w, y] * (m.present[w, s] if (w, s) in present else 0),
+        rule=lambda m, w, s, k, y: (
+            m.cold_put[w, s, k, y] <= d.cold_tb[w, y] * (m.present[w, s] if (w, s) in present else 0)
+        ),
     )
     sites_of = group_by(d.ws, lambda i: i[0])
     single = [(w, s) for (w, s) in d.ws if w in regulated and s in plain and len(sites_of[w]) > 1]
     m.plain_site_alone = pyo.Constraint(
         single,
-        rule=lambda m, w, s: sum(m.present[o] for o in sites_of[w] if o[1] != s) <= (len(sites_of[w]) - 1) * (1 - m.present[w, s]),
+        rule=lambda m, w, s: (
+            sum(m.present[o] for o in sites_of[w] if o[1] != s)
+            <= (len(sites_of[w]) - 1) * (1 - m.present[w, s])
+        ),
     )

@@ -45,24 +45,31 @@ def add_compute(m: pyo.ConcreteModel, d: ModelData) -> None:
         list(site_picks), rule=lambda m, w, s: m.present[w, s] == sum(m.pick[i] for i in site_picks[w, s])
     )
 
-    tier_runs = group_by([i for i in d.run_index if d.kind[i[0]] != "inference"], lambda i: (i[0], i[1], i[4]))
+    tier_runs = group_by(
+        [i for i in d.run_index if d.kind[i[0]] != "inference"], lambda i: (i[0], i[1], i[4])
+    )
     tier_picks = group_by(d.pick_index, lambda i: (i[0], i[1]))
 
     def memory_fit(m, w, t, y):
         gpu_gb = tiers.at[t, "gpus_per_node"] * tiers.at[t, "hbm_gb"]
         state = demand.training_state_gb(wl.at[w, "params_b"])
-        return sum(m.run[i] for i in tier_runs[w, t, y]) * gpu_gb >= state * sum(m.pick[p] for p in tier_picks[w, t])
+        return sum(m.run[i] for i in tier_runs[w, t, y]) * gpu_gb >= state * sum(
+            m.pick[p] for p in tier_picks[w, t]
+        )
 
     m.memory_fit = pyo.Constraint(list(tier_runs), rule=memory_fit)
 
     pool_runs = group_by(d.run_index, lambda i: (d.group_of[i[0]], i[1], i[2], i[4]))
     m.pool_cover = pyo.Constraint(
         m.NODE,
-        rule=lambda m, g, t, s, y: sum(m.run[i] for i in pool_runs.get((g, t, s, y), ())) + m.spare[g, t, s, y]
-        <= m.nodes[g, t, s, y],
+        rule=lambda m, g, t, s, y: (
+            sum(m.run[i] for i in pool_runs.get((g, t, s, y), ())) + m.spare[g, t, s, y]
+            <= m.nodes[g, t, s, y]
+        ),
     )
     m.run_at_site = pyo.Constraint(
-        m.RUN, rule=lambda m, w, t, s, f, y: m.run[w, t, s, f, y] <= m.run_bound[w, t, s, f, y] * m.present[w, s]
+        m.RUN,
+        rule=lambda m, w, t, s, f, y: m.run[w, t, s, f, y] <= m.run_bound[w, t, s, f, y] * m.present[w, s],
     )
 
 

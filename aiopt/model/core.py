@@ -37,11 +37,23 @@ def declare(m: pyo.ConcreteModel, d: ModelData) -> None:
     rate = sc.policy["discount_rate"]
     escalation = sc.policy["electricity_escalation"]
     m.demand = pyo.Param(m.W, m.Y, initialize=d.demand, mutable=True, doc="required effective PFLOPS")
-    m.node_price = pyo.Param(m.T, initialize={t: sc.gpu_tiers.at[t, "price_usd"] / MUSD for t in d.tiers}, mutable=True, doc="MUSD per node")
+    m.node_price = pyo.Param(
+        m.T,
+        initialize={t: sc.gpu_tiers.at[t, "price_usd"] / MUSD for t in d.tiers},
+        mutable=True,
+        doc="MUSD per node",
+    )
     m.discount = pyo.Param(m.Y, initialize={y: (1 + rate) ** -(y - first) for y in d.years}, mutable=True)
     m.electricity = pyo.Param(
-        m.S, m.Y, mutable=True, doc="USD/kWh",
-        initialize={(s, y): sc.sites.at[s, "electricity_usd_per_kwh"] * (1 + escalation) ** (y - first) for s in d.sites for y in d.years},
+        m.S,
+        m.Y,
+        mutable=True,
+        doc="USD/kWh",
+        initialize={
+            (s, y): sc.sites.at[s, "electricity_usd_per_kwh"] * (1 + escalation) ** (y - first)
+            for s in d.sites
+            for y in d.years
+        },
     )
     m.power_mw = pyo.Param(m.S, initialize=dict(sc.sites.power_mw), mutable=True)
 
@@ -52,7 +64,9 @@ def declare(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.buy = pyo.Var(m.BUY, domain=pyo.NonNegativeIntegers, doc="nodes bought this year")
     m.spare = pyo.Var(m.NODE, domain=pyo.NonNegativeReals, doc="spare nodes held (N+k)")
     m.fabric = pyo.Var(m.SF, domain=pyo.Binary, doc="site uses this compute fabric")
-    m.SRY = pyo.Set(initialize=[(s, r, y) for (s, r) in d.infra_racks for y in d.years], dimen=3, ordered=True)
+    m.SRY = pyo.Set(
+        initialize=[(s, r, y) for (s, r) in d.infra_racks for y in d.years], dimen=3, ordered=True
+    )
     m.rack_fitted = pyo.Var(m.SRY, domain=pyo.NonNegativeReals, doc="rack positions fitted out so far")
     m.scale = pyo.Var(domain=pyo.NonNegativeReals, initialize=1.0, doc="demand multiple delivered")
     if sc.policy["objective"] == "min_npv":

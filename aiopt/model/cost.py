@@ -7,8 +7,19 @@ import pyomo.environ as pyo
 from ..demand import HOURS_PER_YEAR
 from .data import MUSD, ModelData, group_by, previous
 
-CAPEX = ("compute", "fabric", "storage", "racks", "management", "observability", "storage_network",
-         "frontend_network", "oob_network", "security", "facility")
+CAPEX = (
+    "compute",
+    "fabric",
+    "storage",
+    "racks",
+    "management",
+    "observability",
+    "storage_network",
+    "frontend_network",
+    "oob_network",
+    "security",
+    "facility",
+)
 OPEX = ("energy", "colocation", "support", "licences", "carriers")
 
 
@@ -26,7 +37,14 @@ def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
     """
     sc = d.scenario
     policy, sites, tiers, fabrics, st, racks, services = (
-        sc.policy, sc.sites, sc.gpu_tiers, sc.fabrics, sc.storage_tiers, sc.rack_types, sc.services)
+        sc.policy,
+        sc.sites,
+        sc.gpu_tiers,
+        sc.fabrics,
+        sc.storage_tiers,
+        sc.rack_types,
+        sc.services,
+    )
     first = d.first_year
     unit_price = {k: st.at[k, "unit_tb"] * st.at[k, "usd_per_tb"] / MUSD for k in d.storage}
     buys_at = group_by(d.buy_index, lambda i: i[3])
@@ -35,7 +53,9 @@ def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
 
     def switch_money(m, s, f, y):
         price = fabrics.at[f, "switch_price_usd"] / MUSD
-        design = price * m.design_switches[s, f] + fabrics.at[f, "link_price_usd"] / MUSD * m.design_links[s, f]
+        design = (
+            price * m.design_switches[s, f] + fabrics.at[f, "link_price_usd"] / MUSD * m.design_links[s, f]
+        )
         port = (fabrics.at[f, "nic_price_usd"] + fabrics.at[f, "link_price_usd"]) / MUSD
         return price * m.new_leaves[s, f, y] + port * m.nic_buy[s, f, y] + (design if y == first else 0)
 
@@ -47,16 +67,30 @@ def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
         if c == "storage":
             return sum(unit_price[k] * m.new_units[s, k, y] for s in m.S for k in m.K)
         if c == "racks":
-            return sum(racks.at[r, "price_usd"] / MUSD * (m.rack_fitted[s, r, y] - previous(m.rack_fitted, (s, r), y, d.years))
-                       for (s, r, o) in m.SRY if o == y)
+            return sum(
+                racks.at[r, "price_usd"]
+                / MUSD
+                * (m.rack_fitted[s, r, y] - previous(m.rack_fitted, (s, r), y, d.years))
+                for (s, r, o) in m.SRY
+                if o == y
+            )
         if c == "facility":
-            return sum(sites.at[s, "expansion_cost_usd"] / MUSD * m.expand[s, o] for (s, o) in m.EXPAND if o == y)
-        return sum(services.at[i, "price_usd"] / MUSD * m.service_new[i, s, y] for i in by_layer.get(c, ()) for s in m.S)
+            return sum(
+                sites.at[s, "expansion_cost_usd"] / MUSD * m.expand[s, o] for (s, o) in m.EXPAND if o == y
+            )
+        return sum(
+            services.at[i, "price_usd"] / MUSD * m.service_new[i, s, y]
+            for i in by_layer.get(c, ())
+            for s in m.S
+        )
 
     def support(m, y):
         pct = lambda table, row: table.at[row, "support_pct"] / 100.0  # noqa: E731
         nodes = sum(pct(tiers, i[1]) * m.node_price[i[1]] * m.nodes[i] for i in nodes_at.get(y, ()))
-        switches = sum(pct(fabrics, f) * fabrics.at[f, "switch_price_usd"] / MUSD * m.switches[s, f, y] for (s, f) in m.SF)
+        switches = sum(
+            pct(fabrics, f) * fabrics.at[f, "switch_price_usd"] / MUSD * m.switches[s, f, y]
+            for (s, f) in m.SF
+        )
         storage = sum(pct(st, k) * unit_price[k] * m.units[s, k, y] for s in m.S for k in m.K)
         return nodes + switches + storage
 
@@ -69,23 +103,38 @@ def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
         if c == "support":
             return support(m, y)
         if c == "licences":
-            return sum(services.at[i, "annual_usd"] / MUSD * m.service_items[i, s, y] for i in m.SVC for s in m.S)
-        return sum((2 - sites.at[s, "carriers"]) * sites.at[s, "second_carrier_usd_per_year"] / MUSD * m.second_carrier[s] for s in m.CARRIER)
+            return sum(
+                services.at[i, "annual_usd"] / MUSD * m.service_items[i, s, y] for i in m.SVC for s in m.S
+            )
+        return sum(
+            (2 - sites.at[s, "carriers"])
+            * sites.at[s, "second_carrier_usd_per_year"]
+            / MUSD
+            * m.second_carrier[s]
+            for s in m.CARRIER
+        )
 
     m.CAPEX = pyo.Set(initialize=CAPEX, ordered=True)
     m.OPEX = pyo.Set(initialize=OPEX, ordered=True)
     m.capex = pyo.Expression(m.CAPEX, m.Y, rule=capex, doc="MUSD")
     m.opex = pyo.Expression(m.OPEX, m.Y, rule=opex, doc="MUSD")
     m.npv = pyo.Expression(
-        expr=sum(m.discount[y] * (sum(m.capex[c, y] for c in m.CAPEX) + sum(m.opex[c, y] for c in m.OPEX)) for y in m.Y)
+        expr=sum(
+            m.discount[y] * (sum(m.capex[c, y] for c in m.CAPEX) + sum(m.opex[c, y] for c in m.OPEX))
+            for y in m.Y
+        )
     )
     total, per_year = policy.get("capex_budget_usd"), policy.get("capex_budget_per_year_usd")
     m.budget_total = pyo.Param(initialize=(total or 0) / MUSD, mutable=True, doc="MUSD")
     m.budget_year = pyo.Param(initialize=(per_year or 0) / MUSD, mutable=True, doc="MUSD")
     if total:
-        m.capex_budget = pyo.Constraint(expr=sum(m.capex[c, y] for c in m.CAPEX for y in m.Y) <= m.budget_total)
+        m.capex_budget = pyo.Constraint(
+            expr=sum(m.capex[c, y] for c in m.CAPEX for y in m.Y) <= m.budget_total
+        )
     if per_year:
-        m.capex_budget_yearly = pyo.Constraint(m.Y, rule=lambda m, y: sum(m.capex[c, y] for c in m.CAPEX) <= m.budget_year)
+        m.capex_budget_yearly = pyo.Constraint(
+            m.Y, rule=lambda m, y: sum(m.capex[c, y] for c in m.CAPEX) <= m.budget_year
+        )
     if policy["objective"] == "max_capacity":
         m.objective = pyo.Objective(expr=m.scale - 1e-6 * m.npv, sense=pyo.maximize)
     else:

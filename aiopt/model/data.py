@@ -175,7 +175,9 @@ def _performance(d: ModelData, sc: Scenario, tiers) -> None:
     for w in d.workloads:
         row = wl.loc[w]
         for y in d.years:
-            d.demand[w, y] = demand.workload_pflops(row) * demand.growth_factor(row.growth_per_year, row.start_year, y)
+            d.demand[w, y] = demand.workload_pflops(row) * demand.growth_factor(
+                row.growth_per_year, row.start_year, y
+            )
         peak = max(d.demand[w, y] for y in d.years)
         for t in {t for (w2, t, _) in d.wts if w2 == w}:
             tier = tiers.loc[t]
@@ -185,7 +187,9 @@ def _performance(d: ModelData, sc: Scenario, tiers) -> None:
                 d.perf[w, t, ANY_FABRIC] = node_pflops * mfu * demand.LATENCY_FACTOR[row.latency]
                 continue
             mfu = row.mfu if given(row.mfu) else tier.mfu
-            d.memory_nodes[w, t] = math.ceil(demand.training_state_gb(row.params_b) / (tier.gpus_per_node * tier.hbm_gb))
+            d.memory_nodes[w, t] = math.ceil(
+                demand.training_state_gb(row.params_b) / (tier.gpus_per_node * tier.hbm_gb)
+            )
             nodes_estimate = peak / (node_pflops * mfu)
             d.goodput[w, t] = demand.goodput(nodes_estimate, tier.node_mtbf_hours, row.checkpoint_minutes)
             for f in d.fabrics:
@@ -210,8 +214,13 @@ def _fabric_designs(d: ModelData, sc: Scenario, tiers) -> None:
     groups = group_by(d.gts, lambda i: i[2])
     for s in d.sites:
         rack_ports = sum(
-            count * max((d.per_rack[t, r] * fabric_ports(tiers.loc[t]) for t in d.tiers if (t, r) in d.per_rack), default=0)
-            for (site, r), count in d.rack_avail.items() if site == s
+            count
+            * max(
+                (d.per_rack[t, r] * fabric_ports(tiers.loc[t]) for t in d.tiers if (t, r) in d.per_rack),
+                default=0,
+            )
+            for (site, r), count in d.rack_avail.items()
+            if site == s
         )
         extra_groups = max(len({g for (g, _, _) in groups.get(s, ())}) - 1, 0)
         for f, fab in sc.fabrics.iterrows():
@@ -265,4 +274,3 @@ def _data(d: ModelData, sc: Scenario) -> None:
             g = demand.growth_factor(row.growth_per_year, row.start_year, y)
             d.hot_tb[w, y] = (row.hot_tb * g + kept) if g > 0 else 0.0
             d.cold_tb[w, y] = row.cold_tb * g
-

@@ -22,7 +22,8 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
     :math:`E_f` = nodes per SU × rails, and :math:`\sum_g su_{g,s,f,y} \le \sum_k design_{s,f,k}`.
     Leaves = leaves per SU × SUs (one per rail in every SuperPOD). A training run on fabric f needs it:
     :math:`run_{w,t,s,f,y} \le M_{w,t,s,f,y}\, fabric_{s,f}`. NICs and node links are bought with
-    the nodes: :math:`\sum_f nic_{s,f,y} \ge \sum ports_t\, buy_{g,t,s,y}`, :math:`nic_{s,f,y} \le P^{max}_s fabric_{s,f}`.
+    the nodes: :math:`\sum_f nic_{s,f,y} \ge \sum ports_t\, buy_{g,t,s,y}`,
+    :math:`nic_{s,f,y} \le P^{max}_s fabric_{s,f}`.
 
     `_ports_by_fabric` adds a per-fabric port cover that tightens the relaxation.
 
@@ -49,30 +50,43 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
     su_of = group_by(d.su_index, lambda i: (i[1], i[2], i[3]))
     m.design_holds_units = pyo.Constraint(
         m.SFY,
-        rule=skip_trivial(lambda m, s, f, y: sum(m.su[i] for i in su_of.get((s, f, y), ()))
-                          <= sum(m.design[i] for i in designs_of.get((s, f), ()))),
+        rule=skip_trivial(
+            lambda m, s, f, y: (
+                sum(m.su[i] for i in su_of.get((s, f, y), ()))
+                <= sum(m.design[i] for i in designs_of.get((s, f), ()))
+            )
+        ),
     )
 
     node_pools = group_by(d.gts, lambda i: (i[0], i[2]))
     per_su = {f: int(fabrics.at[f, "nodes_per_su"] * fabrics.at[f, "rails"]) for f in d.fabrics}
     m.ports_in_units = pyo.Constraint(
         sorted({(g, s, y) for (g, s, _, y) in d.su_index}),
-        rule=lambda m, g, s, y: sum(fabric_ports(tiers.loc[t]) * m.nodes[g, t, s, y] for (_, t, _) in node_pools[g, s])
-        <= sum(per_su[f] * m.su[g, s, f, y] for f in m.F),
+        rule=lambda m, g, s, y: (
+            sum(fabric_ports(tiers.loc[t]) * m.nodes[g, t, s, y] for (_, t, _) in node_pools[g, s])
+            <= sum(per_su[f] * m.su[g, s, f, y] for f in m.F)
+        ),
     )
     _ports_by_fabric(m, d, per_su)
     m.run_on_fabric = pyo.Constraint(
         [i for i in d.run_index if i[3] in per_su],
         rule=lambda m, w, t, s, f, y: m.run[w, t, s, f, y] <= m.run_bound[w, t, s, f, y] * m.fabric[s, f],
     )
-    max_ports = {s: sum(d.max_nodes.get((t, s), 0) * fabric_ports(tiers.loc[t]) for t in d.tiers) for s in d.sites}
+    max_ports = {
+        s: sum(d.max_nodes.get((t, s), 0) * fabric_ports(tiers.loc[t]) for t in d.tiers) for s in d.sites
+    }
     buys_at = group_by(d.buy_index, lambda i: (i[2], i[3]))
     m.nics_with_nodes = pyo.Constraint(
-        m.S, m.Y,
-        rule=lambda m, s, y: sum(m.nic_buy[s, f, y] for f in m.F)
-        >= sum(fabric_ports(tiers.loc[i[1]]) * m.buy[i] for i in buys_at.get((s, y), ())),
+        m.S,
+        m.Y,
+        rule=lambda m, s, y: (
+            sum(m.nic_buy[s, f, y] for f in m.F)
+            >= sum(fabric_ports(tiers.loc[i[1]]) * m.buy[i] for i in buys_at.get((s, y), ()))
+        ),
     )
-    m.nics_of_fabric = pyo.Constraint(m.SFY, rule=lambda m, s, f, y: m.nic_buy[s, f, y] <= max_ports[s] * m.fabric[s, f])
+    m.nics_of_fabric = pyo.Constraint(
+        m.SFY, rule=lambda m, s, f, y: m.nic_buy[s, f, y] <= max_ports[s] * m.fabric[s, f]
+    )
 
     # quantities priced by the cost family and powered by the power family
     leaves_per_su = {f: d.designs_unit[f].leaf for f in d.fabrics}
@@ -80,12 +94,20 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
         m.SFY, rule=lambda m, s, f, y: leaves_per_su[f] * sum(m.su[i] for i in su_of.get((s, f, y), ()))
     )
     m.design_switches = pyo.Expression(
-        m.SF, rule=lambda m, s, f: design_sum(m, d, s, f, lambda size: size.switches - leaves_per_su[f] * size.scalable_units)
+        m.SF,
+        rule=lambda m, s, f: design_sum(
+            m, d, s, f, lambda size: size.switches - leaves_per_su[f] * size.scalable_units
+        ),
     )
-    m.design_links = pyo.Expression(m.SF, rule=lambda m, s, f: design_sum(m, d, s, f, lambda size: size.links - size.endpoints))
-    m.switches = pyo.Expression(m.SFY, rule=lambda m, s, f, y: m.leaf_switches[s, f, y] + m.design_switches[s, f])
+    m.design_links = pyo.Expression(
+        m.SF, rule=lambda m, s, f: design_sum(m, d, s, f, lambda size: size.links - size.endpoints)
+    )
+    m.switches = pyo.Expression(
+        m.SFY, rule=lambda m, s, f, y: m.leaf_switches[s, f, y] + m.design_switches[s, f]
+    )
     m.new_leaves = pyo.Expression(
-        m.SFY, rule=lambda m, s, f, y: m.leaf_switches[s, f, y] - previous(m.leaf_switches, (s, f), y, d.years)
+        m.SFY,
+        rule=lambda m, s, f, y: m.leaf_switches[s, f, y] - previous(m.leaf_switches, (s, f), y, d.years),
     )
     _services(m, d)
 
@@ -104,8 +126,13 @@ def _ports_by_fabric(m: pyo.ConcreteModel, d: ModelData, per_su: dict) -> None:
     def ports(i):
         return fabric_ports(tiers.loc[i[1]]) * (1 + spare[i[0]])
 
-    serving = group_by([i for i in d.run_index if d.kind[i[0]] == "inference"], lambda i: (d.group_of[i[0]], i[2], i[4]))
-    training = group_by([i for i in d.run_index if d.kind[i[0]] != "inference"], lambda i: (d.group_of[i[0]], i[2], i[3], i[4]))
+    serving = group_by(
+        [i for i in d.run_index if d.kind[i[0]] == "inference"], lambda i: (d.group_of[i[0]], i[2], i[4])
+    )
+    training = group_by(
+        [i for i in d.run_index if d.kind[i[0]] != "inference"],
+        lambda i: (d.group_of[i[0]], i[2], i[3], i[4]),
+    )
     most = {}
     for (g, s, _), runs in serving.items():
         need = {}
@@ -116,14 +143,20 @@ def _ports_by_fabric(m: pyo.ConcreteModel, d: ModelData, per_su: dict) -> None:
     m.serve = pyo.Var(m.SERVE, domain=pyo.NonNegativeReals, doc="inference ports on this fabric")
     m.serve_all = pyo.Constraint(
         list(serving),
-        rule=lambda m, g, s, y: sum(m.serve[g, s, f, y] for f in m.F) >= sum(ports(i) * m.run[i] for i in serving[g, s, y]),
+        rule=lambda m, g, s, y: (
+            sum(m.serve[g, s, f, y] for f in m.F) >= sum(ports(i) * m.run[i] for i in serving[g, s, y])
+        ),
     )
-    m.serve_on_fabric = pyo.Constraint(m.SERVE, rule=lambda m, g, s, f, y: m.serve[g, s, f, y] <= most[g, s] * m.fabric[s, f])
+    m.serve_on_fabric = pyo.Constraint(
+        m.SERVE, rule=lambda m, g, s, f, y: m.serve[g, s, f, y] <= most[g, s] * m.fabric[s, f]
+    )
     m.ports_by_fabric = pyo.Constraint(
         [i for i in m.SU if i in training or i in m.SERVE],
-        rule=lambda m, g, s, f, y: sum(ports(i) * m.run[i] for i in training.get((g, s, f, y), ()))
-        + (m.serve[g, s, f, y] if (g, s, f, y) in m.SERVE else 0)
-        <= per_su[f] * m.su[g, s, f, y],
+        rule=lambda m, g, s, f, y: (
+            sum(ports(i) * m.run[i] for i in training.get((g, s, f, y), ()))
+            + (m.serve[g, s, f, y] if (g, s, f, y) in m.SERVE else 0)
+            <= per_su[f] * m.su[g, s, f, y]
+        ),
     )
 
 
@@ -148,7 +181,11 @@ def _services(m: pyo.ConcreteModel, d: ModelData) -> None:
     services, tiers = sc.services, sc.gpu_tiers
     kind = dict(sc.fabrics.kind)
     m.SVC = pyo.Set(initialize=list(services.index), ordered=True)
-    m.SVC_SY = pyo.Set(initialize=[(i, s, y) for i in services.index for s in d.sites for y in d.years], dimen=3, ordered=True)
+    m.SVC_SY = pyo.Set(
+        initialize=[(i, s, y) for i in services.index for s in d.sites for y in d.years],
+        dimen=3,
+        ordered=True,
+    )
     nodes_at = group_by(list(m.NODE), lambda i: (i[2], i[3]))
     buys_at = group_by(d.buy_index, lambda i: (i[2], i[3]))
     racks_at = group_by(d.infra_racks, lambda i: i[0])

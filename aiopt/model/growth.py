@@ -20,8 +20,10 @@ def add_growth(m: pyo.ConcreteModel, d: ModelData) -> None:
     buys = set(d.buy_index)
     m.installed = pyo.Constraint(
         m.NODE,
-        rule=lambda m, g, t, s, y: m.nodes[g, t, s, y]
-        == sum(m.buy[g, t, s, o] for o in d.years if o <= y and y - o < life and (g, t, s, o) in buys),
+        rule=lambda m, g, t, s, y: (
+            m.nodes[g, t, s, y]
+            == sum(m.buy[g, t, s, o] for o in d.years if o <= y and y - o < life and (g, t, s, o) in buys)
+        ),
     )
     later = [y for y in d.years[1:]]
     m.units_grow = pyo.Constraint(

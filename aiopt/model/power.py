@@ -18,12 +18,20 @@ def add_power(m: pyo.ConcreteModel, d: ModelData) -> None:
     :math:`\min(kW_r, n_{t,r} kW_t)`.
     """
     sites, tiers, rack_types = d.scenario.sites, d.scenario.gpu_tiers, d.scenario.rack_types
-    expandable = [s for s in d.sites if sites.at[s, "expansion_block_mw"] > 0 and sites.at[s, "expansion_max_blocks"] > 0]
+    expandable = [
+        s
+        for s in d.sites
+        if sites.at[s, "expansion_block_mw"] > 0 and sites.at[s, "expansion_max_blocks"] > 0
+    ]
     m.EXPAND = pyo.Set(initialize=[(s, y) for s in expandable for y in d.years], dimen=2, ordered=True)
     m.expand = pyo.Var(m.EXPAND, domain=pyo.NonNegativeIntegers, doc="power blocks ordered")
 
     nodes_at = group_by(list(m.NODE), lambda i: (i[2], i[3]))
-    m.node_kw = pyo.Expression(m.S, m.Y, rule=lambda m, s, y: sum(tiers.at[i[1], "node_kw"] * m.nodes[i] for i in nodes_at.get((s, y), ())))
+    m.node_kw = pyo.Expression(
+        m.S,
+        m.Y,
+        rule=lambda m, s, y: sum(tiers.at[i[1], "node_kw"] * m.nodes[i] for i in nodes_at.get((s, y), ())),
+    )
     m.it_kw = pyo.Expression(m.S, m.Y, rule=lambda m, s, y: m.node_kw[s, y] + m.gear_kw[s, y])
 
     def expansion_mw(m, s, y):
@@ -33,23 +41,39 @@ def add_power(m: pyo.ConcreteModel, d: ModelData) -> None:
         return sites.at[s, "expansion_block_mw"] * sum(m.expand[s, o] for o in d.years if o <= y - lead)
 
     m.site_power = pyo.Constraint(
-        m.S, m.Y, rule=lambda m, s, y: sites.at[s, "pue"] * m.it_kw[s, y] <= 1000 * (m.power_mw[s] + expansion_mw(m, s, y))
+        m.S,
+        m.Y,
+        rule=lambda m, s, y: (
+            sites.at[s, "pue"] * m.it_kw[s, y] <= 1000 * (m.power_mw[s] + expansion_mw(m, s, y))
+        ),
     )
     m.expansion_limit = pyo.Constraint(
-        expandable, rule=lambda m, s: sum(m.expand[s, y] for y in d.years) <= sites.at[s, "expansion_max_blocks"]
+        expandable,
+        rule=lambda m, s: sum(m.expand[s, y] for y in d.years) <= sites.at[s, "expansion_max_blocks"],
     )
 
     racks_at = group_by(list(m.RACK), lambda i: (i[3], i[4], rack_types.at[i[2], "cooling"] == "liquid"))
 
     def rack_load(m, s, y, liquid):
         return sum(
-            min(rack_types.at[i[2], "usable_kw"], d.per_rack[i[1], i[2]] * tiers.at[i[1], "node_kw"]) * m.racks[i]
+            min(rack_types.at[i[2], "usable_kw"], d.per_rack[i[1], i[2]] * tiers.at[i[1], "node_kw"])
+            * m.racks[i]
             for i in racks_at.get((s, y, liquid), ())
         )
 
-    limited = [(s, y, kind) for s in d.sites for kind in ("liquid", "air") if given(sites.at[s, f"{kind}_cooling_mw"]) for y in d.years]
+    limited = [
+        (s, y, kind)
+        for s in d.sites
+        for kind in ("liquid", "air")
+        if given(sites.at[s, f"{kind}_cooling_mw"])
+        for y in d.years
+    ]
     m.cooling = pyo.Constraint(
         limited,
-        rule=skip_trivial(lambda m, s, y, kind: rack_load(m, s, y, kind == "liquid") + (m.gear_kw[s, y] if kind == "air" else 0)
-                          <= 1000 * sites.at[s, f"{kind}_cooling_mw"]),
+        rule=skip_trivial(
+            lambda m, s, y, kind: (
+                rack_load(m, s, y, kind == "liquid") + (m.gear_kw[s, y] if kind == "air" else 0)
+                <= 1000 * sites.at[s, f"{kind}_cooling_mw"]
+            )
+        ),
     )

@@ -23,11 +23,16 @@ def add_racks(m: pyo.ConcreteModel, d: ModelData) -> None:
     rack_index = [(g, t, r, s, y) for (g, t, s) in d.gts for (_, r, _) in fits_at[t, s] for y in d.years]
     m.RACK = pyo.Set(initialize=rack_index, dimen=5, ordered=True)
     m.racks = pyo.Var(m.RACK, domain=pyo.NonNegativeIntegers, doc="compute racks")
-    m.infra_racks = pyo.Var(m.SRY, domain=pyo.NonNegativeIntegers, doc="racks of network, storage and service gear")
+    m.infra_racks = pyo.Var(
+        m.SRY, domain=pyo.NonNegativeIntegers, doc="racks of network, storage and service gear"
+    )
 
     racks_of = group_by(rack_index, lambda i: (i[0], i[1], i[3], i[4]))
     m.nodes_in_racks = pyo.Constraint(
-        m.NODE, rule=lambda m, g, t, s, y: m.nodes[g, t, s, y] <= sum(d.per_rack[t, i[2]] * m.racks[i] for i in racks_of[g, t, s, y])
+        m.NODE,
+        rule=lambda m, g, t, s, y: (
+            m.nodes[g, t, s, y] <= sum(d.per_rack[t, i[2]] * m.racks[i] for i in racks_of[g, t, s, y])
+        ),
     )
 
     def gear(m, s, y, column_fabric, column_storage, column_service):
@@ -40,14 +45,29 @@ def add_racks(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.gear_ru = pyo.Expression(m.S, m.Y, rule=lambda m, s, y: gear(m, s, y, "switch_ru", "ru_per_unit", "ru"))
     infra_at = group_by(d.infra_racks, lambda i: i[0])
     m.gear_power_in_racks = pyo.Constraint(
-        m.S, m.Y, rule=lambda m, s, y: sum(rack_types.at[r, "usable_kw"] * m.infra_racks[s, r, y] for (_, r) in infra_at.get(s, ())) >= m.gear_kw[s, y]
+        m.S,
+        m.Y,
+        rule=lambda m, s, y: (
+            sum(rack_types.at[r, "usable_kw"] * m.infra_racks[s, r, y] for (_, r) in infra_at.get(s, ()))
+            >= m.gear_kw[s, y]
+        ),
     )
     m.gear_space_in_racks = pyo.Constraint(
-        m.S, m.Y, rule=lambda m, s, y: sum(rack_types.at[r, "rack_units"] * m.infra_racks[s, r, y] for (_, r) in infra_at.get(s, ())) >= m.gear_ru[s, y]
+        m.S,
+        m.Y,
+        rule=lambda m, s, y: (
+            sum(rack_types.at[r, "rack_units"] * m.infra_racks[s, r, y] for (_, r) in infra_at.get(s, ()))
+            >= m.gear_ru[s, y]
+        ),
     )
     used_at = group_by(rack_index, lambda i: (i[3], i[2], i[4]))
-    m.compute_racks = pyo.Expression(m.SRY, rule=lambda m, s, r, y: sum(m.racks[i] for i in used_at.get((s, r, y), ())))
-    m.racks_fitted = pyo.Constraint(
-        m.SRY, rule=lambda m, s, r, y: m.compute_racks[s, r, y] + m.infra_racks[s, r, y] <= m.rack_fitted[s, r, y]
+    m.compute_racks = pyo.Expression(
+        m.SRY, rule=lambda m, s, r, y: sum(m.racks[i] for i in used_at.get((s, r, y), ()))
     )
-    m.racks_available = pyo.Constraint(m.SRY, rule=lambda m, s, r, y: m.rack_fitted[s, r, y] <= d.rack_avail[s, r])
+    m.racks_fitted = pyo.Constraint(
+        m.SRY,
+        rule=lambda m, s, r, y: m.compute_racks[s, r, y] + m.infra_racks[s, r, y] <= m.rack_fitted[s, r, y],
+    )
+    m.racks_available = pyo.Constraint(
+        m.SRY, rule=lambda m, s, r, y: m.rack_fitted[s, r, y] <= d.rack_avail[s, r]
+    )

@@ -23,7 +23,10 @@ def add_reliability(m: pyo.ConcreteModel, d: ModelData) -> None:
     pool_runs = group_by(d.run_index, lambda i: (d.group_of[i[0]], i[1], i[2], i[4]))
     m.spares_held = pyo.Constraint(
         [i for i in m.NODE if i in pool_runs],
-        rule=lambda m, g, t, s, y: m.spare[g, t, s, y] >= sum(wl.at[i[0], "spare_fraction"] * m.run[i] for i in pool_runs[g, t, s, y]),
+        rule=lambda m, g, t, s, y: (
+            m.spare[g, t, s, y]
+            >= sum(wl.at[i[0], "spare_fraction"] * m.run[i] for i in pool_runs[g, t, s, y])
+        ),
     )
     m.redundant_spines = pyo.Constraint(
         m.SF, rule=lambda m, s, f: design_sum(m, d, s, f, lambda size: size.spine) >= 2 * m.fabric[s, f]

@@ -26,9 +26,25 @@ def add_storage(m: pyo.ConcreteModel, d: ModelData) -> None:
     def allowed(w):
         return [k for k in d.storage if st.at[k, "encryption_at_rest"] or not d.regulated[w]]
 
-    hot_index = [(w, s, k, y) for (w, s) in d.ws for y in d.active_years[w] if d.hot_tb[w, y] > 0 for k in allowed(w) if k in hot]
-    cold_index = [(w, s, k, y) for w in d.workloads for y in d.active_years[w] if d.cold_tb[w, y] > 0 for s in d.cold_sites[w] for k in allowed(w)]
-    m.SKY = pyo.Set(initialize=[(s, k, y) for s in d.sites for k in d.storage for y in d.years], dimen=3, ordered=True)
+    hot_index = [
+        (w, s, k, y)
+        for (w, s) in d.ws
+        for y in d.active_years[w]
+        if d.hot_tb[w, y] > 0
+        for k in allowed(w)
+        if k in hot
+    ]
+    cold_index = [
+        (w, s, k, y)
+        for w in d.workloads
+        for y in d.active_years[w]
+        if d.cold_tb[w, y] > 0
+        for s in d.cold_sites[w]
+        for k in allowed(w)
+    ]
+    m.SKY = pyo.Set(
+        initialize=[(s, k, y) for s in d.sites for k in d.storage for y in d.years], dimen=3, ordered=True
+    )
     m.HOTPUT = pyo.Set(initialize=hot_index, dimen=4, ordered=True)
     m.COLDPUT = pyo.Set(initialize=cold_index, dimen=4, ordered=True)
     m.units = pyo.Var(m.SKY, domain=pyo.NonNegativeIntegers, doc="storage units installed")
@@ -37,7 +53,10 @@ def add_storage(m: pyo.ConcreteModel, d: ModelData) -> None:
 
     hot_of = group_by(hot_index, lambda i: (i[0], i[1], i[3]))
     m.hot_covered = pyo.Constraint(
-        list(hot_of), rule=lambda m, w, s, y: sum(m.hot_put[i] for i in hot_of[w, s, y]) >= d.hot_tb[w, y] * m.present[w, s]
+        list(hot_of),
+        rule=lambda m, w, s, y: (
+            sum(m.hot_put[i] for i in hot_of[w, s, y]) >= d.hot_tb[w, y] * m.present[w, s]
+        ),
     )
     cold_of = group_by(cold_index, lambda i: (i[0], i[3]))
     m.cold_covered = pyo.Constraint(
@@ -47,21 +66,35 @@ def add_storage(m: pyo.ConcreteModel, d: ModelData) -> None:
     cold_at = group_by(cold_index, lambda i: (i[1], i[2], i[3]))
     m.storage_capacity = pyo.Constraint(
         [i for i in m.SKY if i in hot_at or i in cold_at],
-        rule=lambda m, s, k, y: sum(m.hot_put[i] for i in hot_at.get((s, k, y), ()))
-        + sum(m.cold_put[i] for i in cold_at.get((s, k, y), ()))
-        <= st.at[k, "unit_tb"] * m.units[s, k, y],
+        rule=lambda m, s, k, y: (
+            sum(m.hot_put[i] for i in hot_at.get((s, k, y), ()))
+            + sum(m.cold_put[i] for i in cold_at.get((s, k, y), ()))
+            <= st.at[k, "unit_tb"] * m.units[s, k, y]
+        ),
     )
 
     reads = group_by([i for i in d.run_index if d.kind[i[0]] != "inference"], lambda i: (i[2], i[4]))
     m.read_bandwidth = pyo.Constraint(
         list(reads),
-        rule=lambda m, s, y: sum(st.at[k, "read_gbps_per_unit"] * m.units[s, k, y] for k in hot)
-        >= sum(wl.at[i[0], "read_gbps_per_gpu"] * tiers.at[i[1], "gpus_per_node"] * m.run[i] for i in reads[s, y]),
+        rule=lambda m, s, y: (
+            sum(st.at[k, "read_gbps_per_unit"] * m.units[s, k, y] for k in hot)
+            >= sum(
+                wl.at[i[0], "read_gbps_per_gpu"] * tiers.at[i[1], "gpus_per_node"] * m.run[i]
+                for i in reads[s, y]
+            )
+        ),
     )
-    writers = group_by([(w, s, y) for (w, s) in d.ws if w in d.checkpoint_gbps for y in d.active_years[w]], lambda i: (i[1], i[2]))
+    writers = group_by(
+        [(w, s, y) for (w, s) in d.ws if w in d.checkpoint_gbps for y in d.active_years[w]],
+        lambda i: (i[1], i[2]),
+    )
     m.checkpoint_bandwidth = pyo.Constraint(
         list(writers),
-        rule=lambda m, s, y: sum(st.at[k, "write_gbps_per_unit"] * m.units[s, k, y] for k in hot)
-        >= sum(d.checkpoint_gbps[w] * m.present[w, s] for (w, _, _) in writers[s, y]),
+        rule=lambda m, s, y: (
+            sum(st.at[k, "write_gbps_per_unit"] * m.units[s, k, y] for k in hot)
+            >= sum(d.checkpoint_gbps[w] * m.present[w, s] for (w, _, _) in writers[s, y])
+        ),
     )
-    m.new_units = pyo.Expression(m.SKY, rule=lambda m, s, k, y: m.units[s, k, y] - previous(m.units, (s, k), y, d.years))
+    m.new_units = pyo.Expression(
+        m.SKY, rule=lambda m, s, k, y: m.units[s, k, y] - previous(m.units, (s, k), y, d.years)
+    )

@@ -24,9 +24,26 @@ FIRST_PLAN_SHARE = 0.8  # ... and the first-plan stages may run until this share
 NO_PROBING = 2**15  # HiGHS presolve_rule_off bit for probing, which alone can take minutes on large models
 FINAL_SHARE = 0.97  # the full MIP stops here: HiGHS may overrun its stop by a second or two on large models
 # families whose rows an infeasible scenario's message names first: the limits users set
-FAMILY_ORDER = ("cost", "power", "racks", "compliance", "storage", "reliability", "fabric", "growth", "compute")
-INDEX_WORDS = (("S", "site"), ("W", "workload"), ("T", "tier"), ("F", "fabric"), ("K", "storage"),
-               ("R", "rack type"), ("G", "pool"))
+FAMILY_ORDER = (
+    "cost",
+    "power",
+    "racks",
+    "compliance",
+    "storage",
+    "reliability",
+    "fabric",
+    "growth",
+    "compute",
+)
+INDEX_WORDS = (
+    ("S", "site"),
+    ("W", "workload"),
+    ("T", "tier"),
+    ("F", "fabric"),
+    ("K", "storage"),
+    ("R", "rack type"),
+    ("G", "pool"),
+)
 
 __all__ = ["SolveInfo", "Status", "relative_gap", "solve_model"]
 
@@ -102,7 +119,9 @@ def _tier_guess(model: pyo.ConcreteModel, highs: HighsModel):
         needed = {y for y in d.active_years[w] if d.demand[w, y] > 0}
         tiers = [t for (v, t), years in years_served.items() if v == w]
         covering = [t for t in tiers if needed <= years_served[w, t]] or tiers
-        return min(covering, key=lambda t: pyo.value(model.node_price[t]) / max(best_perf.get((w, t), 0.0), 1e-12))
+        return min(
+            covering, key=lambda t: pyo.value(model.node_price[t]) / max(best_perf.get((w, t), 0.0), 1e-12)
+        )
 
     tier_of = {w: kept(w) for w in d.workloads if any(v == w for v, _ in years_served)}
     others = [model.run[i] for i in model.RUN if i[1] != tier_of[i[0]]]
@@ -118,17 +137,23 @@ def _infeasible(model: pyo.ConcreteModel, highs: HighsModel, outcome: Outcome, c
     return SolveError(
         f"infeasible:{where} no plan meets every constraint of scenario '{model.name}' "
         "(check demand against site power, racks, compliance and budget)",
-        Status.INFEASIBLE, outcome.highs_status,
+        Status.INFEASIBLE,
+        outcome.highs_status,
     )
 
 
 def _most_telling(model: pyo.ConcreteModel, rows: list):
     """The conflict row a user can act on first: limits they set (budget, power, racks, ...)
     before the rows that define demand, then the earliest year."""
+
     def rank(row):
         family = model.family_of.get(row.parent_component().local_name, "core")
         years = [v for v in _index(row) if isinstance(v, int) and v in model.Y]
-        return (FAMILY_ORDER.index(family) if family in FAMILY_ORDER else len(FAMILY_ORDER), min(years, default=0))
+        return (
+            FAMILY_ORDER.index(family) if family in FAMILY_ORDER else len(FAMILY_ORDER),
+            min(years, default=0),
+        )
+
     return min(rows, key=rank)
 
 
@@ -145,7 +170,9 @@ def describe_constraint(model: pyo.ConcreteModel, row) -> str:
         if isinstance(value, int) and value in model.Y:
             words.append(f"year {value}")
         else:
-            label = next((label for set_name, label in INDEX_WORDS if value in getattr(model, set_name)), None)
+            label = next(
+                (label for set_name, label in INDEX_WORDS if value in getattr(model, set_name)), None
+            )
             words.append(f"{label} {value}" if label else str(value))
     return f"{model.family_of.get(name, 'core')} ({name})" + (f" at {', '.join(words)}" if words else "")
 
@@ -202,8 +229,12 @@ def _first_plan(model, highs: HighsModel, clock: _Clock, progress: Progress) -> 
             if _one_tier_plan(model, highs, clock, found):
                 return found
     progress.begin("first plan (heuristic search)", bound_valid=True)
-    fallback = highs.run(clock.until(FIRST_PLAN_SHARE), mip_heuristic_effort=0.5, mip_max_improving_sols=1,
-                         presolve_rule_off=NO_PROBING)
+    fallback = highs.run(
+        clock.until(FIRST_PLAN_SHARE),
+        mip_heuristic_effort=0.5,
+        mip_max_improving_sols=1,
+        presolve_rule_off=NO_PROBING,
+    )
     if fallback.infeasible:
         raise _infeasible(model, highs, fallback, clock)
     if fallback.has_solution:
@@ -236,7 +267,8 @@ def _one_tier_plan(model, highs: HighsModel, clock: _Clock, found: _FirstPlan) -
 def _ended(outcome: Outcome) -> str:
     """How a stage ended, in words: "stopped at its time share after 21.2 s", "infeasible after ..."."""
     stopped = outcome.status in (outcome.status.kTimeLimit, outcome.status.kInterrupt)
-    return f"{'stopped at its time share' if stopped else outcome.highs_status.lower()} after {outcome.seconds:.1f} s"
+    how = "stopped at its time share" if stopped else outcome.highs_status.lower()
+    return f"{how} after {outcome.seconds:.1f} s"
 
 
 def _no_plan(model, time_limit: float, outcome: Outcome, tried: list[str]) -> SolveError:
@@ -245,12 +277,16 @@ def _no_plan(model, time_limit: float, outcome: Outcome, tried: list[str]) -> So
     if outcome.status in (outcome.status.kTimeLimit, outcome.status.kInterrupt):
         return SolveError(
             f"no plan found for scenario '{model.name}' within {time_limit:g} s{stages}, and the full MIP "
-            "found none in the time left; raise the time limit or loosen the gap", Status.NO_SOLUTION,
-            outcome.highs_status)
+            "found none in the time left; raise the time limit or loosen the gap",
+            Status.NO_SOLUTION,
+            outcome.highs_status,
+        )
     return SolveError(
         f"the solver failed on scenario '{model.name}' (HiGHS: {outcome.highs_status}){stages}; this is not "
-        "a time-limit problem: rerun with --verbose (progress='verbose') and report the log", Status.SOLVER_ERROR,
-        outcome.highs_status)
+        "a time-limit problem: rerun with --verbose (progress='verbose') and report the log",
+        Status.SOLVER_ERROR,
+        outcome.highs_status,
+    )
 
 
 def solve_model(
@@ -277,8 +313,16 @@ def solve_model(
     clock = _Clock(time_limit)
     lines = Progress(progress, model.data.scenario.policy["objective"])
     use_threads(threads)
-    highs = HighsModel(model, dict(threads=threads, random_seed=seed, mip_rel_gap=rel_gap,
-                                   output_flag=lines.verbose, log_to_console=False))
+    highs = HighsModel(
+        model,
+        dict(
+            threads=threads,
+            random_seed=seed,
+            mip_rel_gap=rel_gap,
+            output_flag=lines.verbose,
+            log_to_console=False,
+        ),
+    )
     lines.attach(highs.highs)
     seconds = {"load": clock.elapsed()}
     first = _FirstPlan()
@@ -298,7 +342,9 @@ def solve_model(
         raise _infeasible(model, highs, final, clock)
     if not final.has_solution and first.start is None:
         raise _no_plan(model, time_limit, final, first.failed)
-    highs.write_back(None if final.has_solution else first.start)  # the start stands if HiGHS had no time for it
+    highs.write_back(
+        None if final.has_solution else first.start
+    )  # the start stands if HiGHS had no time for it
     incumbent = final.objective if final.has_solution else first.objective
     bound = _tighter(model, final.bound, first.lp_bound)
     gap = relative_gap(incumbent, bound)
@@ -327,5 +373,7 @@ def _tighter(model: pyo.ConcreteModel, *bounds: float | None) -> float | None:
 def describe(info: SolveInfo, objective: str) -> str:
     """One line: status, best plan and proven bound in the user's units, gap."""
     gap = "n/a" if info.gap is None else f"{info.gap:.2%}"
-    return (f"{info.status}: best plan {objective_text(info.incumbent, objective)}, "
-            f"bound {objective_text(info.bound, objective)}, gap {gap}")
+    return (
+        f"{info.status}: best plan {objective_text(info.incumbent, objective)}, "
+        f"bound {objective_text(info.bound, objective)}, gap {gap}"
+    )

@@ -36,7 +36,9 @@ def lp_symbols(model: pyo.ConcreteModel, directory: Path) -> tuple[Path, dict]:
     The one place that leans on Pyomo beyond `model.write`: the symbol map it records in
     `model.solutions.symbol_map` (tests/solve/test_highs_adapter.py fails loudly if it moves).
     """
-    filename, symbol_map_id = model.write(str(directory / "model.lp"), io_options={"symbolic_solver_labels": False})
+    filename, symbol_map_id = model.write(
+        str(directory / "model.lp"), io_options={"symbolic_solver_labels": False}
+    )
     symbol_map = model.solutions.symbol_map.pop(symbol_map_id)
     return Path(filename), dict(symbol_map.bySymbol)
 
@@ -100,8 +102,11 @@ class HighsModel:
         with tempfile.TemporaryDirectory(prefix="aiopt-") as tmp:
             path, symbols = lp_symbols(model, Path(tmp))
             if self.highs.readModel(str(path)) != highspy.HighsStatus.kOk:
-                raise SolveError(f"the solver could not read model '{model.name}' as Pyomo wrote it; "
-                                 "rerun with --verbose (progress='verbose') and report the log", Status.SOLVER_ERROR)
+                raise SolveError(
+                    f"the solver could not read model '{model.name}' as Pyomo wrote it; "
+                    "rerun with --verbose (progress='verbose') and report the log",
+                    Status.SOLVER_ERROR,
+                )
         lp = self.highs.getLp()
         self.columns = [symbols.get(name) for name in lp.col_names_]  # None: the writer's constant column
         self.rows = [symbols.get(name) for name in lp.row_names_]
@@ -149,10 +154,19 @@ class HighsModel:
         info, status = self.highs.getInfo(), self.highs.getModelStatus()
         has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
         mip = len(self.integers) > 0 and not self.relaxed
-        bound = info.mip_dual_bound if mip else (info.objective_function_value if status == MODEL_STATUS.kOptimal else None)
-        return Outcome(status, self.highs.modelStatusToString(status), bool(has_solution),
-                       info.objective_function_value if has_solution else None,
-                       bound if bound is not None and np.isfinite(bound) else None, time.perf_counter() - started)
+        bound = (
+            info.mip_dual_bound
+            if mip
+            else (info.objective_function_value if status == MODEL_STATUS.kOptimal else None)
+        )
+        return Outcome(
+            status,
+            self.highs.modelStatusToString(status),
+            bool(has_solution),
+            info.objective_function_value if has_solution else None,
+            bound if bound is not None and np.isfinite(bound) else None,
+            time.perf_counter() - started,
+        )
 
     @contextmanager
     def relaxation(self):

@@ -90,8 +90,11 @@ class Progress:
         gap = relative_gap(self.plan, self.bound)
         if self.plan is None and self.bound is None:
             return f"{elapsed:6.1f} s  {self.stage}"
-        return (f"{elapsed:6.1f} s  {self.stage}: best plan {objective_text(self.plan, self.objective)}, "
-                f"bound {objective_text(self.bound, self.objective)}, gap {'n/a' if gap is None else f'{gap:.1%}'}")
+        return (
+            f"{elapsed:6.1f} s  {self.stage}: best plan {objective_text(self.plan, self.objective)}, "
+            f"bound {objective_text(self.bound, self.objective)}, "
+            f"gap {'n/a' if gap is None else f'{gap:.1%}'}"
+        )
 
     def draw(self, force: bool = False) -> None:
         now = time.perf_counter()
