@@ -614,8 +614,10 @@ def test_power_liquid_cooling_capacity_limits_liquid_racks(plan_of, liquid_mw, l
 @family("power")
 def test_power_cooling_limit_of_a_kind_the_site_has_no_racks_for(plan_of):
     # 1 MW of liquid cooling at a site of air racks only: no rack can load it (an empty row),
-    # and the 38 / 4 = 9.5 -> 10 nodes sit in ceil(10 / 4) = 3 air racks.
-    plan = plan_of([inference(pflops=38)], sites=[site(liquid_cooling_mw=1)])
+    # and the 38 / 4 = 9.5 -> 10 nodes sit in ceil(10 / 4) = 3 air racks (priced, so no spare racks).
+    plan = plan_of(
+        [inference(pflops=38)], sites=[site(liquid_cooling_mw=1)], rack_types=[rack(price_usd=1_000)]
+    )
     assert installed(plan) == 10
     assert int(compute_racks(plan).racks.sum()) == 3
 
