@@ -45,12 +45,18 @@ def test_relax_fix_and_restore_leave_the_model_as_loaded(model):
     fabric = highs.columns_of(model.fabric.values())
     with highs.fixed(fabric, np.zeros(len(fabric))):
         pass
+    linking = highs.rows_of(("run_on_pick", "run_at_site"))
+    with highs.relaxation(), highs.dropped(linking):
+        weaker = highs.run(30)  # fewer rows: a relaxation of the relaxation, a bound still
     full = highs.run(30)
+    assert len(linking) and weaker.objective <= relaxed.objective + 1e-6
     assert relaxed.has_solution and full.has_solution and relaxed.objective <= full.objective + 1e-6
     lp_after = highs.highs.getLp()
     assert list(lp_after.integrality_) == list(lp_before.integrality_)
     assert list(lp_after.col_lower_) == list(lp_before.col_lower_)
     assert list(lp_after.col_upper_) == list(lp_before.col_upper_)
+    assert list(lp_after.row_lower_) == list(lp_before.row_lower_)
+    assert list(lp_after.row_upper_) == list(lp_before.row_upper_)
     highs.write_back()
     assert pyo.value(model.objective) == pytest.approx(full.objective, rel=1e-6)
 

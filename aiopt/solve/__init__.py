@@ -20,6 +20,9 @@ from .progress import Progress, objective_text, relative_gap
 STAGED_ABOVE_INTEGERS = 300  # "auto" strategy: warm-start models with more integer variables
 LP_SHARE = 0.25  # the LP relaxation may use this share of the time limit; beyond it, one tier per workload
 ONE_TIER_FIRST_ABOVE_INTEGERS = 5000  # measured: the 8-site, 10-year benchmark (6.8k) needs ~27 s for its LP
+# big-M rows tying each run to its tier, site and fabric choice: weak in the LP anyway, and the LP
+# without them, still a valid bound, solves ~5x faster (8x10 benchmark: 6 s, bound 1.2% lower)
+LINKING_ROWS = ("run_on_pick", "run_on_fabric", "run_at_site")
 FIRST_PLAN_SHARE = 0.8  # ... and the first-plan stages may run until this share has passed
 NO_PROBING = 2**15  # HiGHS presolve_rule_off bit for probing, which alone can take minutes on large models
 FINAL_SHARE = 0.97  # the full MIP stops here: HiGHS may overrun its stop by a second or two on large models
@@ -196,7 +199,7 @@ def _first_plan(model, highs: HighsModel, clock: _Clock, progress: Progress) -> 
     3. Fallback: the full MIP in heuristic emphasis, stopped at its first plan.
 
     Models above `ONE_TIER_FIRST_ABOVE_INTEGERS` start with the one-tier plan (their full LP
-    alone can take half the limit), then solve the full LP for a bound.
+    alone can take half the limit), then bound it by the LP without the `LINKING_ROWS`.
     """
     found = _FirstPlan()
     one_tier_first = len(highs.integers) > ONE_TIER_FIRST_ABOVE_INTEGERS
@@ -204,7 +207,7 @@ def _first_plan(model, highs: HighsModel, clock: _Clock, progress: Progress) -> 
         progress.begin("first plan (one tier per workload)", bound_valid=False)
         if _one_tier_plan(model, highs, clock, found):
             progress.begin("LP relaxation (bound)", bound_valid=False)
-            with highs.relaxation():
+            with highs.relaxation(), highs.dropped(highs.rows_of(LINKING_ROWS)):
                 lp = highs.run(clock.until(FINAL_SHARE), solver="ipm", run_crossover="off")
             found.lp_bound = lp.bound if lp.has_solution else None
             return found
@@ -332,7 +335,7 @@ def solve_model(
             seconds["first_plan"] = clock.elapsed() - seconds["load"]
             if first.start is not None:
                 highs.start_from(first.start)
-                lines.found(first.objective)
+                lines.found(first.objective, first.lp_bound)
         lines.begin("full model", bound_valid=True)
         final = highs.run(clock.until(FINAL_SHARE))
     finally:

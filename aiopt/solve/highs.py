@@ -112,6 +112,7 @@ class HighsModel:
         self.rows = [symbols.get(name) for name in lp.row_names_]
         self.integrality = np.array([int(v) for v in lp.integrality_] or [0] * lp.num_col_, dtype=np.int32)
         self.lower, self.upper = np.array(lp.col_lower_), np.array(lp.col_upper_)
+        self.row_lower, self.row_upper = np.array(lp.row_lower_), np.array(lp.row_upper_)
         self.column_of = {id(var): j for j, var in enumerate(self.columns) if var is not None}
         self.relaxed = False
         for name, value in options.items():
@@ -179,6 +180,27 @@ class HighsModel:
         finally:
             self.highs.changeColsIntegrality(len(integers), integers, self.integrality[integers])
             self.relaxed = False
+
+    def rows_of(self, names: tuple[str, ...]) -> np.ndarray:
+        """Indices of the rows of the named Pyomo constraints."""
+        return np.array(
+            [
+                i
+                for i, row in enumerate(self.rows)
+                if row is not None and row.parent_component().local_name in names
+            ],
+            dtype=np.int32,
+        )
+
+    @contextmanager
+    def dropped(self, rows: np.ndarray):
+        """Rows made free (-inf <= row <= inf) while inside the block: a relaxation; bounds restored after."""
+        free = np.full(len(rows), np.inf)
+        self.highs.changeRowsBounds(len(rows), rows, -free, free)
+        try:
+            yield
+        finally:
+            self.highs.changeRowsBounds(len(rows), rows, self.row_lower[rows], self.row_upper[rows])
 
     @contextmanager
     def fixed(self, columns: np.ndarray, values: np.ndarray):

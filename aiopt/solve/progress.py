@@ -52,6 +52,7 @@ class Progress:
         self.stage, self.bound_valid = "", False
         self.plan: float | None = None
         self.bound: float | None = None
+        self.lp_bound: float | None = None  # shown while the running stage has proven no bound
         self.drawn_at, self.width = -math.inf, 0
 
     @property
@@ -80,19 +81,21 @@ class Progress:
             self.bound = out.mip_dual_bound
         self.draw(force)
 
-    def found(self, plan: float | None) -> None:
-        """A stage ended with a plan of objective `plan` (a start for the next)."""
+    def found(self, plan: float | None, lp_bound: float | None = None) -> None:
+        """A stage ended with a plan of objective `plan` (a start for the next) and the LP bound."""
         if plan is not None:
             self.plan = plan
+        self.lp_bound = lp_bound
 
     def line(self) -> str:
         elapsed = time.perf_counter() - self.started
-        gap = relative_gap(self.plan, self.bound)
-        if self.plan is None and self.bound is None:
+        bound = self.bound if self.bound is not None else self.lp_bound
+        gap = relative_gap(self.plan, bound)
+        if self.plan is None and bound is None:
             return f"{elapsed:6.1f} s  {self.stage}"
         return (
             f"{elapsed:6.1f} s  {self.stage}: best plan {objective_text(self.plan, self.objective)}, "
-            f"bound {objective_text(self.bound, self.objective)}, "
+            f"bound {objective_text(bound, self.objective)}, "
             f"gap {'n/a' if gap is None else f'{gap:.1%}'}"
         )
 
