@@ -68,6 +68,15 @@ def _source() -> Field:
 
 
 COOLING_KINDS = ("air", "rear_door", "liquid")
+# architecture layers a site service belongs to (each is also a capex category of the plan)
+SERVICE_LAYERS = (
+    "management",
+    "observability",
+    "storage_network",
+    "frontend_network",
+    "oob_network",
+    "security",
+)
 
 GPU_TIERS = Table(
     "gpu_tiers",
@@ -192,14 +201,7 @@ SERVICES = Table(
             "layer",
             STR,
             description="Architecture layer.",
-            choices=(
-                "management",
-                "observability",
-                "storage_network",
-                "frontend_network",
-                "oob_network",
-                "security",
-            ),
+            choices=SERVICE_LAYERS,
         ),
         Field(
             "basis",

@@ -5,21 +5,10 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..demand import HOURS_PER_YEAR
+from ..schema import SERVICE_LAYERS
 from .data import MUSD, ModelData, group_by, previous
 
-CAPEX = (
-    "compute",
-    "fabric",
-    "storage",
-    "racks",
-    "management",
-    "observability",
-    "storage_network",
-    "frontend_network",
-    "oob_network",
-    "security",
-    "facility",
-)
+CAPEX = ("compute", "fabric", "storage", "racks", *SERVICE_LAYERS, "facility")
 OPEX = ("energy", "colocation", "support", "licences", "carriers")
 
 
