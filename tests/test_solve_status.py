@@ -137,10 +137,9 @@ def test_when_the_lp_guided_stage_fails_the_heuristic_stage_finds_the_first_plan
     solve = importlib.import_module("aiopt.solve")  # the module, not the aiopt.solve function
 
     def no_fabric_anywhere(model, highs, lp_values):  # a fabric guess with no plan: nothing can be networked
-        columns, _ = guess(model, highs, lp_values)
+        columns = highs.columns_of(model.fabric.values())
         return columns, 0.0 * columns
 
-    guess = solve._fabric_guess
     monkeypatch.setattr(solve, "_fabric_guess", no_fabric_anywhere)
     model = aiopt.build_model(tiny)
     info = aiopt.solve_model(model, strategy="staged", progress=True)
