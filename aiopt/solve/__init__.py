@@ -92,17 +92,15 @@ class _Clock:
 
 
 def _fabric_guess(model: pyo.ConcreteModel, highs: HighsModel, lp_values: np.ndarray):
-    """Each site held to the LP's favourite fabric: the others' binaries fixed at 0 (all of them
-    where the LP uses none). Whether the site needs the favourite at all is left to the MIP, so
-    a site where nothing runs gets no switches."""
-    columns = [np.zeros(0, dtype=np.int32)]
+    """Each site's fabric binaries fixed to the LP's favourite (none where the LP uses none)."""
+    columns, values = [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=bool)]
     for s in model.S:
         site = highs.columns_of(model.fabric[s, f] for f in model.F)
         if len(site):
-            favourite = (np.arange(len(site)) == np.argmax(lp_values[site])) & (lp_values[site] > 1e-6)
-            columns.append(site[~favourite])
-    excluded = np.concatenate(columns).astype(np.int32)
-    return excluded, np.zeros(len(excluded))
+            favourite = np.arange(len(site)) == np.argmax(lp_values[site])
+            columns.append(site)
+            values.append(favourite & (lp_values[site] > 1e-6))
+    return np.concatenate(columns).astype(np.int32), np.concatenate(values).astype(float)
 
 
 def _tier_guess(model: pyo.ConcreteModel, highs: HighsModel):
