@@ -44,22 +44,16 @@ def add_racks(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.gear_kw = pyo.Expression(m.S, m.Y, rule=lambda m, s, y: gear(m, s, y, "switch_kw", "kw_per_unit", "kw"))
     m.gear_ru = pyo.Expression(m.S, m.Y, rule=lambda m, s, y: gear(m, s, y, "switch_ru", "ru_per_unit", "ru"))
     infra_at = group_by(d.infra_racks, lambda i: i[0])
-    m.gear_power_in_racks = pyo.Constraint(
-        m.S,
-        m.Y,
-        rule=lambda m, s, y: (
-            sum(rack_types.at[r, "usable_kw"] * m.infra_racks[s, r, y] for (_, r) in infra_at.get(s, ()))
-            >= m.gear_kw[s, y]
-        ),
-    )
-    m.gear_space_in_racks = pyo.Constraint(
-        m.S,
-        m.Y,
-        rule=lambda m, s, y: (
-            sum(rack_types.at[r, "rack_units"] * m.infra_racks[s, r, y] for (_, r) in infra_at.get(s, ()))
-            >= m.gear_ru[s, y]
-        ),
-    )
+
+    def gear_fits(rack_column: str, need):
+        """Σ_r capacity_r · infra_racks[s,r,y] ≥ need[s,y] (kW or rack units)."""
+        return lambda m, s, y: (
+            sum(rack_types.at[r, rack_column] * m.infra_racks[s, r, y] for (_, r) in infra_at.get(s, ()))
+            >= need[s, y]
+        )
+
+    m.gear_power_in_racks = pyo.Constraint(m.S, m.Y, rule=gear_fits("usable_kw", m.gear_kw))
+    m.gear_space_in_racks = pyo.Constraint(m.S, m.Y, rule=gear_fits("rack_units", m.gear_ru))
     used_at = group_by(rack_index, lambda i: (i[3], i[2], i[4]))
     m.compute_racks = pyo.Expression(
         m.SRY, rule=lambda m, s, r, y: sum(m.racks[i] for i in used_at.get((s, r, y), ()))
