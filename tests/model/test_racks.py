@@ -1,0 +1,64 @@
+"""Hand-worked tests of constraint family `racks` (aiopt/model/racks.py); catalog: tiny_plans."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from tiny_plans import (
+    YEAR,
+    compute_racks,
+    cost,
+    inference,
+    installed,
+    rack,
+    site,
+    tier,
+)
+
+
+@pytest.mark.parametrize(
+    ("node_kw", "node_u", "per_rack", "racks"),
+    [
+        (15, 4, 2, 5),  # min(40 // 15, 42 // 4) = min(2, 10) = 2 (power-bound): 10 nodes -> 5 racks
+        (5, 10, 4, 3),  # min(40 // 5, 42 // 10) = min(8, 4) = 4 (space-bound): 10 nodes -> 3 racks
+    ],
+)
+def test_racks_nodes_per_rack_and_rack_count(plan_of, node_kw, node_u, per_rack, racks):
+    # 38 PFLOPS / 4 = 9.5 -> 10 nodes; racks cost 1,000 USD to fit out so none is wasted;
+    # the 12 switches (12 U, 0.012 kW) take one more rack.
+    plan = plan_of(
+        [inference(pflops=38)],
+        gpu_tiers=[tier(node_kw=node_kw, rack_units=node_u)],
+        rack_types=[rack(price_usd=1_000)],
+    )
+    assert per_rack == min(40 // node_kw, 42 // node_u)
+    assert installed(plan) == 10
+    compute = compute_racks(plan)
+    assert int(compute.racks.sum()) == math.ceil(10 / per_rack) == racks
+    assert set(compute.nodes_per_rack_max) == {per_rack}
+    gear = plan.racks[(plan.racks.tier == "(gear)") & (plan.racks.year == YEAR)]
+    assert int(gear.racks.sum()) == 1
+    assert cost(plan, "racks") == pytest.approx((racks + 1) * 1_000)
+
+
+def test_racks_liquid_tier_uses_liquid_racks_only(plan_of):
+    # liquid node 20 kW, 4 U: liquid rack 100 kW / 42 U holds min(5, 10) = 5 -> 10 nodes in 2 racks.
+    # The cheaper air rack (would hold min(40 // 20, 42 // 4) = 2) cannot cool it; the switches
+    # go in one air rack (1,000 < 5,000 USD).
+    racks = [
+        rack("air", cooling="air", price_usd=1_000),
+        rack("liquid", cooling="liquid", usable_kw=100, price_usd=5_000),
+    ]
+    plan = plan_of(
+        [inference(pflops=38)],
+        gpu_tiers=[tier(cooling="liquid", node_kw=20, rack_units=4)],
+        rack_types=racks,
+        sites=[site(racks={"air": 10, "liquid": 10})],
+    )
+    compute = compute_racks(plan)
+    assert set(compute.rack_type) == {"liquid"}
+    assert int(compute.racks.sum()) == math.ceil(10 / 5) == 2
+    gear = plan.racks[plan.racks.tier == "(gear)"]
+    assert set(gear.rack_type) == {"air"} and int(gear.racks.sum()) == 1
+    assert cost(plan, "racks") == pytest.approx(2 * 5_000 + 1_000)

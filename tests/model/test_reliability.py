@@ -1,0 +1,81 @@
+"""Hand-worked tests of constraint family `reliability` (aiopt/model/reliability.py); catalog: tiny_plans."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from tiny_plans import (
+    cost,
+    fabric,
+    inference,
+    installed,
+    site,
+    tier,
+    training,
+)
+
+from aiopt import demand
+from aiopt.fabric_sizing import size_for_units
+
+
+@pytest.mark.parametrize(
+    ("spare", "nodes"),
+    [
+        (0.0, 4),  # 16 PFLOPS / 4 = 4 nodes
+        (0.25, 5),  # 4 + 0.25 x 4 = 5 nodes
+    ],
+)
+def test_reliability_spare_fraction_adds_nodes(plan_of, spare, nodes):
+    plan = plan_of([inference(pflops=16, spare_fraction=spare)])
+    assert installed(plan) == nodes
+    assert plan.pools.spare_nodes.sum() == pytest.approx(spare * 4)
+
+
+@pytest.mark.parametrize(("kind", "carrier_usd"), [("inference", 100_000), ("training", 0)])
+def test_reliability_second_carrier_for_inference(plan_of, kind, carrier_usd):
+    # a site with one carrier pays (2 - 1) x 100,000 USD a year for a second one when it serves
+    # inference; training alone needs no second carrier.
+    workload = inference(pflops=10) if kind == "inference" else training(pflops=10)
+    plan = plan_of(
+        [workload], sites=[site(carriers=1, second_carrier_usd_per_year=100_000)], policy={"horizon_years": 2}
+    )
+    assert [cost(plan, "carriers", y) for y in (2026, 2027)] == pytest.approx([carrier_usd] * 2)
+    assert list(plan.sites.second_carrier) == [bool(carrier_usd)] * 2
+
+
+def test_reliability_two_spines_even_for_one_su(plan_of):
+    # 2-GPU nodes (1 PF each at MFU 0.5) on 2 rails: 2.5 PFLOPS -> 3 nodes, 6 ports, one SU of
+    # 32 x 2 = 64 ports. A 1-SU design has 2 leaves and the smallest divisor of 32 >= 1 = 1 spine:
+    # not redundant. The 2-SU design has 4 leaves and 2 spines, so it is chosen, with 1 SU deployed:
+    # 2 leaves + 2 spines = 4 switches.
+    assert size_for_units(1, 64, 32, 2).spine == 1
+    assert size_for_units(2, 64, 32, 2).spine == 2
+    plan = plan_of(
+        [inference(pflops=2.5)], gpu_tiers=[tier(gpus_per_node=2, hbm_gb=200)], fabrics=[fabric(rails=2)]
+    )
+    assert installed(plan) == 3
+    row = plan.fabric.iloc[0]
+    assert (row.design_units, row.scalable_units, row.leaf, row.spine, row.switches) == (2, 1, 2, 2, 4)
+
+
+def young_daly_goodput(nodes: float, mtbf_hours: float, checkpoint_minutes: float) -> float:
+    """The failure derating written out again from the design (not imported)."""
+    m = mtbf_hours / nodes
+    delta = checkpoint_minutes / 60
+    interval = math.sqrt(2 * delta * m) - delta
+    return 1 - (delta / (interval + delta) + (interval / 2 + delta) / m)
+
+
+def test_reliability_goodput_derates_training(plan_of):
+    # 40 PFLOPS / 4 = 10 node-loads. Node MTBF 1000 h -> job MTBF M = 100 h; a 60-min checkpoint
+    # (delta = 1 h): T = sqrt(2 x 1 x 100) - 1 = 13.142 h;
+    # lost = 1 / 14.142 + (6.571 + 1) / 100 = 0.07071 + 0.07571 = 0.14642 -> goodput 0.85358;
+    # nodes = ceil(40 / (4 x 0.85358)) = ceil(11.715) = 12 (10 without failures).
+    good = young_daly_goodput(10, 1000, 60)
+    assert good == pytest.approx(0.85358, abs=1e-5)
+    assert good == pytest.approx(demand.goodput(10, 1000, 60))
+    assert math.ceil(40 / (4 * good)) == 12
+    plan = plan_of([training(pflops=40, checkpoint_minutes=60)], gpu_tiers=[tier(node_mtbf_hours=1000)])
+    assert installed(plan) == 12
+    assert plan.nodes.nodes.sum() == pytest.approx(40 / (4 * good), rel=1e-5)

@@ -1,0 +1,239 @@
+"""Tiny purpose-built scenarios for the hand-worked constraint tests in tests/model/.
+
+Every scenario here is tiny and purpose-built: a catalog written to a temporary directory
+with round numbers, so the optimum can be worked out on paper. The arithmetic is in each test,
+from the input numbers (never from model output). Fixed costs (services, rack fit-out,
+carriers, energy) are zero unless a test is about them.
+
+The base catalog, used unless a test replaces a table:
+
+* GPU tier `g1`: 8 GPUs x 1000 TFLOPS = 8 PFLOPS peak per node, MFU 0.5 -> 4 PFLOPS effective
+  per node; 100 GB HBM per GPU (800 GB per node); 10 kW; 10 U; 100,000 USD; no support;
+  air-cooled; node MTBF 1e9 h (Young/Daly goodput 1 - ~3e-5: demands are chosen away from
+  whole-node boundaries so this cannot tip a count).
+* fabric `fab`: radix 64, 32 nodes x 8 rails per SU, scaling efficiency 1.0, switch 1 USD and
+  0.001 kW, NICs and links free. One SU = 8 leaves; a 1-SU design has
+  4 spines (smallest divisor of 32 >= ceil(8/2)), so 12 switches, 12 U, 0.012 kW.
+* storage `hot`: hot flash, 10 TB units at 1 USD/TB (10 USD a unit), 1000 GB/s read and write
+  per unit, no power, no rack units, encrypted at rest.
+* rack type `r1`: air, 40 kW, 42 U, no fit-out price -> min(40 // 10, 42 // 10) = 4 g1 nodes.
+* services: none.
+
+Workload helpers: an inference service of `params_b` = 100 needs 2 x 100e9 x tokens/s / 1e15
+= tokens/s / 5000 PFLOPS, so `inference(pflops=P)` asks for 5000 P tokens/s; with latency
+"batch" (factor 1.0) and MFU 0.5 a g1 node serves 8 x 0.5 x 1.0 = 4 PFLOPS. Its weights,
+2 B/param x 100e9 = 200 GB = 0.2 TB, stay on hot storage where it runs. A training job of
+`params_b` = 14.4 and a 100-day deadline needs 6 x 14.4e9 x T x 1e12 / (100 x 86400) / 1e15
+= 10 T PFLOPS for T trillion tokens, so `training(pflops=P)` asks for P / 10 trillion tokens; it
+keeps 3 checkpoints of 14 B/param, 3 x 14 x 14.4 GB = 0.6048 TB, on hot storage.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import yaml
+
+import aiopt
+from aiopt.schema import CATALOG_TABLES
+
+REL_GAP = 1e-6
+YEAR = 2026
+
+# --------------------------------------------------------------------------- tiny catalogs
+
+
+def tier(id: str = "g1", **values) -> dict:
+    row = dict(
+        id=id,
+        name=f"test GPU {id}",
+        vendor="test",
+        gpus_per_node=8,
+        tflops_bf16=1000,
+        hbm_gb=100,
+        node_kw=10,
+        rack_units=10,
+        price_usd=100_000,
+        support_pct=0,
+        cooling="air",
+        available_from=2020,
+        fabric_ports=None,
+        mfu=0.5,
+        node_mtbf_hours=1e9,
+        source="test",
+    )
+    return {**row, **values}
+
+
+def fabric(id: str = "fab", **values) -> dict:
+    row = dict(
+        id=id,
+        name=f"test fabric {id}",
+        kind="infiniband",
+        port_gbps=400,
+        radix=64,
+        switch_price_usd=1,
+        switch_kw=0.001,
+        switch_ru=1,
+        nic_price_usd=0,
+        link_price_usd=0,
+        scaling_efficiency=1.0,
+        nodes_per_su=32,
+        rails=8,
+        support_pct=0,
+        source="test",
+    )
+    return {**row, **values}
+
+
+def storage(id: str = "hot", **values) -> dict:
+    row = dict(
+        id=id,
+        name=f"test storage {id}",
+        hot=True,
+        unit_tb=10,
+        usd_per_tb=1,
+        read_gbps_per_unit=1000,
+        write_gbps_per_unit=1000,
+        kw_per_unit=0,
+        ru_per_unit=0,
+        encryption_at_rest=True,
+        support_pct=0,
+        source="test",
+    )
+    return {**row, **values}
+
+
+def rack(id: str = "r1", **values) -> dict:
+    row = dict(
+        id=id, name=f"test rack {id}", cooling="air", usable_kw=40, rack_units=42, price_usd=0, source="test"
+    )
+    return {**row, **values}
+
+
+def site(id: str = "a", **values) -> dict:
+    row = dict(
+        id=id,
+        region="us",
+        tenancy="dedicated",
+        certifications=[],
+        power_mw=10,
+        pue=1.0,
+        electricity_usd_per_kwh=0.0,
+        racks={"r1": 20},
+    )
+    return {**row, **values}
+
+
+def inference(id: str = "serve", pflops: float = 10, **values) -> dict:
+    """Inference of a 100B model at `pflops` PFLOPS: tokens/s = 5000 x PFLOPS (see module docstring)."""
+    row = dict(
+        id=id,
+        kind="inference",
+        params_b=100,
+        tokens_per_s=5000 * pflops,
+        latency="batch",
+        mfu=0.5,
+        spare_fraction=0.0,
+    )
+    return {**row, **values}
+
+
+def training(id: str = "train", pflops: float = 10, **values) -> dict:
+    """Training of a 14.4B model in 100 days at `pflops` PFLOPS: tokens_t = PFLOPS / 10."""
+    row = dict(
+        id=id, kind="training", params_b=14.4, tokens_t=pflops / 10, deadline_days=100, spare_fraction=0.0
+    )
+    return {**row, **values}
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def write_catalog(directory: Path, tables: dict[str, list[dict]]) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    for table in CATALOG_TABLES:
+        with (directory / f"{table.name}.csv").open("w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(table.names)
+            for row in tables.get(table.name, []):
+                writer.writerow([_cell(row.get(name)) for name in table.names])
+    return directory
+
+
+def solve_tiny(
+    directory: Path,
+    workloads: list[dict],
+    sites: list[dict] | None = None,
+    policy: dict | None = None,
+    gpu_tiers: list[dict] | None = None,
+    fabrics: list[dict] | None = None,
+    storage_tiers: list[dict] | None = None,
+    rack_types: list[dict] | None = None,
+    services: list[dict] | None = None,
+) -> aiopt.Plan:
+    """Write a tiny catalog and scenario under `directory`, solve to a 1e-6 gap and check the plan.
+
+    Every catalog table not given is the base catalog's (see the module docstring).
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    catalog = write_catalog(
+        directory / "catalog",
+        {
+            "gpu_tiers": gpu_tiers or [tier()],
+            "fabrics": fabrics or [fabric()],
+            "storage_tiers": storage_tiers or [storage()],
+            "rack_types": rack_types or [rack()],
+            "services": services or [],
+        },
+    )
+    doc = {
+        "name": f"family-test-{directory.name}",
+        "policy": {"start_year": YEAR, "horizon_years": 1, **(policy or {})},
+        "sites": sites or [site()],
+        "workloads": workloads,
+    }
+    path = directory / "scenario.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    scenario = aiopt.load_scenario(path, catalog)
+    plan = aiopt.solve(scenario, rel_gap=REL_GAP, time_limit=30, progress=False)
+    assert plan.status == "optimal", plan.status
+    report = aiopt.check_plan(plan)
+    assert report.ok, str(report)
+    return plan
+
+
+# --------------------------------------------------------------------------- plan read-outs
+
+
+def installed(plan: aiopt.Plan, year: int = YEAR, **where) -> int:
+    """Installed nodes in `year`, summed over the pools matching `where` (e.g. tier="g1")."""
+    pools = plan.pools[plan.pools.year == year]
+    for column, value in where.items():
+        pools = pools[pools[column] == value]
+    return int(pools.installed_nodes.sum())
+
+
+def bought(plan: aiopt.Plan, year: int) -> int:
+    return int(plan.pools.loc[plan.pools.year == year, "bought_nodes"].sum())
+
+
+def cost(plan: aiopt.Plan, category: str, year: int = YEAR) -> float:
+    costs = plan.costs
+    return float(costs.loc[(costs.category == category) & (costs.year == year), "usd"].sum())
+
+
+def storage_units(plan: aiopt.Plan, tier_id: str, year: int = YEAR) -> int:
+    st = plan.storage
+    return int(st.loc[(st.storage_tier == tier_id) & (st.year == year), "units"].sum())
+
+
+def compute_racks(plan: aiopt.Plan, year: int = YEAR):
+    racks = plan.racks
+    return racks[(racks.year == year) & (racks.tier != "(gear)")]
