@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tiny_plans import solve_tiny
 
+import aiopt
 from aiopt import Scenario, load_scenario
 
 TESTS = Path(__file__).resolve().parent
@@ -78,3 +80,11 @@ def tmp_catalog(tmp_path: Path) -> Callable[..., Path]:
         return directory
 
     return make
+
+
+@pytest.fixture
+def plan_of(tmp_path: Path) -> Callable[..., aiopt.Plan]:
+    """`plan_of(workloads, sites=..., policy=..., gpu_tiers=..., ...)`: `tiny_plans.solve_tiny` in a fresh
+    directory (the hand-worked constraint tests of tests/model/)."""
+    counter = iter(range(1000))
+    return lambda *args, **kwargs: solve_tiny(tmp_path / f"case{next(counter)}", *args, **kwargs)
