@@ -179,18 +179,12 @@ def _pools(m, d: ModelData) -> pd.DataFrame:
 
 
 def _racks(m, d: ModelData) -> pd.DataFrame:
-    """Compute racks, with the pool's nodes filled into its racks in order, and gear racks."""
+    """Compute racks with the nodes the plan placed in them, and gear racks."""
     tiers, rack_types = d.scenario.gpu_tiers, d.scenario.rack_types
     rows = []
-    racks_of = group_by(list(m.RACK), lambda i: (i[0], i[1], i[3], i[4]))
-    for (g, t, s, y), index in racks_of.items():
-        left = _count(m.nodes[g, t, s, y])
-        for _, _, r, _, _ in index:
-            count = _count(m.racks[g, t, r, s, y])
-            if not count:
-                continue
-            placed = min(left, count * d.per_rack[t, r])
-            left -= placed
+    for g, t, r, s, y in m.RACK:
+        count, placed = _count(m.racks[g, t, r, s, y]), _count(m.placed[g, t, r, s, y])
+        if count or placed:
             rows.append(
                 dict(
                     site=s,

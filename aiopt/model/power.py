@@ -13,9 +13,9 @@ def add_power(m: pyo.ConcreteModel, d: ModelData) -> None:
     :math:`kW^{IT}_{s,y} = \sum_{g,t} kW_t\, nodes_{g,t,s,y} + kW^{gear}_{s,y}` and
     :math:`PUE_s \cdot kW^{IT}_{s,y} \le 1000\,(MW_s + B_s \sum_{y' \le y - L_s} expand_{s,y'})`
     with at most the site's maximum number of blocks, each usable L years after ordering.
-    Cooling: racks of liquid kind carry at most the site's liquid-cooling capacity, air and
-    rear-door racks (and all gear) the air capacity; a rack counts at its full node load,
-    :math:`\min(kW_r, n_{t,r} kW_t)`.
+    Cooling: the nodes placed in racks of liquid kind draw at most the site's liquid-cooling
+    capacity, those in air and rear-door racks (and all gear) the air capacity:
+    :math:`\sum_{g,t,r \in kind} kW_t\, placed_{g,t,r,s,y} (+ kW^{gear}_{s,y}) \le 1000\, MW^{kind}_s`.
     """
     sites, tiers, rack_types = d.scenario.sites, d.scenario.gpu_tiers, d.scenario.rack_types
     expandable = [
@@ -55,11 +55,7 @@ def add_power(m: pyo.ConcreteModel, d: ModelData) -> None:
     racks_at = group_by(list(m.RACK), lambda i: (i[3], i[4], rack_types.at[i[2], "cooling"] == "liquid"))
 
     def rack_load(m, s, y, liquid):
-        return sum(
-            min(rack_types.at[i[2], "usable_kw"], d.per_rack[i[1], i[2]] * tiers.at[i[1], "node_kw"])
-            * m.racks[i]
-            for i in racks_at.get((s, y, liquid), ())
-        )
+        return sum(tiers.at[i[1], "node_kw"] * m.placed[i] for i in racks_at.get((s, y, liquid), ()))
 
     limited = [
         (s, y, kind)

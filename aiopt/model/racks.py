@@ -11,8 +11,10 @@ def add_racks(m: pyo.ConcreteModel, d: ModelData) -> None:
     r"""Nodes sit in racks of the site's rack types, within each rack's kW, U and cooling kind.
 
     :math:`n_{t,r} = \min(\lfloor kW_r / kW_t \rfloor, \lfloor U_r / U_t \rfloor)` nodes fit in
-    one rack (0 when the cooling kinds do not match: no variable), so
-    :math:`nodes_{g,t,s,y} \le \sum_r n_{t,r}\, racks_{g,t,r,s,y}`; racks hold one tier and one
+    one rack (0 when the cooling kinds do not match: no variable). Each node is placed in a rack
+    type, :math:`\sum_r placed_{g,t,r,s,y} = nodes_{g,t,s,y}` with
+    :math:`placed_{g,t,r,s,y} \le n_{t,r}\, racks_{g,t,r,s,y}` (integers: cooling counts the
+    placed nodes); racks hold one tier and one
     node group (isolated workloads never share a rack). Network, storage and service gear goes
     in infrastructure racks: :math:`\sum_r kW_r\, infra_{s,r,y} \ge kW^{gear}_{s,y}` and the same
     in rack units. Positions: :math:`\sum_{g,t} racks + infra \le fitted_{s,r,y} \le A_{s,r}`.
@@ -27,12 +29,13 @@ def add_racks(m: pyo.ConcreteModel, d: ModelData) -> None:
         m.SRY, domain=pyo.NonNegativeIntegers, doc="racks of network, storage and service gear"
     )
 
+    m.placed = pyo.Var(m.RACK, domain=pyo.NonNegativeIntegers, doc="nodes placed in racks of this type")
     racks_of = group_by(rack_index, lambda i: (i[0], i[1], i[3], i[4]))
+    m.nodes_placed = pyo.Constraint(
+        m.NODE, rule=lambda m, *n: m.nodes[n] == sum(m.placed[i] for i in racks_of[n])
+    )
     m.nodes_in_racks = pyo.Constraint(
-        m.NODE,
-        rule=lambda m, g, t, s, y: (
-            m.nodes[g, t, s, y] <= sum(d.per_rack[t, i[2]] * m.racks[i] for i in racks_of[g, t, s, y])
-        ),
+        m.RACK, rule=lambda m, *i: m.placed[i] <= d.per_rack[i[1], i[2]] * m.racks[i]
     )
 
     def gear(m, s, y, column_fabric, column_storage, column_service):
