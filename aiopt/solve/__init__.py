@@ -322,8 +322,8 @@ def solve_model(
     """
     if strategy not in ("auto", "direct", "staged"):
         raise ValueError(f"strategy must be auto, direct or staged, not {strategy!r}")
-    _check_demand_within_build(model)
     clock = _Clock(time_limit)
+    _check_demand_within_build(model)
     objective = model.data.scenario.policy["objective"]
     lines = Progress(progress, objective)
     use_threads(threads)
