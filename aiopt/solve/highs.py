@@ -221,7 +221,8 @@ class HighsModel:
         repn = generate_standard_repn(expression, compute_values=True)
         costs = np.zeros(len(self.columns))
         for var, coefficient in zip(repn.linear_vars, repn.linear_coefs, strict=True):
-            costs[self.column_of[id(var)]] += coefficient
+            if coefficient:  # a zero term may name a variable the LP writer left out
+                costs[self.column_of[id(var)]] += coefficient
         self._set_objective(costs, repn.constant, highspy.ObjSense.kMinimize)
         try:
             yield
