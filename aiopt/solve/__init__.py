@@ -26,7 +26,7 @@ LINKING_ROWS = ("run_on_pick", "run_on_fabric", "run_at_site")
 FIRST_PLAN_SHARE = 0.8  # ... and the first-plan stages may run until this share has passed
 NO_PROBING = 2**15  # HiGHS presolve_rule_off bit for probing, which alone can take minutes on large models
 FINAL_SHARE = 0.97  # the full MIP stops here: HiGHS may overrun its stop by a second or two on large models
-MAX_SCALE_SHARE = 0.6  # max_capacity: the largest multiple by this share, then the least NPV at it
+MAX_SCALE_SHARE = 0.8  # max_capacity: the largest multiple by this share (first), then the least NPV at it
 DEMAND_TOLERANCE = 1e-9  # relative: a demand Param above the built demand by more needs a rebuild
 # families whose rows an infeasible scenario's message names first: the limits users set
 FAMILY_ORDER = (
