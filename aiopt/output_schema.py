@@ -70,6 +70,7 @@ UNITS = {
     "write_gbps": "Gbps",
     "pue": "ratio",
     "gap": "fraction",
+    "npv_gap": "fraction",
     "rel_gap_target": "fraction",
     "time_limit": "s",
 }

@@ -9,6 +9,7 @@ import pyomo.environ as pyo
 
 from . import demand
 from .model.data import MUSD, ModelData, group_by
+from .model.racks import cooling_kind
 from .rules import fabric_ports
 from .scenario import Scenario
 from .solve import SolveInfo, Status
@@ -179,12 +180,16 @@ def _pools(m, d: ModelData) -> pd.DataFrame:
 
 
 def _racks(m, d: ModelData) -> pd.DataFrame:
-    """Compute racks, with the pool's nodes filled into its racks in order, and gear racks."""
+    """Compute racks, each filled in order with the nodes the plan placed in its cooling kind,
+    and gear racks."""
     tiers, rack_types = d.scenario.gpu_tiers, d.scenario.rack_types
+
+    def kind(g, t, r, s, y):
+        return "any" if (g, t, s, y, "any") in m.PLACED else cooling_kind(rack_types.at[r, "cooling"])
+
     rows = []
-    racks_of = group_by(list(m.RACK), lambda i: (i[0], i[1], i[3], i[4]))
-    for (g, t, s, y), index in racks_of.items():
-        left = _count(m.nodes[g, t, s, y])
+    for (g, t, s, y, c), index in group_by(list(m.RACK), lambda i: (*i[:2], *i[3:], kind(*i))).items():
+        left = _count(m.nodes_of_kind[g, t, s, y, c])
         for _, _, r, _, _ in index:
             count = _count(m.racks[g, t, r, s, y])
             if not count:

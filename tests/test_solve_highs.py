@@ -70,3 +70,23 @@ def test_a_start_is_taken_as_the_incumbent(model):
     highs.start_from(plan)
     again = highs.run(0.0)  # no time to search: only the start can be the answer
     assert again.has_solution and again.objective == pytest.approx(first.objective, rel=1e-6)
+
+
+def test_minimising_another_objective_and_restoring_the_models(model):
+    # min NPV is the tiny model's own objective: minimising `model.npv` in the block reaches the same
+    # optimum; minimising the installed nodes instead reaches no more nodes than that plan has, and
+    # the model's costs, offset and sense are back after the block.
+    use_threads(1)
+    highs = HighsModel(model, OPTIONS)
+    lp_before = highs.highs.getLp()
+    own = highs.run(30)
+    nodes_of_own = sum(highs.values()[highs.columns_of(model.nodes.values())])
+    with highs.minimising(model.npv):
+        npv = highs.run(30)
+    with highs.minimising(sum(model.nodes.values())):
+        fewest = highs.run(30)
+    assert npv.objective == pytest.approx(own.objective, rel=1e-6)
+    assert fewest.objective <= nodes_of_own + 1e-6
+    lp_after = highs.highs.getLp()
+    assert list(lp_after.col_cost_) == list(lp_before.col_cost_)
+    assert (lp_after.offset_, lp_after.sense_) == (lp_before.offset_, lp_before.sense_)

@@ -167,7 +167,7 @@ def write_catalog(directory: Path, tables: dict[str, list[dict]]) -> Path:
     return directory
 
 
-def solve_tiny(
+def tiny_scenario(
     directory: Path,
     workloads: list[dict],
     sites: list[dict] | None = None,
@@ -177,8 +177,8 @@ def solve_tiny(
     storage_tiers: list[dict] | None = None,
     rack_types: list[dict] | None = None,
     services: list[dict] | None = None,
-) -> aiopt.Plan:
-    """Write a tiny catalog and scenario under `directory`, solve to a 1e-6 gap and check the plan.
+) -> aiopt.Scenario:
+    """Write a tiny catalog and scenario under `directory` and load it.
 
     Every catalog table not given is the base catalog's (see the module docstring).
     """
@@ -201,7 +201,12 @@ def solve_tiny(
     }
     path = directory / "scenario.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
-    scenario = aiopt.load_scenario(path, catalog)
+    return aiopt.load_scenario(path, catalog)
+
+
+def solve_tiny(directory: Path, workloads: list[dict], **tables) -> aiopt.Plan:
+    """`tiny_scenario(directory, workloads, **tables)` solved to a 1e-6 gap, its plan checked."""
+    scenario = tiny_scenario(directory, workloads, **tables)
     plan = aiopt.solve(scenario, rel_gap=REL_GAP, time_limit=30, progress=False)
     assert plan.status == "optimal", plan.status
     report = aiopt.check_plan(plan)

@@ -10,6 +10,7 @@ from .data import MUSD, ModelData, group_by, previous
 
 CAPEX = ("compute", "fabric", "storage", "racks", *SERVICE_LAYERS, "facility")
 OPEX = ("energy", "colocation", "support", "licences", "carriers")
+NO_BUDGET = float("inf")  # the budget Params when none is set: the rows exist, the solver gets none
 
 
 def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -22,7 +23,8 @@ def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
     :math:`kW^{IT} \cdot 12 \cdot fee`, support as a % of installed hardware, licences, added
     carriers. :math:`NPV = \sum_{c,y} cost_{c,y} (1+r)^{-(y-y_0)}`. Budget:
     :math:`\sum_{c \in capex, y} cost_{c,y} \le B` and :math:`\sum_{c \in capex} cost_{c,y} \le B_y`.
-    Objective: min NPV, or (max_capacity) max scale − 1e-6·NPV.
+    Both rows always exist (a budget Param set on a built model binds; `NO_BUDGET` for none).
+    Objective: min NPV, or (max_capacity) max scale, then min NPV at that scale (see aiopt.solve).
     """
     sc = d.scenario
     policy, sites, tiers, fabrics, st, racks, services = (
@@ -114,17 +116,20 @@ def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
         )
     )
     total, per_year = policy.get("capex_budget_usd"), policy.get("capex_budget_per_year_usd")
-    m.budget_total = pyo.Param(initialize=(total or 0) / MUSD, mutable=True, doc="MUSD")
-    m.budget_year = pyo.Param(initialize=(per_year or 0) / MUSD, mutable=True, doc="MUSD")
-    if total:
-        m.capex_budget = pyo.Constraint(
-            expr=sum(m.capex[c, y] for c in m.CAPEX for y in m.Y) <= m.budget_total
-        )
-    if per_year:
-        m.capex_budget_yearly = pyo.Constraint(
-            m.Y, rule=lambda m, y: sum(m.capex[c, y] for c in m.CAPEX) <= m.budget_year
-        )
+    m.budget_total = pyo.Param(initialize=_cap(total), mutable=True, doc="MUSD; NO_BUDGET: none")
+    m.budget_year = pyo.Param(initialize=_cap(per_year), mutable=True, doc="MUSD; NO_BUDGET: none")
+    m.capex_budget = pyo.Constraint(expr=sum(m.capex[c, y] for c in m.CAPEX for y in m.Y) <= m.budget_total)
+    m.capex_budget_yearly = pyo.Constraint(
+        m.Y, rule=lambda m, y: sum(m.capex[c, y] for c in m.CAPEX) <= m.budget_year
+    )
     if policy["objective"] == "max_capacity":
+        # the solve maximises scale, then minimises NPV at the scale reached (aiopt.solve); the tiny
+        # NPV term only makes the first plan a cheap start for that second solve
         m.objective = pyo.Objective(expr=m.scale - 1e-6 * m.npv, sense=pyo.maximize)
     else:
         m.objective = pyo.Objective(expr=m.npv, sense=pyo.minimize)
+
+
+def _cap(usd: float | None) -> float:
+    """A budget in MUSD, or NO_BUDGET when none is set."""
+    return usd / MUSD if usd else NO_BUDGET

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from .data import ModelData, given, group_by, skip_trivial
+from .racks import COOLING
 
 
 def add_power(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -13,11 +14,11 @@ def add_power(m: pyo.ConcreteModel, d: ModelData) -> None:
     :math:`kW^{IT}_{s,y} = \sum_{g,t} kW_t\, nodes_{g,t,s,y} + kW^{gear}_{s,y}` and
     :math:`PUE_s \cdot kW^{IT}_{s,y} \le 1000\,(MW_s + B_s \sum_{y' \le y - L_s} expand_{s,y'})`
     with at most the site's maximum number of blocks, each usable L years after ordering.
-    Cooling: racks of liquid kind carry at most the site's liquid-cooling capacity, air and
-    rear-door racks (and all gear) the air capacity; a rack counts at its full node load,
-    :math:`\min(kW_r, n_{t,r} kW_t)`.
+    Cooling: the nodes placed in liquid racks draw at most the site's liquid-cooling capacity,
+    those in air and rear-door racks (and all gear) the air capacity (family 4 places them):
+    :math:`\sum_{g,t} kW_t\, placed_{g,t,c,s,y} (+ kW^{gear}_{s,y}) \le 1000\, MW^c_s`.
     """
-    sites, tiers, rack_types = d.scenario.sites, d.scenario.gpu_tiers, d.scenario.rack_types
+    sites, tiers = d.scenario.sites, d.scenario.gpu_tiers
     expandable = [
         s
         for s in d.sites
@@ -52,19 +53,15 @@ def add_power(m: pyo.ConcreteModel, d: ModelData) -> None:
         rule=lambda m, s: sum(m.expand[s, y] for y in d.years) <= sites.at[s, "expansion_max_blocks"],
     )
 
-    racks_at = group_by(list(m.RACK), lambda i: (i[3], i[4], rack_types.at[i[2], "cooling"] == "liquid"))
+    placed_at = group_by(list(m.PLACED), lambda k: k[2:])
 
-    def rack_load(m, s, y, liquid):
-        return sum(
-            min(rack_types.at[i[2], "usable_kw"], d.per_rack[i[1], i[2]] * tiers.at[i[1], "node_kw"])
-            * m.racks[i]
-            for i in racks_at.get((s, y, liquid), ())
-        )
+    def cooled_kw(m, s, y, kind):
+        return sum(tiers.at[k[1], "node_kw"] * m.nodes_of_kind[k] for k in placed_at.get((s, y, kind), ()))
 
     limited = [
         (s, y, kind)
         for s in d.sites
-        for kind in ("liquid", "air")
+        for kind in COOLING
         if given(sites.at[s, f"{kind}_cooling_mw"])
         for y in d.years
     ]
@@ -72,7 +69,7 @@ def add_power(m: pyo.ConcreteModel, d: ModelData) -> None:
         limited,
         rule=skip_trivial(
             lambda m, s, y, kind: (
-                rack_load(m, s, y, kind == "liquid") + (m.gear_kw[s, y] if kind == "air" else 0)
+                cooled_kw(m, s, y, kind) + (m.gear_kw[s, y] if kind == "air" else 0)
                 <= 1000 * sites.at[s, f"{kind}_cooling_mw"]
             )
         ),

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from .data import ModelData, group_by
+from .data import ModelData, given, group_by
+
+COOLING = ("liquid", "air")  # the kinds a site may limit (family 5): liquid racks, and air or rear-door
+
+
+def cooling_kind(rack_cooling: str) -> str:
+    """The cooling a rack of this cooling type draws on: liquid, or air (air and rear-door racks)."""
+    return "liquid" if rack_cooling == "liquid" else "air"
 
 
 def add_racks(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -12,7 +19,10 @@ def add_racks(m: pyo.ConcreteModel, d: ModelData) -> None:
 
     :math:`n_{t,r} = \min(\lfloor kW_r / kW_t \rfloor, \lfloor U_r / U_t \rfloor)` nodes fit in
     one rack (0 when the cooling kinds do not match: no variable), so
-    :math:`nodes_{g,t,s,y} \le \sum_r n_{t,r}\, racks_{g,t,r,s,y}`; racks hold one tier and one
+    :math:`nodes_{g,t,s,y} \le \sum_r n_{t,r}\, racks_{g,t,r,s,y}`. At a site that limits
+    cooling by kind (family 5), the same holds per kind c (liquid; air and rear-door), with the
+    pool split into whole nodes, :math:`\sum_c placed_{g,t,c,s,y} = nodes_{g,t,s,y}`, where its
+    rack types are of both kinds; racks hold one tier and one
     node group (isolated workloads never share a rack). Network, storage and service gear goes
     in infrastructure racks: :math:`\sum_r kW_r\, infra_{s,r,y} \ge kW^{gear}_{s,y}` and the same
     in rack units. Positions: :math:`\sum_{g,t} racks + infra \le fitted_{s,r,y} \le A_{s,r}`.
@@ -27,13 +37,29 @@ def add_racks(m: pyo.ConcreteModel, d: ModelData) -> None:
         m.SRY, domain=pyo.NonNegativeIntegers, doc="racks of network, storage and service gear"
     )
 
-    racks_of = group_by(rack_index, lambda i: (i[0], i[1], i[3], i[4]))
-    m.nodes_in_racks = pyo.Constraint(
-        m.NODE,
-        rule=lambda m, g, t, s, y: (
-            m.nodes[g, t, s, y] <= sum(d.per_rack[t, i[2]] * m.racks[i] for i in racks_of[g, t, s, y])
-        ),
+    # cooling kind of a rack where the site limits cooling by kind (family 5), else one kind
+    limited = {s for s in d.sites if any(given(sc.sites.at[s, f"{k}_cooling_mw"]) for k in COOLING)}
+
+    def kind(s, r):
+        return cooling_kind(rack_types.at[r, "cooling"]) if s in limited else "any"
+
+    racks_of = group_by(rack_index, lambda i: (i[0], i[1], i[3], i[4], kind(i[3], i[2])))
+    kinds_of = group_by(list(racks_of), lambda i: i[:4])
+    split = [k for n, keys in kinds_of.items() if len(keys) > 1 for k in keys]
+    m.placed = pyo.Var(split, domain=pyo.NonNegativeIntegers, doc="nodes placed in racks of a cooling kind")
+    m.nodes_placed = pyo.Constraint(
+        [n for n, keys in kinds_of.items() if len(keys) > 1],
+        rule=lambda m, *n: m.nodes[n] == sum(m.placed[k] for k in kinds_of[n]),
     )
+    m.PLACED = pyo.Set(initialize=list(racks_of), dimen=5, ordered=True)
+    m.nodes_of_kind = pyo.Expression(
+        m.PLACED, rule=lambda m, *k: m.placed[k] if k in m.placed else m.nodes[k[:4]]
+    )
+
+    def nodes_in_racks(m, *k):
+        return m.nodes_of_kind[k] <= sum(d.per_rack[i[1], i[2]] * m.racks[i] for i in racks_of[k])
+
+    m.nodes_in_racks = pyo.Constraint(m.PLACED, rule=nodes_in_racks)
 
     def gear(m, s, y, column_fabric, column_storage, column_service):
         switches = sum(fabrics.at[f, column_fabric] * m.switches[s, f, y] for f in m.F)

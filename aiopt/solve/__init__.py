@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pyomo.environ as pyo
 
-from ..errors import SolveError, Status
+from ..errors import InputError, Problem, SolveError, Status
 from .highs import HighsModel, Outcome, use_threads
 from .progress import Progress, objective_text, relative_gap
 
@@ -26,6 +26,8 @@ LINKING_ROWS = ("run_on_pick", "run_on_fabric", "run_at_site")
 FIRST_PLAN_SHARE = 0.8  # ... and the first-plan stages may run until this share has passed
 NO_PROBING = 2**15  # HiGHS presolve_rule_off bit for probing, which alone can take minutes on large models
 FINAL_SHARE = 0.97  # the full MIP stops here: HiGHS may overrun its stop by a second or two on large models
+MAX_SCALE_SHARE = 0.8  # max_capacity: the largest multiple by this share (first), then the least NPV at it
+DEMAND_TOLERANCE = 1e-9  # relative: a demand Param above the built demand by more needs a rebuild
 # families whose rows an infeasible scenario's message names first: the limits users set
 FAMILY_ORDER = (
     "cost",
@@ -53,7 +55,11 @@ __all__ = ["SolveInfo", "Status", "relative_gap", "solve_model"]
 
 @dataclass
 class SolveInfo:
-    """What the solver proved: status, incumbent, bound and the gap between them."""
+    """What the solver proved: status, incumbent, bound and the gap between them.
+
+    For `max_capacity`, incumbent, bound and gap are the demand multiple's; `npv_gap` is the
+    proven gap of the NPV at that multiple, and `status` is optimal only when both stages are.
+    """
 
     status: Status
     highs_status: str  # HiGHS's own words for how the last run ended, e.g. "Time limit reached"
@@ -65,6 +71,7 @@ class SolveInfo:
     threads: int
     seed: int
     seconds: dict = field(default_factory=dict)  # per stage
+    npv_gap: float | None = None  # max_capacity: the gap of the least-NPV stage at the multiple reached
 
     def __post_init__(self):
         self.status = Status(self.status)
@@ -307,14 +314,18 @@ def solve_model(
     shows it once the solve has run a few seconds, "verbose" shows HiGHS's own log, False is
     silent. `strategy`: "direct" hands the whole MIP to HiGHS; "staged" first finds a plan
     (LP-guided fabrics, else a heuristic search) and starts the full MIP from it; "auto"
-    stages models with more than 300 integer variables. The whole solve, every stage and the
-    load into HiGHS, ends within `time_limit`. Raises `SolveError` with a `Status` when the
-    scenario is infeasible, no plan was found in time, or the solver failed.
+    stages models with more than 300 integer variables. `max_capacity` is lexicographic: the
+    largest demand multiple first, then the least NPV at that multiple, started from the first
+    plan. The whole solve, every stage and the load into HiGHS, ends within `time_limit`. Raises
+    `SolveError` with a `Status` when the scenario is infeasible, no plan was found in time, or
+    the solver failed, and `InputError` when a demand Param rose above what the model was built for.
     """
     if strategy not in ("auto", "direct", "staged"):
         raise ValueError(f"strategy must be auto, direct or staged, not {strategy!r}")
     clock = _Clock(time_limit)
-    lines = Progress(progress, model.data.scenario.policy["objective"])
+    _check_demand_within_build(model)
+    objective = model.data.scenario.policy["objective"]
+    lines = Progress(progress, objective)
     use_threads(threads)
     highs = HighsModel(
         model,
@@ -329,6 +340,7 @@ def solve_model(
     lines.attach(highs.highs)
     seconds = {"load": clock.elapsed()}
     first = _FirstPlan()
+    cheapest = None
     try:
         if strategy == "staged" or (strategy == "auto" and len(highs.integers) > STAGED_ABOVE_INTEGERS):
             first = _first_plan(model, highs, clock, lines)
@@ -337,32 +349,68 @@ def solve_model(
                 highs.start_from(first.start)
                 lines.found(first.objective, first.lp_bound)
         lines.begin("full model", bound_valid=True)
-        final = highs.run(clock.until(FINAL_SHARE))
+        final = highs.run(clock.until(MAX_SCALE_SHARE if objective == "max_capacity" else FINAL_SHARE))
+        if final.infeasible:
+            raise _infeasible(model, highs, final, clock)
+        if not final.has_solution and first.start is None:
+            raise _no_plan(model, time_limit, final, first.failed)
+        values = highs.values() if final.has_solution else first.start  # the start, if HiGHS had no time
+        if objective == "max_capacity":
+            cheapest, values = _cheapest_at_scale(model, highs, values, clock, lines)
+            seconds["least_npv"] = cheapest.seconds
     finally:
         lines.close()
     seconds["solve"] = clock.elapsed()
-    if final.infeasible:
-        raise _infeasible(model, highs, final, clock)
-    if not final.has_solution and first.start is None:
-        raise _no_plan(model, time_limit, final, first.failed)
-    highs.write_back(
-        None if final.has_solution else first.start
-    )  # the start stands if HiGHS had no time for it
+    highs.write_back(values)
     incumbent = final.objective if final.has_solution else first.objective
     bound = _tighter(model, final.bound, first.lp_bound)
-    gap = relative_gap(incumbent, bound)
+    optimal = all(run.status == run.status.kOptimal for run in (final, cheapest) if run is not None)
     return SolveInfo(
-        status=Status.OPTIMAL if final.status == final.status.kOptimal else Status.TIME_LIMIT,
-        highs_status=final.highs_status,
+        status=Status.OPTIMAL if optimal else Status.TIME_LIMIT,
+        highs_status=(cheapest or final).highs_status,
         incumbent=incumbent,
         bound=bound,
-        gap=gap,
+        gap=relative_gap(incumbent, bound),
         rel_gap_target=rel_gap,
         time_limit=time_limit,
         threads=threads,
         seed=seed,
         seconds=seconds,
+        npv_gap=None if cheapest is None else relative_gap(cheapest.objective, cheapest.bound),
     )
+
+
+def _cheapest_at_scale(model, highs: HighsModel, plan: np.ndarray, clock: _Clock, lines: Progress):
+    """The second, lexicographic stage of `max_capacity`: the least NPV with the demand multiple
+    fixed at the plan's, started from that plan. Returns its outcome and the plan's values (the
+    start when HiGHS found nothing better in time)."""
+    scale = highs.columns_of([model.scale])
+    lines.objective, lines.plan = "min_npv", None
+    lines.begin("least NPV at that multiple", bound_valid=True)
+    with highs.fixed(scale, plan[scale]), highs.minimising(model.npv):
+        highs.start_from(plan)
+        outcome = highs.run(clock.until(FINAL_SHARE))
+        return outcome, highs.values() if outcome.has_solution else plan
+
+
+def _check_demand_within_build(model: pyo.ConcreteModel) -> None:
+    """Raise `InputError` when a demand Param is above the demand the model's bounds were built
+    for (`model.data.demand`: the design-table cap and the pool big-Ms would cut off plans)."""
+    built = model.data.demand
+    risen = [
+        Problem(
+            f"model '{model.name}'",
+            f"demand[{w}, {y}]",
+            "demand",
+            pyo.value(model.demand[w, y]),
+            f"above the {built[w, y]:g} PFLOPS its bounds were built for; change the scenario and "
+            "build the model again (aiopt.build_model); lower demand needs no rebuild",
+        )
+        for (w, y) in model.demand
+        if pyo.value(model.demand[w, y]) > built[w, y] * (1 + DEMAND_TOLERANCE)
+    ]
+    if risen:
+        raise InputError(risen)
 
 
 def _tighter(model: pyo.ConcreteModel, *bounds: float | None) -> float | None:
@@ -376,7 +424,8 @@ def _tighter(model: pyo.ConcreteModel, *bounds: float | None) -> float | None:
 def describe(info: SolveInfo, objective: str) -> str:
     """One line: status, best plan and proven bound in the user's units, gap."""
     gap = "n/a" if info.gap is None else f"{info.gap:.2%}"
+    npv = "" if info.npv_gap is None else f"; its NPV within {info.npv_gap:.2%} of the least at that multiple"
     return (
         f"{info.status}: best plan {objective_text(info.incumbent, objective)}, "
-        f"bound {objective_text(info.bound, objective)}, gap {gap}"
+        f"bound {objective_text(info.bound, objective)}, gap {gap}{npv}"
     )

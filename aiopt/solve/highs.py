@@ -20,6 +20,7 @@ from pathlib import Path
 import highspy
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.repn import generate_standard_repn
 
 from ..errors import SolveError, Status
 
@@ -113,6 +114,7 @@ class HighsModel:
         self.integrality = np.array([int(v) for v in lp.integrality_] or [0] * lp.num_col_, dtype=np.int32)
         self.lower, self.upper = np.array(lp.col_lower_), np.array(lp.col_upper_)
         self.row_lower, self.row_upper = np.array(lp.row_lower_), np.array(lp.row_upper_)
+        self.costs, self.offset, self.sense = np.array(lp.col_cost_), lp.offset_, lp.sense_
         self.column_of = {id(var): j for j, var in enumerate(self.columns) if var is not None}
         self.relaxed = False
         for name, value in options.items():
@@ -211,6 +213,26 @@ class HighsModel:
             yield
         finally:
             self.highs.changeColsBounds(len(columns), columns, self.lower[columns], self.upper[columns])
+
+    @contextmanager
+    def minimising(self, expression):
+        """`expression` (linear in the model's variables) minimised while inside the block; the
+        model's own objective restored after."""
+        repn = generate_standard_repn(expression, compute_values=True)
+        costs = np.zeros(len(self.columns))
+        for var, coefficient in zip(repn.linear_vars, repn.linear_coefs, strict=True):
+            if coefficient:  # a zero term may name a variable the LP writer left out
+                costs[self.column_of[id(var)]] += coefficient
+        self._set_objective(costs, repn.constant, highspy.ObjSense.kMinimize)
+        try:
+            yield
+        finally:
+            self._set_objective(self.costs, self.offset, self.sense)
+
+    def _set_objective(self, costs: np.ndarray, offset: float, sense) -> None:
+        self.highs.changeColsCost(len(costs), np.arange(len(costs), dtype=np.int32), costs)
+        self.highs.changeObjectiveOffset(offset)
+        self.highs.changeObjectiveSense(sense)
 
     def conflict(self, time_limit: float) -> list:
         """Pyomo constraints of an infeasible subsystem of the LP relaxation ([] if it is feasible

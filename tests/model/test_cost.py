@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from tiny_plans import (
+    REL_GAP,
     bought,
     compute_racks,
     cost,
@@ -12,7 +13,10 @@ from tiny_plans import (
     installed,
     site,
     tier,
+    tiny_scenario,
 )
+
+import aiopt
 
 
 def test_cost_npv_equals_hand_discounted_sum(plan_of):
@@ -82,6 +86,26 @@ def test_cost_binding_budget_switches_to_cheaper_capex(plan_of, budget, a_nodes,
     assert plan.kpi("capex_usd") == pytest.approx(100_000 * a_nodes + 80_000 * b_nodes + 22)
 
 
+@pytest.mark.parametrize("param", ["budget_total", "budget_year"])
+def test_cost_budget_set_on_a_built_model_binds(tmp_path, param):
+    # B10: `capex_budget` and `capex_budget_yearly` exist on a model built without a budget (their
+    # Params at NO_BUDGET). Setting either to 0.27 MUSD on the built model binds it as if the policy
+    # had set it: the case above, whose one purchase year makes both caps the same -> 1 a + 2 b.
+    scenario = tiny_scenario(
+        tmp_path,
+        [inference(pflops=10)],
+        gpu_tiers=BUDGET_TIERS,
+        policy={"horizon_years": 3, "discount_rate": 0.0},
+        sites=[site(electricity_usd_per_kwh=0.1)],
+    )
+    model = aiopt.build_model(scenario)
+    setattr(model, param, 0.27)
+    plan = aiopt.read_plan(model, aiopt.solve_model(model, rel_gap=REL_GAP, progress=False))
+    assert aiopt.check_plan(plan).ok
+    assert (installed(plan, tier="a"), installed(plan, tier="b")) == (1, 2)
+    assert plan.kpi("capex_usd") == pytest.approx(100_000 + 2 * 80_000 + 22)
+
+
 def test_cost_max_capacity_scale_is_budget_limited(plan_of):
     # budget 500,000: n nodes cost 100,000 n + 22 (12 switches, 1 storage unit) -> n = 4
     # (5 nodes = 500,022); 4 nodes x 4 PF = 16 PF against 10 PF of demand -> scale 1.6.
@@ -90,6 +114,21 @@ def test_cost_max_capacity_scale_is_budget_limited(plan_of):
     assert n == 4
     assert installed(plan) == 4
     assert plan.kpi("demand_scale") == pytest.approx(n * 4 / 10)
+
+
+def test_cost_max_capacity_then_least_npv_at_that_multiple(plan_of):
+    # Lexicographic: the budget buys 4 nodes (scale 1.6, above); then, with the multiple fixed,
+    # the least NPV puts them at "free" (no energy cost) rather than at "dear", where 4 x 10 kW x
+    # 0.75 x 8760 h x 0.1 USD/kWh = 26,280 USD a year would be paid. Both stages prove their gap.
+    plan = plan_of(
+        [inference(pflops=10)],
+        sites=[site("dear", electricity_usd_per_kwh=0.1), site("free")],
+        policy={"objective": "max_capacity", "capex_budget_usd": 500_000},
+    )
+    assert plan.kpi("demand_scale") == pytest.approx(1.6)
+    assert (installed(plan, site="free"), installed(plan, site="dear")) == (4, 0)
+    assert cost(plan, "energy") == 0
+    assert plan.gap <= REL_GAP and plan.info.npv_gap <= REL_GAP
 
 
 def test_cost_max_capacity_budget_below_one_node_buys_nothing(plan_of):

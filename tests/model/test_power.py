@@ -76,3 +76,20 @@ def test_power_cooling_limit_of_a_kind_the_site_has_no_racks_for(plan_of):
     )
     assert installed(plan) == 10
     assert int(compute_racks(plan).racks.sum()) == 3
+
+
+def test_power_cooling_counts_placed_nodes_not_full_racks(plan_of):
+    # B6. 18 PFLOPS / 4 = 4.5 -> 5 liquid nodes of 10 kW, 4 to a 40 kW liquid rack -> 2 racks.
+    # Cooling counts the 5 x 10 = 50 kW the placed nodes draw (`cooling` on `placed`), within
+    # 0.06 MW; counting both racks at their full 4 x 10 = 40 kW (80 kW) would be infeasible.
+    plan = plan_of(
+        [inference(pflops=18)],
+        gpu_tiers=[tier(cooling="liquid")],
+        rack_types=[rack("liq", cooling="liquid", price_usd=1_000)],
+        sites=[site(racks={"liq": 10}, liquid_cooling_mw=0.06)],
+    )
+    assert installed(plan) == 5
+    compute = compute_racks(plan)
+    assert int(compute.racks.sum()) == 2
+    assert compute.nodes.tolist() == [5]  # the nodes placed in the 2 racks, as `nodes_placed` requires
+    assert compute.kw_used.sum() == pytest.approx(5 * 10)

@@ -62,3 +62,23 @@ def test_racks_liquid_tier_uses_liquid_racks_only(plan_of):
     gear = plan.racks[plan.racks.tier == "(gear)"]
     assert set(gear.rack_type) == {"air"} and int(gear.racks.sum()) == 1
     assert cost(plan, "racks") == pytest.approx(2 * 5_000 + 1_000)
+
+
+def test_racks_pool_split_by_cooling_kind_at_a_cooling_limited_site(plan_of):
+    # 38 PFLOPS -> 10 nodes of 10 kW that may sit in air or liquid racks, 4 to a rack of either
+    # type. The site limits air cooling (1 MW, not binding), so the pool is split into whole
+    # nodes per kind (`placed`, `nodes_placed`: air + liquid = 10), each within its racks
+    # (`nodes_in_racks`: placed <= 4 x racks). Two free air positions and one liquid rack at
+    # 1,000 USD hold 2 x 4 + 4 = 12 >= 10; which takes which node costs nothing. Each rack row
+    # reports the nodes placed in it.
+    plan = plan_of(
+        [inference(pflops=38)],
+        gpu_tiers=[tier(cooling="either")],
+        rack_types=[rack(), rack("liq", cooling="liquid", price_usd=1_000)],
+        sites=[site(racks={"r1": 2, "liq": 5}, air_cooling_mw=1)],
+    )
+    compute = compute_racks(plan).set_index("rack_type")
+    assert compute.racks.to_dict() == {"r1": 2, "liq": 1}
+    assert compute.nodes.sum() == 10
+    assert (compute.nodes <= 4 * compute.racks).all()
+    assert (compute.kw_used == 10 * compute.nodes).all()
