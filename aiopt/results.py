@@ -112,7 +112,7 @@ def _nodes(m, d: ModelData) -> pd.DataFrame:
     for w, t, s, f, y in m.RUN:
         n = _v(m.run[w, t, s, f, y])
         if n > 0:
-            perf = d.perf[w, t, f]
+            training = (w, t, s, f, y) in m.TRAIN
             rows.append(
                 dict(
                     workload=w,
@@ -121,8 +121,9 @@ def _nodes(m, d: ModelData) -> pd.DataFrame:
                     fabric=f,
                     year=y,
                     nodes=n,
+                    job_nodes=_count(m.job_nodes[w, t, s, y]) if training else float("nan"),
                     gpus=n * tiers.at[t, "gpus_per_node"],
-                    effective_pflops=n * perf,
+                    effective_pflops=_v(m.eff[w, t, s, f, y]) if training else n * d.perf[w, t, f],
                     required_pflops=d.demand[w, y] * _v(m.scale),
                 )
             )
@@ -135,6 +136,7 @@ def _nodes(m, d: ModelData) -> pd.DataFrame:
             "fabric",
             "year",
             "nodes",
+            "job_nodes",
             "gpus",
             "effective_pflops",
             "required_pflops",
@@ -157,7 +159,7 @@ def _pools(m, d: ModelData) -> pd.DataFrame:
                     year=y,
                     installed_nodes=installed,
                     bought_nodes=bought,
-                    spare_nodes=_v(m.spare[g, t, s, y]),
+                    spare_nodes=_count(m.spare[g, t, s, y]),
                     gpus=installed * tiers.at[t, "gpus_per_node"],
                     node_kw=installed * tiers.at[t, "node_kw"],
                 )
