@@ -121,7 +121,7 @@ def _nodes(m, d: ModelData) -> pd.DataFrame:
                     fabric=f,
                     year=y,
                     nodes=n,
-                    job_nodes=_count(m.job_nodes[w, t, s, y]) if training else float("nan"),
+                    job_nodes=d.node_unit[t] * _count(m.job_units[w, t, s, y]) if training else float("nan"),
                     gpus=n * tiers.at[t, "gpus_per_node"],
                     effective_pflops=_v(m.eff[w, t, s, f, y]) if training else n * d.perf[w, t, f],
                     required_pflops=d.demand[w, y] * _v(m.scale),
@@ -159,7 +159,7 @@ def _pools(m, d: ModelData) -> pd.DataFrame:
                     year=y,
                     installed_nodes=installed,
                     bought_nodes=bought,
-                    spare_nodes=_count(m.spare[g, t, s, y]),
+                    spare_nodes=d.node_unit[t] * _count(m.spare[g, t, s, y]),
                     gpus=installed * tiers.at[t, "gpus_per_node"],
                     node_kw=installed * tiers.at[t, "node_kw"],
                 )

@@ -28,9 +28,10 @@ def add_compute(m: pyo.ConcreteModel, d: ModelData) -> None:
     Each year's training run is on one tier at one site, :math:`\sum_{t,s} pick_{w,t,s,y} = 1`,
     :math:`\sum_f run_{w,t,s,f,y} \le M_{w,t,s,y}\, pick_{w,t,s,y}`, holds the training state,
     :math:`\sum_{s,f} run_{w,t,s,f,y}\, gpus_t HBM_t \ge 16 N \sum_s pick_{w,t,s,y}`, and takes whole
-    nodes, :math:`job_{w,t,s,y} \in \mathbb{Z},\ job \ge \sum_f run`. Jobs, inference runs and
+    nodes, :math:`job_{w,t,s,y} = u_t\, units_{w,t,s,y} \ge \sum_f run`, units integer and u_t the
+    node unit (`data.node_unit`: a node, or a compute tray of a rack-scale node). Jobs, inference runs and
     spares fit in the installed pool of the workload's group,
-    :math:`\sum_{w \in g} (job_{w,t,s,y} + run^{inf}_{w,t,s,y}) + spare_{g,t,s,y} \le nodes_{g,t,s,y}`.
+    :math:`\sum_{w \in g} (job_{w,t,s,y} + run^{inf}_{w,t,s,y}) + u_t\, spare_{g,t,s,y} \le nodes_{g,t,s,y}`.
     A workload is present at a site in a year where it runs: training where its tier was
     picked, inference :math:`run \le M\, present_{w,s,y}` (M from `run_bound`).
     """
@@ -39,7 +40,7 @@ def add_compute(m: pyo.ConcreteModel, d: ModelData) -> None:
     serving = [i for i in d.run_index if d.kind[i[0]] == "inference"]
     m.TRAIN = pyo.Set(initialize=training, dimen=5, ordered=True)
     m.eff = pyo.Var(m.TRAIN, domain=pyo.NonNegativeReals, doc="effective PFLOPS of a training run")
-    m.job_nodes = pyo.Var(m.PICK, domain=pyo.NonNegativeIntegers, doc="whole nodes a training run holds")
+    m.job_units = pyo.Var(m.PICK, domain=pyo.NonNegativeIntegers, doc="whole node units a training run holds")
 
     runs_of = group_by(d.run_index, lambda i: (i[0], i[4]))
 
@@ -72,7 +73,9 @@ def add_compute(m: pyo.ConcreteModel, d: ModelData) -> None:
     )
     m.whole_job = pyo.Constraint(
         m.PICK,
-        rule=lambda m, w, t, s, y: sum(m.run[i] for i in job_runs[w, t, s, y]) <= m.job_nodes[w, t, s, y],
+        rule=lambda m, w, t, s, y: (
+            sum(m.run[i] for i in job_runs[w, t, s, y]) <= job_nodes(m, d, (w, t, s, y))
+        ),
     )
     site_picks = group_by(d.pick_index, lambda i: (i[0], i[2], i[3]))
     m.present_where_picked = pyo.Constraint(
@@ -97,9 +100,9 @@ def add_compute(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.pool_cover = pyo.Constraint(
         m.NODE,
         rule=lambda m, g, t, s, y: (
-            sum(m.job_nodes[i] for i in pool_jobs.get((g, t, s, y), ()))
+            sum(job_nodes(m, d, i) for i in pool_jobs.get((g, t, s, y), ()))
             + sum(m.run[i] for i in pool_serving.get((g, t, s, y), ()))
-            + m.spare[g, t, s, y]
+            + d.node_unit[t] * m.spare[g, t, s, y]
             <= m.nodes[g, t, s, y]
         ),
     )
@@ -122,6 +125,11 @@ def run_bound(m: pyo.ConcreteModel, d: ModelData, index: tuple):
     if d.scenario.policy["objective"] != "min_npv":
         return d.max_nodes[t, s]
     return m.demand[w, y] / d.perf[w, t, f] + d.memory_nodes.get((w, t), 0)
+
+
+def job_nodes(m: pyo.ConcreteModel, d: ModelData, job: tuple):
+    """Nodes a training run (w, t, s, y) holds: its whole units times the unit, `data.node_unit`."""
+    return d.node_unit[job[1]] * m.job_units[job]
 
 
 def max_nodes_of_job(m: pyo.ConcreteModel, d: ModelData, job: tuple):

@@ -62,7 +62,9 @@ def declare(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.present = pyo.Var(m.WSY, domain=pyo.Binary, doc="workload runs at this site this year")
     m.nodes = pyo.Var(m.NODE, domain=pyo.NonNegativeIntegers, doc="installed nodes")
     m.buy = pyo.Var(m.BUY, domain=pyo.NonNegativeIntegers, doc="nodes bought this year")
-    m.spare = pyo.Var(m.NODE, domain=pyo.NonNegativeIntegers, doc="whole spare nodes held (N+k)")
+    m.spare = pyo.Var(
+        m.NODE, domain=pyo.NonNegativeIntegers, doc="spare node units held (N+k), data.node_unit"
+    )
     m.fabric = pyo.Var(m.SF, domain=pyo.Binary, doc="site uses this compute fabric")
     m.SRY = pyo.Set(
         initialize=[(s, r, y) for (s, r) in d.infra_racks for y in d.years], dimen=3, ordered=True

@@ -78,6 +78,7 @@ class ModelData:
     max_nodes: dict = field(default_factory=dict)  # (t, s) -> rack-limited node bound
     perf: dict = field(default_factory=dict)  # (w, t, f) -> effective PFLOPS per node
     goodput_chords: dict = field(default_factory=dict)  # (w, t, s, f, y) -> [(a_j, b_j)] PFLOPS <= a + b·run
+    node_unit: dict = field(default_factory=dict)  # t -> smallest part of a node a job or spare takes
     memory_nodes: dict = field(default_factory=dict)  # (w, t) -> nodes whose HBM holds the training state
     demand: dict = field(default_factory=dict)  # (w, y) -> required PFLOPS
     designs: dict = field(default_factory=dict)  # (s, f, k) -> FabricSize
@@ -173,6 +174,10 @@ def _eligibility(d: ModelData, sc: Scenario, tiers) -> None:
     d.buy_index = [(g, t, s, y) for (g, t, s) in d.gts for y in d.years if y >= tiers.at[t, "available_from"]]
 
 
+SERVER_GPUS = 8  # nodes up to this size are one server; larger ones are rack-scale systems ...
+TRAY_GPUS = 4  # ... of compute trays with this many GPUs (GB200 NVL72: 18 trays of 4)
+
+
 def _performance(d: ModelData, sc: Scenario, tiers) -> None:
     """Demand per year, per-node throughput and, for training, the goodput chords of each run.
 
@@ -182,6 +187,8 @@ def _performance(d: ModelData, sc: Scenario, tiers) -> None:
     """
     wl = sc.workloads
     runs = group_by(d.run_index, lambda i: (i[0], i[1], i[3]))
+    for t, tier in tiers.iterrows():  # a job or a spare takes whole servers: a node, or a tray of a rack
+        d.node_unit[t] = 1.0 if tier.gpus_per_node <= SERVER_GPUS else TRAY_GPUS / tier.gpus_per_node
     for w in d.workloads:
         row = wl.loc[w]
         for y in d.years:

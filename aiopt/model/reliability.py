@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from .compute import job_nodes
 from .data import ModelData, group_by
 from .fabric import design_sum
 
@@ -11,10 +12,12 @@ from .fabric import design_sum
 def add_reliability(m: pyo.ConcreteModel, d: ModelData) -> None:
     r"""N+k spares, two or more spines per fabric, two carriers where inference is served.
 
-    Spares are whole nodes, :math:`spare_{g,t,s,y} \in \mathbb{Z}`,
-    :math:`spare_{g,t,s,y} \ge \sum_{w \in g} k_w\, job_{w,t,s,y} + \sum_{w \in g} k_w\, run^{inf}_{w,t,s,y}`
-    (k_w the workload's spare fraction, job a training run's whole nodes); spares take nodes,
-    racks, ports and power like any node.
+    Spares are whole node units (`data.node_unit` u_t: a node, or a tray of a rack-scale node),
+    :math:`u_t\, spare_{g,t,s,y} \ge \sum_{w \in g} k_w (job_{w,t,s,y} + run^{inf}_{w,t,s,y})`,
+    spare integer (k_w the workload's spare fraction, job a training run's whole nodes), so a
+    pool that runs a job with spares holds at least one, :math:`spare_{g,t,s,y} \ge pick_{w,t,s,y}`
+    (implied for integers, it tightens the relaxation); spares take nodes, racks, ports and power
+    like any node.
     Every leaf has redundant uplinks: the design's spines (`fabric.design_sum`) :math:`\ge 2\, fabric_{s,f}`.
     A site serving inference needs two independent carriers:
     :math:`carrier_s \ge present_{w,s,y}` for inference w at sites with fewer than two.
@@ -32,10 +35,14 @@ def add_reliability(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.spares_held = pyo.Constraint(
         [i for i in m.NODE if i in jobs or i in serving],
         rule=lambda m, *p: (
-            m.spare[p]
-            >= sum(k[i[0]] * m.job_nodes[i] for i in jobs.get(p, ()))
+            d.node_unit[p[1]] * m.spare[p]
+            >= sum(k[i[0]] * job_nodes(m, d, i) for i in jobs.get(p, ()))
             + sum(k[i[0]] * m.run[i] for i in serving.get(p, ()))
         ),
+    )
+    m.spare_with_job = pyo.Constraint(
+        [i for i in d.pick_index if k[i[0]] > 0],
+        rule=lambda m, w, t, s, y: m.spare[d.group_of[w], t, s, y] >= m.pick[w, t, s, y],
     )
     m.redundant_spines = pyo.Constraint(
         m.SF, rule=lambda m, s, f: design_sum(m, d, s, f, lambda size: size.spine) >= 2 * m.fabric[s, f]
