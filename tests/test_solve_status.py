@@ -37,7 +37,9 @@ def test_infeasible_scenario_raises_and_cli_exits_3(tiny_doc, tmp_scenario, caps
         aiopt.solve(aiopt.load_scenario(path, CATALOG_DIR), progress=False)
     assert error.value.status is Status.INFEASIBLE and error.value.highs_status
     # every year is infeasible; the conflict may name any of them
-    assert re.search(r"power \(site_power\) at site lab, year 202[67]", str(error.value)), "names family, row, where"
+    assert re.search(r"power \(site_power\) at site lab, year 202[67]", str(error.value)), (
+        "names family, row, where"
+    )
     code = main(["solve", str(path), "--catalog", str(CATALOG_DIR), "--out", str(path.parent / "out")])
     err = capsys.readouterr().err
     assert code == 3 and "infeasible" in err and "Traceback" not in err
