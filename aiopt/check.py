@@ -112,8 +112,11 @@ def demand_met(plan: Plan) -> list[str]:
             have = sum(_node_pflops(sc, wl, r) * r.nodes for r in rows[rows.year == y].itertuples())
             if need > 0 and have < need * (1 - TOLERANCE):
                 out.append(f"{w}/{y}: delivers {have:.3f} PFLOPS, needs {need:.3f}")
-        if wl.kind != "inference" and rows[["tier", "site"]].drop_duplicates().shape[0] > 1:
-            out.append(f"{w}: a training job spread over several tiers or sites")
+        if (
+            wl.kind != "inference"
+            and rows[["tier", "site", "year"]].drop_duplicates().year.duplicated().any()
+        ):
+            out.append(f"{w}: a yearly training run spread over several tiers or sites")
     return out
 
 
@@ -124,11 +127,7 @@ def _node_pflops(sc, wl, row) -> float:
         mfu = wl.mfu if pd.notna(wl.mfu) else demand.DEFAULT_INFERENCE_MFU
         return peak * mfu * demand.LATENCY_FACTOR[wl.latency]
     mfu = wl.mfu if pd.notna(wl.mfu) else tier.mfu
-    peak_need = max(
-        demand.workload_pflops(wl) * demand.growth_factor(wl.growth_per_year, wl.start_year, y)
-        for y in sc.years
-    )
-    good = demand.goodput(peak_need / (peak * mfu), tier.node_mtbf_hours, wl.checkpoint_minutes)
+    good = demand.goodput(row.nodes, tier.node_mtbf_hours, wl.checkpoint_minutes)  # at the run's own size
     return peak * mfu * sc.fabrics.at[row.fabric, "scaling_efficiency"] * good
 
 

@@ -28,6 +28,7 @@ COUNTS = frozenset(
         "nodes",
         "gpus",
         "installed_nodes",
+        "job_nodes",
         "bought_nodes",
         "spare_nodes",
         "racks",

@@ -113,7 +113,7 @@ def _nodes(m, d: ModelData) -> pd.DataFrame:
     for w, t, s, f, y in m.RUN:
         n = _v(m.run[w, t, s, f, y])
         if n > 0:
-            perf = d.perf[w, t, f]
+            training = (w, t, s, f, y) in m.TRAIN
             rows.append(
                 dict(
                     workload=w,
@@ -122,8 +122,9 @@ def _nodes(m, d: ModelData) -> pd.DataFrame:
                     fabric=f,
                     year=y,
                     nodes=n,
+                    job_nodes=d.node_unit[t] * _count(m.job_units[w, t, s, y]) if training else float("nan"),
                     gpus=n * tiers.at[t, "gpus_per_node"],
-                    effective_pflops=n * perf,
+                    effective_pflops=_v(m.eff[w, t, s, f, y]) if training else n * d.perf[w, t, f],
                     required_pflops=d.demand[w, y] * _v(m.scale),
                 )
             )
@@ -136,6 +137,7 @@ def _nodes(m, d: ModelData) -> pd.DataFrame:
             "fabric",
             "year",
             "nodes",
+            "job_nodes",
             "gpus",
             "effective_pflops",
             "required_pflops",
@@ -158,7 +160,7 @@ def _pools(m, d: ModelData) -> pd.DataFrame:
                     year=y,
                     installed_nodes=installed,
                     bought_nodes=bought,
-                    spare_nodes=_v(m.spare[g, t, s, y]),
+                    spare_nodes=d.node_unit[t] * _count(m.spare[g, t, s, y]),
                     gpus=installed * tiers.at[t, "gpus_per_node"],
                     node_kw=installed * tiers.at[t, "node_kw"],
                 )

@@ -1,8 +1,8 @@
 """Index sets, mutable parameters and the decisions every constraint family shares.
 
 Families declare the variables only they use; the ones here link several families:
-run (workload allocation), pick (tier/site of a training job), present (workload at a site),
-nodes and buy (installed and purchased node pools), spare (N+k), fabric (one per site).
+run (workload allocation), pick (tier/site of a year's training run), present (workload at a
+site in a year), nodes and buy (installed and purchased node pools), spare (N+k), fabric (one per site).
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ def declare(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.R = pyo.Set(initialize=d.rack_types, ordered=True)
     m.RUN = pyo.Set(initialize=d.run_index, dimen=5, ordered=True)
     m.WTS = pyo.Set(initialize=d.wts, dimen=3, ordered=True)
-    m.PICK = pyo.Set(initialize=d.pick_index, dimen=3, ordered=True)
-    m.WS = pyo.Set(initialize=d.ws, dimen=2, ordered=True)
+    m.PICK = pyo.Set(initialize=d.pick_index, dimen=4, ordered=True)
+    m.WSY = pyo.Set(initialize=d.wsy, dimen=3, ordered=True)
     m.GTS = pyo.Set(initialize=d.gts, dimen=3, ordered=True)
     m.NODE = pyo.Set(initialize=[(g, t, s, y) for (g, t, s) in d.gts for y in d.years], dimen=4, ordered=True)
     m.BUY = pyo.Set(initialize=d.buy_index, dimen=4, ordered=True)
@@ -58,11 +58,13 @@ def declare(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.power_mw = pyo.Param(m.S, initialize=dict(sc.sites.power_mw), mutable=True)
 
     m.run = pyo.Var(m.RUN, domain=pyo.NonNegativeReals, doc="nodes of a pool serving a workload")
-    m.pick = pyo.Var(m.PICK, domain=pyo.Binary, doc="training job runs on this tier at this site")
-    m.present = pyo.Var(m.WS, domain=pyo.Binary, doc="workload runs at this site")
+    m.pick = pyo.Var(m.PICK, domain=pyo.Binary, doc="this year's training run is on this tier at this site")
+    m.present = pyo.Var(m.WSY, domain=pyo.Binary, doc="workload runs at this site this year")
     m.nodes = pyo.Var(m.NODE, domain=pyo.NonNegativeIntegers, doc="installed nodes")
     m.buy = pyo.Var(m.BUY, domain=pyo.NonNegativeIntegers, doc="nodes bought this year")
-    m.spare = pyo.Var(m.NODE, domain=pyo.NonNegativeReals, doc="spare nodes held (N+k)")
+    m.spare = pyo.Var(
+        m.NODE, domain=pyo.NonNegativeIntegers, doc="spare node units held (N+k), data.node_unit"
+    )
     m.fabric = pyo.Var(m.SF, domain=pyo.Binary, doc="site uses this compute fabric")
     m.SRY = pyo.Set(
         initialize=[(s, r, y) for (s, r) in d.infra_racks for y in d.years], dimen=3, ordered=True

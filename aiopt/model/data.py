@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pyomo.environ as pyo
@@ -67,15 +68,17 @@ class ModelData:
     active_years: dict[str, list[int]]
     wts: list[tuple] = field(default_factory=list)  # (w, t, s) eligible
     run_index: list[tuple] = field(default_factory=list)  # (w, t, s, f, y)
-    pick_index: list[tuple] = field(default_factory=list)  # (w, t, s) for training kinds
+    pick_index: list[tuple] = field(default_factory=list)  # (w, t, s, y) for training kinds, t on sale
     ws: list[tuple] = field(default_factory=list)  # (w, s) eligible
+    wsy: list[tuple] = field(default_factory=list)  # (w, s, y) eligible, y an active year
     gts: list[tuple] = field(default_factory=list)  # (g, t, s) node pools
     buy_index: list[tuple] = field(default_factory=list)  # (g, t, s, y) where t is on sale
     trs: list[tuple] = field(default_factory=list)  # (t, r, s) tier fits rack type at site
     per_rack: dict = field(default_factory=dict)  # (t, r) -> nodes per rack
     max_nodes: dict = field(default_factory=dict)  # (t, s) -> rack-limited node bound
     perf: dict = field(default_factory=dict)  # (w, t, f) -> effective PFLOPS per node
-    goodput: dict = field(default_factory=dict)  # (w, t) -> Young/Daly goodput
+    goodput_chords: dict = field(default_factory=dict)  # (w, t, s, f, y) -> [(a_j, b_j)] PFLOPS <= a + b·run
+    node_unit: dict = field(default_factory=dict)  # t -> smallest part of a node a job or spare takes
     memory_nodes: dict = field(default_factory=dict)  # (w, t) -> nodes whose HBM holds the training state
     demand: dict = field(default_factory=dict)  # (w, y) -> required PFLOPS
     designs: dict = field(default_factory=dict)  # (s, f, k) -> FabricSize
@@ -158,27 +161,40 @@ def _eligibility(d: ModelData, sc: Scenario, tiers) -> None:
             hosted = [t for t in fits if (t, s) in d.max_nodes]
             if hosted:
                 d.ws.append((w, s))
+                d.wsy += [(w, s, y) for y in d.active_years[w]]
             for t in hosted:
                 d.wts.append((w, t, s))
-                if d.kind[w] != "inference":
-                    d.pick_index.append((w, t, s))
                 fabrics = [ANY_FABRIC] if d.kind[w] == "inference" else d.fabrics
                 on_sale = [y for y in d.active_years[w] if y >= tiers.at[t, "available_from"]]
+                if d.kind[w] != "inference":
+                    d.pick_index += [(w, t, s, y) for y in on_sale]
                 d.run_index += [(w, t, s, f, y) for f in fabrics for y in on_sale]
     pools = {(d.group_of[w], t, s) for (w, t, s) in d.wts}
     d.gts = sorted(pools)
     d.buy_index = [(g, t, s, y) for (g, t, s) in d.gts for y in d.years if y >= tiers.at[t, "available_from"]]
 
 
+SERVER_GPUS = 8  # nodes up to this size are one server; larger ones are rack-scale systems ...
+TRAY_GPUS = 4  # ... of compute trays with this many GPUs (GB200 NVL72: 18 trays of 4)
+
+
 def _performance(d: ModelData, sc: Scenario, tiers) -> None:
+    """Demand per year, per-node throughput and, for training, the goodput chords of each run.
+
+    perf[w,t,f] is a node's effective PFLOPS at the Young/Daly goodput of the largest run the
+    build-time demand needs (the lowest goodput a plan meets demand at), so D / perf bounds a
+    run's nodes; the model itself derates training by `goodput_chords`.
+    """
     wl = sc.workloads
+    runs = group_by(d.run_index, lambda i: (i[0], i[1], i[3]))
+    for t, tier in tiers.iterrows():  # a job or a spare takes whole servers: a node, or a tray of a rack
+        d.node_unit[t] = 1.0 if tier.gpus_per_node <= SERVER_GPUS else TRAY_GPUS / tier.gpus_per_node
     for w in d.workloads:
         row = wl.loc[w]
         for y in d.years:
             d.demand[w, y] = demand.workload_pflops(row) * demand.growth_factor(
                 row.growth_per_year, row.start_year, y
             )
-        peak = max(d.demand[w, y] for y in d.years)
         for t in {t for (w2, t, _) in d.wts if w2 == w}:
             tier = tiers.loc[t]
             node_pflops = tier.gpus_per_node * tier.tflops_bf16 / 1000.0
@@ -190,11 +206,45 @@ def _performance(d: ModelData, sc: Scenario, tiers) -> None:
             d.memory_nodes[w, t] = math.ceil(
                 demand.training_state_gb(row.params_b) / (tier.gpus_per_node * tier.hbm_gb)
             )
-            nodes_estimate = peak / (node_pflops * mfu)
-            d.goodput[w, t] = demand.goodput(nodes_estimate, tier.node_mtbf_hours, row.checkpoint_minutes)
+            peak = max(d.demand[w, y] for y in d.years)
             for f in d.fabrics:
-                efficiency = sc.fabrics.at[f, "scaling_efficiency"]
-                d.perf[w, t, f] = node_pflops * mfu * efficiency * d.goodput[w, t]
+                ideal = node_pflops * mfu * sc.fabrics.at[f, "scaling_efficiency"]  # no failures
+                pflops = partial(_run_pflops, ideal, tier, row)
+                largest = _goodput_breakpoints(peak / ideal, peak, pflops)[-1]
+                d.perf[w, t, f] = pflops(largest) / largest
+                for _, _, s, _, y in runs.get((w, t, f), ()):
+                    points = _goodput_breakpoints(
+                        d.demand[w, y] / ideal, d.demand[w, y], pflops, d.max_nodes[t, s]
+                    )
+                    d.goodput_chords[w, t, s, f, y] = _chords([0.0, *points], pflops)
+
+
+def _run_pflops(ideal: float, tier, workload, nodes: float) -> float:
+    """Effective PFLOPS of a training run on `nodes` nodes: nodes · ideal · Young/Daly goodput(nodes)."""
+    return nodes * ideal * demand.goodput(nodes, tier.node_mtbf_hours, workload.checkpoint_minutes)
+
+
+GOODPUT_STEP = 1.25  # ratio of neighbouring goodput breakpoints in a run's useful node range
+
+
+def _goodput_breakpoints(first: float, need: float, pflops, most: float = math.inf) -> list[float]:
+    """Node counts N_1 < N_2 < ... of a run that must deliver `need` PFLOPS: from the failure-free
+    count `first` up by GOODPUT_STEP to the first whose own throughput `pflops(N)` meets the need,
+    then `most` (the site's rack bound, which no run exceeds); none above `most`."""
+    points = [first]
+    while pflops(points[-1]) < need and points[-1] < most:
+        points.append(points[-1] * GOODPUT_STEP)
+    return [n for n in points if n < most] + ([most] if most < math.inf else [])
+
+
+def _chords(points: list[float], throughput) -> list[tuple[float, float]]:
+    """(a_j, b_j) of the chord of `throughput` over each pair of neighbouring `points`."""
+    values = [throughput(n) for n in points]
+    chords = []
+    for lo, hi, f_lo, f_hi in zip(points, points[1:], values, values[1:], strict=False):
+        slope = (f_hi - f_lo) / (hi - lo)
+        chords.append((f_lo - slope * lo, slope))
+    return chords
 
 
 def given(value) -> bool:

@@ -8,13 +8,14 @@ from .data import ModelData, previous
 
 
 def add_growth(m: pyo.ConcreteModel, d: ModelData) -> None:
-    r"""Installed nodes are the ones bought within the hardware lifetime; the rest only grows.
+    r"""Installed nodes are at most those bought within the hardware lifetime; the rest only grows.
 
-    :math:`nodes_{g,t,s,y} = \sum_{y' \le y,\; y - y' < life} buy_{g,t,s,y'}` (a tier can be bought
-    only from its available-from year: no variable before). Demand grows per year in the
-    data, :math:`D_{w,y} = D_w (1+g_w)^{y - y_w}`. Scalable units, storage units and fitted
-    rack positions never shrink: :math:`x_{y} \ge x_{y-1}`, so the fabric chosen in the first
-    year grows to the final year without a redesign.
+    :math:`nodes_{g,t,s,y} \le \sum_{y' \le y,\; y - y' < life} buy_{g,t,s,y'}` (a tier can be
+    bought only from its available-from year: no variable before). Fewer is an early
+    retirement: a node taken out frees its power, rack space and ports for a newer tier.
+    Demand grows per year in the data, :math:`D_{w,y} = D_w (1+g_w)^{y - y_w}`. Scalable units,
+    storage units and fitted rack positions never shrink: :math:`x_{y} \ge x_{y-1}`, so the
+    fabric chosen in the first year grows to the final year without a redesign.
     """
     life = int(d.scenario.policy["hardware_lifetime_years"])
     buys = set(d.buy_index)
@@ -22,7 +23,7 @@ def add_growth(m: pyo.ConcreteModel, d: ModelData) -> None:
         m.NODE,
         rule=lambda m, g, t, s, y: (
             m.nodes[g, t, s, y]
-            == sum(m.buy[g, t, s, o] for o in d.years if o <= y and y - o < life and (g, t, s, o) in buys)
+            <= sum(m.buy[g, t, s, o] for o in d.years if o <= y and y - o < life and (g, t, s, o) in buys)
         ),
     )
     later = [y for y in d.years[1:]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from .compute import job_nodes
 from .data import ModelData, group_by
 from .fabric import design_sum
 
@@ -11,22 +12,37 @@ from .fabric import design_sum
 def add_reliability(m: pyo.ConcreteModel, d: ModelData) -> None:
     r"""N+k spares, two or more spines per fabric, two carriers where inference is served.
 
-    Spares: :math:`spare_{g,t,s,y} \ge \sum_{w \in g} k_w\, run_{w,t,s,\cdot,y}` (k_w the
-    workload's spare fraction); spares take nodes, racks, ports and power like any node.
+    Spares are whole node units (`data.node_unit` u_t: a node, or a tray of a rack-scale node),
+    :math:`u_t\, spare_{g,t,s,y} \ge \sum_{w \in g} k_w (job_{w,t,s,y} + run^{inf}_{w,t,s,y})`,
+    spare integer (k_w the workload's spare fraction, job a training run's whole nodes), so a
+    pool that runs a job with spares holds at least one, :math:`spare_{g,t,s,y} \ge pick_{w,t,s,y}`
+    (implied for integers, it tightens the relaxation); spares take nodes, racks, ports and power
+    like any node.
     Every leaf has redundant uplinks: the design's spines (`fabric.design_sum`) :math:`\ge 2\, fabric_{s,f}`.
     A site serving inference needs two independent carriers:
-    :math:`carrier_s \ge present_{w,s}` for inference w at sites with fewer than two.
+    :math:`carrier_s \ge present_{w,s,y}` for inference w at sites with fewer than two.
     Failures and checkpoint restarts derate training throughput by the Young/Daly goodput
-    (`demand.goodput`), applied in the demand coefficients of family 1.
+    (`demand.goodput`) at each run's own node count (`goodput_chord`, family 1).
     """
     wl, sites = d.scenario.workloads, d.scenario.sites
-    pool_runs = group_by(d.run_index, lambda i: (d.group_of[i[0]], i[1], i[2], i[4]))
+
+    def pool(i: tuple) -> tuple:
+        return d.group_of[i[0]], i[1], i[2], i[-1]
+
+    jobs = group_by(d.pick_index, pool)
+    serving = group_by([i for i in d.run_index if d.kind[i[0]] == "inference"], pool)
+    k = wl.spare_fraction
     m.spares_held = pyo.Constraint(
-        [i for i in m.NODE if i in pool_runs],
-        rule=lambda m, g, t, s, y: (
-            m.spare[g, t, s, y]
-            >= sum(wl.at[i[0], "spare_fraction"] * m.run[i] for i in pool_runs[g, t, s, y])
+        [i for i in m.NODE if i in jobs or i in serving],
+        rule=lambda m, *p: (
+            d.node_unit[p[1]] * m.spare[p]
+            >= sum(k[i[0]] * job_nodes(m, d, i) for i in jobs.get(p, ()))
+            + sum(k[i[0]] * m.run[i] for i in serving.get(p, ()))
         ),
+    )
+    m.spare_with_job = pyo.Constraint(
+        [i for i in d.pick_index if k[i[0]] > 0],
+        rule=lambda m, w, t, s, y: m.spare[d.group_of[w], t, s, y] >= m.pick[w, t, s, y],
     )
     m.redundant_spines = pyo.Constraint(
         m.SF, rule=lambda m, s, f: design_sum(m, d, s, f, lambda size: size.spine) >= 2 * m.fabric[s, f]
@@ -35,6 +51,6 @@ def add_reliability(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.CARRIER = pyo.Set(initialize=short, ordered=True)
     m.second_carrier = pyo.Var(m.CARRIER, domain=pyo.Binary, doc="carriers added to reach two")
     m.dual_carriers = pyo.Constraint(
-        [(w, s) for (w, s) in d.ws if s in short and d.kind[w] == "inference"],
-        rule=lambda m, w, s: m.second_carrier[s] >= m.present[w, s],
+        [(w, s, y) for (w, s, y) in d.wsy if s in short and d.kind[w] == "inference"],
+        rule=lambda m, w, s, y: m.second_carrier[s] >= m.present[w, s, y],
     )

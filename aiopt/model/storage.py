@@ -11,13 +11,13 @@ def add_storage(m: pyo.ConcreteModel, d: ModelData) -> None:
     r"""Storage units per (site, tier, year) hold the data and feed the GPUs.
 
     Hot data (datasets, kept checkpoints, inference weights) sits on a hot tier at every site
-    where the workload runs: :math:`\sum_k hot_{w,s,k,y} \ge H_{w,y}\, present_{w,s}`; cold
+    where the workload runs that year: :math:`\sum_k hot_{w,s,k,y} \ge H_{w,y}\, present_{w,s,y}`; cold
     data once, anywhere its compliance allows: :math:`\sum_{s,k} cold_{w,s,k,y} \ge C_{w,y}`.
     Regulated data only on tiers with encryption at rest (no variable otherwise). Capacity:
     :math:`\sum_w hot + cold \le U_k\, units_{s,k,y}`. Read bandwidth of the hot tiers covers
     the training GPUs, :math:`\sum_{k\,hot} r_k units \ge \sum \rho_w\, gpus_t\, run`; write
     bandwidth writes each training job's checkpoint within its window,
-    :math:`\sum_{k\,hot} \omega_k units \ge \sum_w (14 N / window_w)\, present_{w,s}`.
+    :math:`\sum_{k\,hot} \omega_k units \ge \sum_w (14 N / window_w)\, present_{w,s,y}`.
     """
     st, tiers = d.scenario.storage_tiers, d.scenario.gpu_tiers
     wl = d.scenario.workloads
@@ -26,14 +26,7 @@ def add_storage(m: pyo.ConcreteModel, d: ModelData) -> None:
     def allowed(w):
         return [k for k in d.storage if st.at[k, "encryption_at_rest"] or not d.regulated[w]]
 
-    hot_index = [
-        (w, s, k, y)
-        for (w, s) in d.ws
-        for y in d.active_years[w]
-        if d.hot_tb[w, y] > 0
-        for k in allowed(w)
-        if k in hot
-    ]
+    hot_index = [(w, s, k, y) for (w, s, y) in d.wsy if d.hot_tb[w, y] > 0 for k in allowed(w) if k in hot]
     cold_index = [
         (w, s, k, y)
         for w in d.workloads
@@ -55,7 +48,7 @@ def add_storage(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.hot_covered = pyo.Constraint(
         list(hot_of),
         rule=lambda m, w, s, y: (
-            sum(m.hot_put[i] for i in hot_of[w, s, y]) >= d.hot_tb[w, y] * m.present[w, s]
+            sum(m.hot_put[i] for i in hot_of[w, s, y]) >= d.hot_tb[w, y] * m.present[w, s, y]
         ),
     )
     cold_of = group_by(cold_index, lambda i: (i[0], i[3]))
@@ -85,14 +78,14 @@ def add_storage(m: pyo.ConcreteModel, d: ModelData) -> None:
         ),
     )
     writers = group_by(
-        [(w, s, y) for (w, s) in d.ws if w in d.checkpoint_gbps for y in d.active_years[w]],
+        [(w, s, y) for (w, s, y) in d.wsy if w in d.checkpoint_gbps],
         lambda i: (i[1], i[2]),
     )
     m.checkpoint_bandwidth = pyo.Constraint(
         list(writers),
         rule=lambda m, s, y: (
             sum(st.at[k, "write_gbps_per_unit"] * m.units[s, k, y] for k in hot)
-            >= sum(d.checkpoint_gbps[w] * m.present[w, s] for (w, _, _) in writers[s, y])
+            >= sum(d.checkpoint_gbps[w] * m.present[w, s, y] for (w, _, _) in writers[s, y])
         ),
     )
     m.new_units = pyo.Expression(

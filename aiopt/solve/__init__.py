@@ -7,6 +7,7 @@ only the time that remains of `time_limit`.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -113,8 +114,9 @@ def _fabric_guess(model: pyo.ConcreteModel, highs: HighsModel, lp_values: np.nda
 def _tier_guess(model: pyo.ConcreteModel, highs: HighsModel):
     """Every workload held to one GPU tier: zero the run and pick columns of its other tiers.
 
-    The tier kept is the cheapest per effective PFLOPS, price_t / max_f perf[w,t,f], among those
-    that can serve every year the workload has demand in (validation guarantees one exists).
+    The tier kept is the one whose nodes for the peak demand, D / max_f perf[w,t,f], cost least
+    (a training job's rounded up to whole nodes, at least its memory nodes), among those that
+    can serve every year the workload has demand in (validation guarantees one exists).
     The restricted model is a fraction of the full one, so its LP solves in seconds.
     """
     d = model.data
@@ -125,13 +127,15 @@ def _tier_guess(model: pyo.ConcreteModel, highs: HighsModel):
     for (w, t, _), perf in d.perf.items():
         best_perf[w, t] = max(perf, best_perf.get((w, t), 0.0))
 
+    def nodes(w: str, t: str) -> float:
+        n = max(d.demand[w, y] for y in d.active_years[w]) / max(best_perf.get((w, t), 0.0), 1e-12)
+        return n if d.kind[w] == "inference" else max(math.ceil(n), d.memory_nodes[w, t])
+
     def kept(w: str) -> str:
         needed = {y for y in d.active_years[w] if d.demand[w, y] > 0}
         tiers = [t for (v, t), years in years_served.items() if v == w]
         covering = [t for t in tiers if needed <= years_served[w, t]] or tiers
-        return min(
-            covering, key=lambda t: pyo.value(model.node_price[t]) / max(best_perf.get((w, t), 0.0), 1e-12)
-        )
+        return min(covering, key=lambda t: pyo.value(model.node_price[t]) * nodes(w, t))
 
     tier_of = {w: kept(w) for w in d.workloads if any(v == w for v, _ in years_served)}
     others = [model.run[i] for i in model.RUN if i[1] != tier_of[i[0]]]

@@ -118,3 +118,25 @@ def test_compliance_isolated_workload_on_a_small_site(plan_of):
     assert installed(plan, group="iso") == 1
     row = plan.fabric.iloc[0]
     assert (row.design_units, row.scalable_units, row.leaf, row.spine) == (2, 2, 16, 8)
+
+
+def test_compliance_regulated_cold_data_not_shipped_over_plain_wan(plan_of):
+    # "r" (hipaa) runs at "plain" (no encrypted WAN; "enc" pays 0.1 USD/kWh, 17,520 USD a year
+    # for r's 2 nodes). At plain its hot data, 9.0 + 0.2 TB of weights, leaves 0.8 TB of a 10 TB
+    # unit; at enc, "eu-svc" (region eu) leaves 10 - 5.8 - 0.2 = 4 TB. r's 3.9 TB of cold data
+    # would fit there for free, but reaching it crosses plain's unencrypted WAN
+    # (cold_not_shipped): a second unit at plain instead.
+    sites = [
+        site("plain", certifications=["hipaa"], encrypted_wan=False),
+        site("enc", region="eu", certifications=["hipaa"], electricity_usd_per_kwh=0.1),
+    ]
+    plan = plan_of(
+        [
+            inference("r", pflops=8, compliance=["hipaa"], hot_tb=9.0, cold_tb=3.9),
+            inference("eu-svc", pflops=8, region="eu", hot_tb=5.8),
+        ],
+        sites=sites,
+    )
+    assert list(plan.nodes.groupby("workload").site.unique()["r"]) == ["plain"]
+    units = plan.storage.groupby("site").units.sum().to_dict()
+    assert (units["plain"], units["enc"]) == (2, 1)

@@ -67,3 +67,39 @@ def test_compute_inference_replica_must_fit_one_node(plan_of):
     assert set(plan.nodes.tier) == {"big"}
     assert installed(plan, tier="big") == 3
     assert cost(plan, "compute") == pytest.approx(450_000)
+
+
+def test_compute_yearly_run_moves_to_a_newer_tier(plan_of):
+    # 10 PFLOPS of training a year, nodes live 1 year. "old" (4 PF/node) needs ceil(10 / 4) = 3
+    # nodes; "new" (2 x TFLOPS = 8 PF/node, same price) ships in 2027 and needs ceil(10 / 8) = 2.
+    # one_tier holds per year: 2026 runs on 3 old (300,000 USD), 2027 on 2 new (200,000 USD);
+    # one tier for the whole horizon would rebuy 3 old in 2027.
+    tiers = [tier("old"), tier("new", tflops_bf16=2000, available_from=2027)]
+    plan = plan_of(
+        [training(pflops=10)],
+        gpu_tiers=tiers,
+        policy={"horizon_years": 2, "hardware_lifetime_years": 1, "discount_rate": 0.0},
+    )
+    assert plan.nodes.groupby("year").tier.unique().map(list).to_dict() == {2026: ["old"], 2027: ["new"]}
+    assert (installed(plan, 2026, tier="old"), installed(plan, 2027, tier="new")) == (3, 2)
+    assert installed(plan, 2027, tier="old") == 0
+    assert [cost(plan, "compute", y) for y in (2026, 2027)] == pytest.approx([300_000, 200_000])
+
+
+def test_compute_training_run_takes_whole_nodes(plan_of):
+    # 38 PFLOPS / 4 = 9.5 node-loads: the job (whole_job) holds 10 nodes, and its 5 % spares,
+    # 0.05 x 10 = 0.5, are one whole spare node (spares_held, spare_with_job): 11 installed.
+    plan = plan_of([training(pflops=38, spare_fraction=0.05)])
+    assert plan.nodes.nodes.sum() == pytest.approx(9.5, rel=1e-4)
+    assert installed(plan) == 11
+    assert list(plan.pools.spare_nodes) == [1]
+    assert list(plan.nodes.job_nodes) == [10]
+
+
+def test_compute_job_on_rack_scale_node_takes_whole_trays(plan_of):
+    # A 72-GPU rack-scale node (72 x 1000 TF x 0.5 = 36 PFLOPS) is 18 compute trays of 4 GPUs:
+    # a 10.8 PFLOPS job needs 0.3 of it, 5.4 trays -> 6 whole trays = 1/3 of the node (whole_job).
+    plan = plan_of([training(pflops=10.8)], gpu_tiers=[tier(gpus_per_node=72)])
+    assert plan.nodes.nodes.sum() == pytest.approx(0.3, rel=1e-4)
+    assert list(plan.nodes.job_nodes) == [pytest.approx(6 / 18)]
+    assert installed(plan) == 1

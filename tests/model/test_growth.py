@@ -94,3 +94,18 @@ def test_growth_fabric_designed_for_the_final_year(plan_of):
     assert list(f.leaf) == [8, 16, 24]
     assert list(f.spine) == [16, 16, 16]
     assert [cost(plan, "fabric", y) for y in (2026, 2027, 2028)] == pytest.approx([24_792, 8_016, 8_040])
+
+
+def test_growth_old_nodes_retire_early_to_free_power(plan_of):
+    # 50.1 kW site. 2026: 15 PFLOPS / 4 = 3.75 -> 4 "old" nodes (40 kW). 2027: 15 x 2.6 = 39 PFLOPS.
+    # Kept, the old nodes (5-year life) leave 10 kW: 1 "new" node (8 PF), 16 + 8 = 24 < 39 PFLOPS.
+    # installed is an upper bound, so they retire: 39 / 8 = 4.875 -> 5 new nodes, 50 kW.
+    tiers = [tier("old"), tier("new", tflops_bf16=2000, available_from=2027)]
+    plan = plan_of(
+        [inference(pflops=15, growth_per_year=1.6)],
+        gpu_tiers=tiers,
+        sites=[site(power_mw=0.0501)],
+        policy={"horizon_years": 2},
+    )
+    assert (installed(plan, 2026, tier="old"), installed(plan, 2026, tier="new")) == (4, 0)
+    assert (installed(plan, 2027, tier="old"), installed(plan, 2027, tier="new")) == (0, 5)
