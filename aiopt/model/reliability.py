@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from .data import ModelData, group_by
-from .fabric import design_sum
+from .fabric import built_sum
 
 
 def add_reliability(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -13,9 +13,10 @@ def add_reliability(m: pyo.ConcreteModel, d: ModelData) -> None:
 
     Spares: :math:`spare_{g,t,s,y} \ge \sum_{w \in g} k_w\, run_{w,t,s,\cdot,y}` (k_w the
     workload's spare fraction); spares take nodes, racks, ports and power like any node.
-    Every leaf has redundant uplinks: the design's spines (`fabric.design_sum`) :math:`\ge 2\, fabric_{s,f}`.
-    A site serving inference needs two independent carriers:
-    :math:`carrier_s \ge present_{w,s}` for inference w at sites with fewer than two.
+    Every leaf has redundant uplinks from its first year: the spines built (`fabric.built_sum`)
+    :math:`\ge 2\, built_{s,f,1,y}`. A site needs two independent carriers in the years it serves
+    inference: :math:`carrier_{s,y} \ge present_{w,s}` for inference w active in year y at sites
+    with fewer than two.
     Failures and checkpoint restarts derate training throughput by the Young/Daly goodput
     (`demand.goodput`), applied in the demand coefficients of family 1.
     """
@@ -29,12 +30,18 @@ def add_reliability(m: pyo.ConcreteModel, d: ModelData) -> None:
         ),
     )
     m.redundant_spines = pyo.Constraint(
-        m.SF, rule=lambda m, s, f: design_sum(m, d, s, f, lambda size: size.spine) >= 2 * m.fabric[s, f]
+        [(s, f, y) for (s, f) in d.design_limit for y in d.years],
+        rule=lambda m, s, f, y: built_sum(m, d, s, f, y, lambda size: size.spine) >= 2 * m.built[s, f, 1, y],
     )
     short = [s for s in d.sites if sites.at[s, "carriers"] < 2]
-    m.CARRIER = pyo.Set(initialize=short, ordered=True)
+    m.CARRIER = pyo.Set(initialize=[(s, y) for s in short for y in d.years], dimen=2, ordered=True)
     m.second_carrier = pyo.Var(m.CARRIER, domain=pyo.Binary, doc="carriers added to reach two")
     m.dual_carriers = pyo.Constraint(
-        [(w, s) for (w, s) in d.ws if s in short and d.kind[w] == "inference"],
-        rule=lambda m, w, s: m.second_carrier[s] >= m.present[w, s],
+        [(w, s, y) for (w, s) in d.ws if s in short and d.kind[w] == "inference" for y in d.active_years[w]],
+        rule=lambda m, w, s, y: m.second_carrier[s, y] >= serves(m, w, s, y),
     )
+
+
+def serves(m: pyo.ConcreteModel, w: str, s: str, y: int):
+    """Inference w is served at site s in year y (its presence there; active years only)."""
+    return m.present[w, s]
