@@ -258,11 +258,10 @@ def _fabric(m, d: ModelData) -> pd.DataFrame:
     rows = []
     nodes_at = group_by(list(m.NODE), lambda i: (i[2], i[3]))
     su_at = group_by(list(m.SU), lambda i: i[1:])
-    built_at = group_by(list(m.BUILT), lambda i: (i[0], i[1], i[3]))
     for s, f in d.design_limit:
-        design = sum(_count(m.built[i]) for i in built_at[s, f, d.years[-1]])
+        design = _count(m.built_units[s, f, d.years[-1]])
         for y in d.years:
-            built = sum(_count(m.built[i]) for i in built_at[s, f, y])
+            built = _count(m.built_units[s, f, y])
             if built == 0:
                 continue
             size = d.designs[s, f, built]

@@ -15,12 +15,13 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
     One fabric per site, :math:`\sum_f fabric_{s,f} \le 1`. The design is one of the tabulated
     sizes of 1..K scalable units; "built for at least k units by year y" binaries grow with the
     site, :math:`built_{s,f,k,y} \le built_{s,f,k-1,y}`, :math:`built_{s,f,k,y} \ge built_{s,f,k,y-1}`
-    (family 7), :math:`built_{s,f,1,Y} \le fabric_{s,f}`; the final year's
-    :math:`\sum_k built_{s,f,k,Y}` is the design. Spines, core and inter-switch links installed in
-    year y are those of the size built, the telescoping `built_sum`, and are bought in the year
-    they first appear (the SuperPOD RAs grow pod by pod; `size_for_units` never shrinks as units
-    are added, tests/model/test_fabric.py, so a 2-tier fabric grows into 3 tiers by adding
-    switches). Each node group fills whole SUs (isolated workloads never share a leaf):
+    (family 7), :math:`built_{s,f,1,Y} = fabric_{s,f}`; their sum, the integer
+    :math:`units_{s,f,y} = \sum_k built_{s,f,k,y}`, is the size built, the final year's the design.
+    Spines, core and inter-switch links installed in year y are those of the size built, the
+    telescoping `built_sum`, and are bought in the year they first appear (the SuperPOD RAs grow
+    pod by pod; `size_for_units` never shrinks as units are added, tests/model/test_fabric.py, so
+    a 2-tier fabric grows into 3 tiers by adding switches). Each node group fills whole SUs
+    (isolated workloads never share a leaf):
     :math:`\sum_t ports_t\, nodes_{g,t,s,y} \le \sum_f E_f\, su_{g,s,f,y}` with :math:`E_f` =
     nodes per SU × rails, and :math:`\sum_g su_{g,s,f,y} \le \sum_k built_{s,f,k,y}`.
     Leaves = leaves per SU × SUs (one per rail in every SuperPOD). A training run on fabric f needs it:
@@ -47,7 +48,8 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
     last = d.years[-1]
     m.one_fabric = pyo.Constraint(m.S, rule=lambda m, s: sum(m.fabric[s, f] for f in m.F) <= 1)
     m.fabric_built = pyo.Constraint(
-        list(d.design_limit), rule=lambda m, s, f: m.built[s, f, 1, last] <= m.fabric[s, f]
+        m.SF,
+        rule=lambda m, s, f: (m.built[s, f, 1, last] if (s, f) in d.design_limit else 0) == m.fabric[s, f],
     )
     m.built_steps = pyo.Constraint(
         [i for i in m.BUILT if i[2] > 1],
@@ -63,6 +65,13 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
                 <= sum(m.built[i] for i in built_of.get((s, f, y), ()))
             )
         ),
+    )
+    # the SUs built as one integer: a branching variable that halves the staircase at once
+    # (measured: growth-5y gap at 60 s 10.9% -> 3.9%, enterprise-baseline 57 s -> 41 s)
+    m.built_units = pyo.Var(list(built_of), domain=pyo.NonNegativeIntegers, doc="SUs the fabric is built for")
+    m.built_units_count = pyo.Constraint(
+        list(built_of),
+        rule=lambda m, s, f, y: m.built_units[s, f, y] == sum(m.built[i] for i in built_of[s, f, y]),
     )
 
     node_pools = group_by(d.gts, lambda i: (i[0], i[2]))

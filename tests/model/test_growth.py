@@ -84,9 +84,10 @@ def test_growth_storage_never_shrinks(plan_of):
 def test_growth_fabric_built_as_units_grow(plan_of):
     # 10, 20, 40 PFLOPS -> 3, 5, 10 nodes -> 24, 40, 80 ports over SUs of 4 nodes x 8 rails = 32
     # -> 1, 2, 3 SUs. The design is the final year's 3-SU fat tree (design_units 3), but spines
-    # are built as the SUs come (fabric_grows, built_steps, built_holds_units; fabric_built ties
-    # the final size to the site's one fabric): 8 leaves per SU, spines = smallest divisor of 32
-    # >= leaves / 2 = 4, 8, 16, leaf-spine links = leaves x 32 = 256, 512, 768. Switches 1,000 USD,
+    # are built as the SUs come (fabric_grows, built_steps, built_holds_units, counted by
+    # built_units_count; fabric_built ties the final size to the site's one fabric): 8 leaves
+    # per SU, spines = smallest divisor of 32 >= leaves / 2 = 4, 8, 16, leaf-spine links =
+    # leaves x 32 = 256, 512, 768. Switches 1,000 USD,
     # links 1 USD (also one per node port bought); discounting makes building late cheaper:
     #   2026: (8 + 4) x 1,000 + 256 + 24 = 12,280; 2027: (8 + 4) x 1,000 + 256 + 16 = 12,272;
     #   2028: (8 + 8) x 1,000 + 256 + 40 = 16,296
