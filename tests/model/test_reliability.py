@@ -58,7 +58,8 @@ def test_reliability_two_spines_even_for_one_su(plan_of):
     # 2-GPU nodes (1 PF each at MFU 0.5) on 2 rails: 2.5 PFLOPS -> 3 nodes, 6 ports, one SU of
     # 32 x 2 = 64 ports. A 1-SU design has 2 leaves and the smallest divisor of 32 >= 1 = 1 spine:
     # not redundant (redundant_spines holds in every year the fabric is built). The 2-SU size has
-    # 4 leaves and 2 spines, so it is built from the first year, with 1 SU deployed:
+    # 4 leaves and 2 spines, so it is built from the first year (one SU more than deployed, the
+    # slack built_as_needed allows), with 1 SU deployed:
     # 2 leaves + 2 spines = 4 switches.
     assert size_for_units(1, 64, 32, 2).spine == 1
     assert size_for_units(2, 64, 32, 2).spine == 2
