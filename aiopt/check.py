@@ -207,10 +207,12 @@ def fabric_sized(plan: Plan) -> list[str]:
     needed = ports.groupby(["site", "year"]).ports.sum()
     for row in plan.fabric.itertuples():
         fab = sc.fabrics.loc[row.fabric]
-        size = size_for_units(int(row.design_units), int(fab.radix), int(fab.nodes_per_su), int(fab.rails))
-        if (row.spine, row.core) != (size.spine, size.core) or row.scalable_units > row.design_units:
+        size = size_for_units(int(row.built_units), int(fab.radix), int(fab.nodes_per_su), int(fab.rails))
+        if (row.spine, row.core) != (size.spine, size.core) or not (
+            row.scalable_units <= row.built_units <= row.design_units
+        ):
             out.append(
-                f"{row.site}/{row.year}: spine/core {row.spine}/{row.core} vs design {size.spine}/{size.core}"
+                f"{row.site}/{row.year}: spine/core {row.spine}/{row.core} vs built {size.spine}/{size.core}"
             )
         if needed.get((row.site, row.year), 0) > row.port_capacity or row.nics < needed.get(
             (row.site, row.year), 0

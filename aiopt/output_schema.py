@@ -34,6 +34,7 @@ COUNTS = frozenset(
         "racks",
         "nodes_per_rack_max",
         "design_units",
+        "built_units",
         "scalable_units",
         "leaf",
         "spine",

@@ -259,34 +259,37 @@ def _racks(m, d: ModelData) -> pd.DataFrame:
 
 
 def _fabric(m, d: ModelData) -> pd.DataFrame:
+    """One row per site, fabric and year with the fabric built: the final design, the size built
+    that year (its spines and core), the SUs deployed, and the switches, NICs and links installed."""
     tiers = d.scenario.gpu_tiers
     rows = []
     nodes_at = group_by(list(m.NODE), lambda i: (i[2], i[3]))
     su_at = group_by(list(m.SU), lambda i: i[1:])
-    for s, f in m.SF:
-        if _count(m.fabric[s, f]) == 0:
-            continue
-        k = sum(_count(m.design[i]) for i in m.DESIGN if i[:2] == (s, f))
-        size = d.designs[s, f, k]
+    for s, f in d.design_limit:
+        design = _count(m.built_units[s, f, d.years[-1]])
         for y in d.years:
+            built = _count(m.built_units[s, f, y])
+            if built == 0:
+                continue
+            size = d.designs[s, f, built]
             units = sum(_count(m.su[i]) for i in su_at.get((s, f, y), ()))
             ports = sum(fabric_ports(tiers.loc[i[1]]) * _count(m.nodes[i]) for i in nodes_at.get((s, y), ()))
             leaf = _count(m.leaf_switches[s, f, y])
-            spine_core = size.switches - size.leaf
             rows.append(
                 dict(
                     site=s,
                     fabric=f,
                     year=y,
-                    design_units=k,
+                    design_units=design,
+                    built_units=built,
                     scalable_units=units,
                     leaf=leaf,
                     spine=size.spine,
                     core=size.core,
-                    switches=leaf + spine_core,
+                    switches=leaf + size.spine + size.core,
                     nics=ports,
                     links=ports + size.links - size.endpoints,
-                    port_capacity=units * size.endpoints // k,
+                    port_capacity=units * d.designs_unit[f].endpoints,
                 )
             )
     columns = [
@@ -294,6 +297,7 @@ def _fabric(m, d: ModelData) -> pd.DataFrame:
         "fabric",
         "year",
         "design_units",
+        "built_units",
         "scalable_units",
         "leaf",
         "spine",
@@ -370,7 +374,8 @@ def _sites(m, d: ModelData) -> pd.DataFrame:
                     expansion_blocks_ordered=sum(
                         _count(m.expand[s, o]) for (s2, o) in m.EXPAND if s2 == s and o == y
                     ),
-                    second_carrier=bool(s in m.CARRIER and _count(m.second_carrier[s])),
+                    open=bool(_count(m.open[s, y])),
+                    second_carrier=bool((s, y) in m.CARRIER and _count(m.second_carrier[s, y])),
                 )
             )
     return pd.DataFrame(rows)

@@ -2,7 +2,8 @@
 
 Families declare the variables only they use; the ones here link several families:
 run (workload allocation), pick (tier/site of a year's training run), present (workload at a
-site in a year), nodes and buy (installed and purchased node pools), spare (N+k), fabric (one per site).
+site in a year), nodes and buy (installed and purchased node pools), spare (N+k), fabric (one per site),
+open (site open in a year: family 7).
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ def declare(m: pyo.ConcreteModel, d: ModelData) -> None:
         m.NODE, domain=pyo.NonNegativeIntegers, doc="spare node units held (N+k), data.node_unit"
     )
     m.fabric = pyo.Var(m.SF, domain=pyo.Binary, doc="site uses this compute fabric")
+    m.open = pyo.Var(m.S, m.Y, domain=pyo.Binary, doc="site is open (has equipment) this year")
     m.SRY = pyo.Set(
         initialize=[(s, r, y) for (s, r) in d.infra_racks for y in d.years], dimen=3, ordered=True
     )

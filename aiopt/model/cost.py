@@ -16,12 +16,13 @@ NO_BUDGET = float("inf")  # the budget Params when none is set: the rows exist, 
 def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
     r"""Cost per category and year in MUSD; the objective; budget caps.
 
-    Capex is paid when bought: nodes, leaf switches as SUs are added, the design's spines,
-    core and inter-switch links in the first year, NICs and node links with the nodes,
-    storage units, rack fit-out, service items, power blocks. Opex per year: energy
-    :math:`kW^{IT} \cdot PUE \cdot load \cdot 8760 \cdot price`, colocation
-    :math:`kW^{IT} \cdot 12 \cdot fee`, support as a % of installed hardware, licences, added
-    carriers. :math:`NPV = \sum_{c,y} cost_{c,y} (1+r)^{-(y-y_0)}`. Budget:
+    Capex is paid when bought: nodes, leaf switches as SUs are added, spines, core and
+    inter-switch links as the fabric is built for more SUs, NICs and node links with the nodes,
+    storage units, rack fit-out, service items (site services when the site opens), power
+    blocks. Opex per year: energy :math:`kW^{IT} \cdot PUE \cdot load \cdot 8760 \cdot price`,
+    colocation :math:`kW^{IT} \cdot 12 \cdot fee`, support as a % of installed hardware,
+    licences, added carriers in the years they are needed.
+    :math:`NPV = \sum_{c,y} cost_{c,y} (1+r)^{-(y-y_0)}`. Budget:
     :math:`\sum_{c \in capex, y} cost_{c,y} \le B` and :math:`\sum_{c \in capex} cost_{c,y} \le B_y`.
     Both rows always exist (a budget Param set on a built model binds; `NO_BUDGET` for none).
     Objective: min NPV, or (max_capacity) max scale, then min NPV at that scale (see aiopt.solve).
@@ -36,19 +37,16 @@ def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
         sc.rack_types,
         sc.services,
     )
-    first = d.first_year
     unit_price = {k: st.at[k, "unit_tb"] * st.at[k, "usd_per_tb"] / MUSD for k in d.storage}
     buys_at = group_by(d.buy_index, lambda i: i[3])
     nodes_at = group_by(list(m.NODE), lambda i: i[3])
     by_layer = group_by(list(services.index), lambda i: services.at[i, "layer"])
 
     def switch_money(m, s, f, y):
-        price = fabrics.at[f, "switch_price_usd"] / MUSD
-        design = (
-            price * m.design_switches[s, f] + fabrics.at[f, "link_price_usd"] / MUSD * m.design_links[s, f]
-        )
-        port = (fabrics.at[f, "nic_price_usd"] + fabrics.at[f, "link_price_usd"]) / MUSD
-        return price * m.new_leaves[s, f, y] + port * m.nic_buy[s, f, y] + (design if y == first else 0)
+        switch, link = fabrics.at[f, "switch_price_usd"] / MUSD, fabrics.at[f, "link_price_usd"] / MUSD
+        port = fabrics.at[f, "nic_price_usd"] / MUSD + link
+        new = switch * m.new_switches[s, f, y] + link * m.new_fabric_links[s, f, y]
+        return new + port * m.nic_buy[s, f, y]
 
     def capex(m, c, y):
         if c == "compute":
@@ -101,8 +99,9 @@ def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
             (2 - sites.at[s, "carriers"])
             * sites.at[s, "second_carrier_usd_per_year"]
             / MUSD
-            * m.second_carrier[s]
-            for s in m.CARRIER
+            * m.second_carrier[s, y]
+            for s in m.S
+            if (s, y) in m.CARRIER
         )
 
     m.CAPEX = pyo.Set(initialize=CAPEX, ordered=True)

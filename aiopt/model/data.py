@@ -294,8 +294,9 @@ def _fabric_designs(d: ModelData, sc: Scenario, tiers) -> None:
 
 def _demand_ports(d: ModelData, s: str, f: str, tiers) -> float:
     """Ports that serving every workload allowed at site s on fabric f could take at most:
-    per workload, the worst tier's ports × (peak demand / per-node throughput × (1 + spares)
-    + memory nodes + 1 for rounding). Unbounded when the objective is max capacity."""
+    per workload, the worst tier's ports × (⌈max(peak demand / per-node throughput, memory
+    nodes) × (1 + spares)⌉ + 1 for a pool's rounding); spares hold for memory-bound jobs too.
+    Unbounded when the objective is max capacity."""
     if d.scenario.policy["objective"] != "min_npv":
         return math.inf
     spare = d.scenario.workloads.spare_fraction
@@ -304,8 +305,8 @@ def _demand_ports(d: ModelData, s: str, f: str, tiers) -> float:
     def ports(w, t):
         slot = ANY_FABRIC if d.kind[w] == "inference" else f
         peak = max(d.demand[w, y] for y in d.years)
-        nodes = peak / d.perf[w, t, slot] * (1 + spare[w]) + d.memory_nodes.get((w, t), 0) + 1
-        return fabric_ports(tiers.loc[t]) * nodes
+        run = max(peak / d.perf[w, t, slot], d.memory_nodes.get((w, t), 0))
+        return fabric_ports(tiers.loc[t]) * (math.ceil(run * (1 + spare[w])) + 1)
 
     return sum(max(ports(w, t) for (_, t) in pairs) for w, pairs in tiers_of.items())
 

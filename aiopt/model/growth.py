@@ -1,10 +1,10 @@
-"""Family 7, growth and multi-year: purchases, retirements, and what only grows."""
+"""Family 7, growth and multi-year: purchases, retirements, sites that open, and what only grows."""
 
 from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from .data import ModelData, previous
+from .data import ModelData, group_by, previous
 
 
 def add_growth(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -14,8 +14,16 @@ def add_growth(m: pyo.ConcreteModel, d: ModelData) -> None:
     bought only from its available-from year: no variable before). Fewer is an early
     retirement: a node taken out frees its power, rack space and ports for a newer tier.
     Demand grows per year in the data, :math:`D_{w,y} = D_w (1+g_w)^{y - y_w}`. Scalable units,
-    storage units and fitted rack positions never shrink: :math:`x_{y} \ge x_{y-1}`, so the
-    fabric chosen in the first year grows to the final year without a redesign.
+    storage units and fitted rack positions never shrink: :math:`x_{y} \ge x_{y-1}`, nor does the
+    fabric built, :math:`built_{s,f,k,y} \ge built_{s,f,k,y-1}`: it grows to its final design
+    without a redesign.
+
+    A site opens once and stays open, :math:`open_{s,y} \ge open_{s,y-1}`, and holds nothing
+    before: :math:`\sum_f built_{s,f,1,y} \le open_{s,y}`,
+    :math:`fitted_{s,r,y} \le A_{s,r}\, open_{s,y}` (so nodes and gear racks too) and
+    :math:`\sum_k hot_{w,s,k,y} + cold_{w,s,k,y} \le (H_{w,y} + C_{w,y})\, open_{s,y}`; site
+    services are counted on it (family 2). Storage units at a site serve only its data and the
+    bandwidth of its runs, so a least-cost plan has none at a closed site.
     """
     life = int(d.scenario.policy["hardware_lifetime_years"])
     buys = set(d.buy_index)
@@ -39,3 +47,33 @@ def add_growth(m: pyo.ConcreteModel, d: ModelData) -> None:
         [(s, r, y) for (s, r, y) in m.SRY if y in later],
         rule=lambda m, s, r, y: m.rack_fitted[s, r, y] >= previous(m.rack_fitted, (s, r), y, d.years),
     )
+    m.fabric_grows = pyo.Constraint(
+        [i for i in m.BUILT if i[3] in later],
+        rule=lambda m, s, f, k, y: m.built[s, f, k, y] >= previous(m.built, (s, f, k), y, d.years),
+    )
+    _site_opening(m, d, later)
+
+
+def _site_opening(m: pyo.ConcreteModel, d: ModelData, later: list[int]) -> None:
+    """open[s,y]: monotone, and required by the fabric, fitted racks and data at the site."""
+    m.sites_stay_open = pyo.Constraint(
+        [(s, y) for s in d.sites for y in later],
+        rule=lambda m, s, y: m.open[s, y] >= previous(m.open, (s,), y, d.years),
+    )
+    built_first = group_by([i for i in m.BUILT if i[2] == 1], lambda i: (i[0], i[3]))
+    m.fabric_at_open_site = pyo.Constraint(
+        list(built_first),
+        rule=lambda m, s, y: sum(m.built[i] for i in built_first[s, y]) <= m.open[s, y],
+    )
+    m.racks_at_open_site = pyo.Constraint(
+        m.SRY, rule=lambda m, s, r, y: m.rack_fitted[s, r, y] <= d.rack_avail[s, r] * m.open[s, y]
+    )
+    hot_of = group_by(list(m.HOTPUT), lambda i: (i[0], i[1], i[3]))
+    cold_of = group_by(list(m.COLDPUT), lambda i: (i[0], i[1], i[3]))
+
+    def data_at_open_site(m, w, s, y):
+        hot, cold = hot_of.get((w, s, y), ()), cold_of.get((w, s, y), ())
+        most = (d.hot_tb[w, y] if hot else 0) + (d.cold_tb[w, y] if cold else 0)
+        return sum(m.hot_put[i] for i in hot) + sum(m.cold_put[i] for i in cold) <= most * m.open[s, y]
+
+    m.data_at_open_site = pyo.Constraint(sorted(set(hot_of) | set(cold_of)), rule=data_at_open_site)

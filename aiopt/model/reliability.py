@@ -6,7 +6,7 @@ import pyomo.environ as pyo
 
 from .compute import job_nodes
 from .data import ModelData, group_by
-from .fabric import design_sum
+from .fabric import built_sum
 
 
 def add_reliability(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -18,9 +18,9 @@ def add_reliability(m: pyo.ConcreteModel, d: ModelData) -> None:
     pool that runs a job with spares holds at least one, :math:`spare_{g,t,s,y} \ge pick_{w,t,s,y}`
     (implied for integers, it tightens the relaxation); spares take nodes, racks, ports and power
     like any node.
-    Every leaf has redundant uplinks: the design's spines (`fabric.design_sum`) :math:`\ge 2\, fabric_{s,f}`.
-    A site serving inference needs two independent carriers:
-    :math:`carrier_s \ge present_{w,s,y}` for inference w at sites with fewer than two.
+    Every leaf has redundant uplinks from its first year: the spines built (`fabric.built_sum`)
+    :math:`\ge 2\, built_{s,f,1,y}`. A site needs two independent carriers in the years it serves
+    inference: :math:`carrier_{s,y} \ge present_{w,s,y}` for inference w at sites with fewer than two.
     Failures and checkpoint restarts derate training throughput by the Young/Daly goodput
     (`demand.goodput`) at each run's own node count (`goodput_chord`, family 1).
     """
@@ -45,12 +45,13 @@ def add_reliability(m: pyo.ConcreteModel, d: ModelData) -> None:
         rule=lambda m, w, t, s, y: m.spare[d.group_of[w], t, s, y] >= m.pick[w, t, s, y],
     )
     m.redundant_spines = pyo.Constraint(
-        m.SF, rule=lambda m, s, f: design_sum(m, d, s, f, lambda size: size.spine) >= 2 * m.fabric[s, f]
+        [(s, f, y) for (s, f) in d.design_limit for y in d.years],
+        rule=lambda m, s, f, y: built_sum(m, d, s, f, y, lambda size: size.spine) >= 2 * m.built[s, f, 1, y],
     )
     short = [s for s in d.sites if sites.at[s, "carriers"] < 2]
-    m.CARRIER = pyo.Set(initialize=short, ordered=True)
+    m.CARRIER = pyo.Set(initialize=[(s, y) for s in short for y in d.years], dimen=2, ordered=True)
     m.second_carrier = pyo.Var(m.CARRIER, domain=pyo.Binary, doc="carriers added to reach two")
     m.dual_carriers = pyo.Constraint(
         [(w, s, y) for (w, s, y) in d.wsy if s in short and d.kind[w] == "inference"],
-        rule=lambda m, w, s, y: m.second_carrier[s] >= m.present[w, s, y],
+        rule=lambda m, w, s, y: m.second_carrier[s, y] >= m.present[w, s, y],
     )

@@ -111,3 +111,41 @@ def test_fabric_design_table_covers_racks_of_two_cooling_kinds(plan_of):
     assert int(compute_racks(plan).racks.sum()) == 3
     row = plan.fabric.iloc[0]
     assert (row.design_units, row.scalable_units, row.leaf, row.spine) == (3, 3, 24, 16)
+
+
+def test_fabric_design_table_holds_spares_of_memory_bound_jobs(plan_of):
+    # model-review B2, p1: a 1,500B-parameter job on 1e9 tokens (6 x 1,500e9 x 1e9 / 8.64e6 s
+    # = 1.04 PFLOPS, 0.26 node-loads) is memory-bound:
+    # 16 B/param x 1,500e9 = 24,000 GB / 800 GB a node = 30 nodes; 10% spares -> 33 nodes
+    # = 264 ports > the 256 of one SU (32 nodes x 8 rails). The design table must offer 2 SUs
+    # (built_holds_units; its bound is ceil(30 x 1.1) + 1 = 34 nodes, 272 ports -> 2 SUs).
+    # A 2-SU fabric: 16 leaves, spines = smallest divisor of 32 >= 8 = 8.
+    plan = plan_of([training(params_b=1500, tokens_t=0.001, spare_fraction=0.1)])
+    assert installed(plan) == 33
+    row = plan.fabric.iloc[0]
+    assert (row.design_units, row.built_units, row.scalable_units, row.leaf, row.spine) == (2, 2, 2, 16, 8)
+
+
+def test_fabric_gear_never_shrinks_as_units_grow():
+    # Spines, core and inter-switch links of the fabric built are bought as their increase over
+    # the year before (built_sum, new_switches): that needs every count to grow with the SUs,
+    # also where a 2-tier fabric grows into 3 tiers (radix 8: more than 8 leaves), and for
+    # every catalog-shaped fabric (radix 64 and 144, 8 rails).
+    for radix, nodes_per_su, rails in [
+        (8, 4, 1),
+        (8, 3, 2),
+        (64, 32, 8),
+        (64, 4, 8),
+        (144, 72, 8),
+        (128, 64, 8),
+    ]:
+        before, k = (0, 0, 0), 1
+        while True:
+            try:
+                size = size_for_units(k, radix, nodes_per_su, rails)
+            except ValueError:  # beyond three tiers
+                break
+            now = (size.spine, size.core, size.links - size.endpoints)
+            assert all(a >= b for a, b in zip(now, before, strict=True)), (radix, nodes_per_su, rails, k)
+            before, k = now, k + 1
+        assert k > 2

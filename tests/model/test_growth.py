@@ -9,10 +9,14 @@ from tiny_plans import (
     fabric,
     inference,
     installed,
+    rack,
     site,
+    storage,
     storage_units,
     tier,
 )
+
+from aiopt.fabric_sizing import size_for_units
 
 
 def test_growth_demand_doubles_and_purchases_follow(plan_of):
@@ -77,23 +81,99 @@ def test_growth_storage_never_shrinks(plan_of):
     assert [installed(plan, y) for y in (2026, 2027)] == [3, 3]
 
 
-def test_growth_fabric_designed_for_the_final_year(plan_of):
+def test_growth_fabric_built_as_units_grow(plan_of):
     # 10, 20, 40 PFLOPS -> 3, 5, 10 nodes -> 24, 40, 80 ports over SUs of 4 nodes x 8 rails = 32
-    # -> 1, 2, 3 SUs. The design is the final year's 3-SU fat tree: its 16 spines (smallest divisor
-    # of 32 >= 24 / 2) and its 24 x 32 = 768 leaf-spine links are bought in 2026; 8 leaves come
-    # with each SU. Switches 1,000 USD, links 1 USD (also one per node port bought):
-    #   2026: (8 + 16) x 1,000 + 768 + 24 = 24,792; 2027: 8,000 + 16 = 8,016; 2028: 8,000 + 40 = 8,040
+    # -> 1, 2, 3 SUs. The design is the final year's 3-SU fat tree (design_units 3), but spines
+    # are built as the SUs come (fabric_grows, built_steps, built_holds_units, counted by
+    # built_units_count; fabric_built ties the final size to the site's one fabric): 8 leaves
+    # per SU, spines = smallest divisor of 32 >= leaves / 2 = 4, 8, 16, leaf-spine links =
+    # leaves x 32 = 256, 512, 768. Switches 1,000 USD,
+    # links 1 USD (also one per node port bought); discounting makes building late cheaper:
+    #   2026: (8 + 4) x 1,000 + 256 + 24 = 12,280; 2027: (8 + 4) x 1,000 + 256 + 16 = 12,272;
+    #   2028: (8 + 8) x 1,000 + 256 + 40 = 16,296
+    # (the whole design up front would have cost (8 + 16) x 1,000 + 768 + 24 = 24,792 in 2026).
     plan = plan_of(
         [inference(pflops=10, growth_per_year=1.0)],
         policy={"horizon_years": 3},
         fabrics=[fabric(nodes_per_su=4, switch_price_usd=1_000, link_price_usd=1)],
     )
     f = plan.fabric.set_index("year")
-    assert list(f.design_units) == [3, 3, 3]
-    assert list(f.scalable_units) == [1, 2, 3]
+    assert [cost(plan, "fabric", y) for y in (2026, 2027, 2028)] == pytest.approx([12_280, 12_272, 16_296])
+    assert list(f.spine) == [4, 8, 16] == [size_for_units(k, 64, 4, 8).spine for k in (1, 2, 3)]
+    assert list(f.switches) == [12, 24, 40]
     assert list(f.leaf) == [8, 16, 24]
-    assert list(f.spine) == [16, 16, 16]
-    assert [cost(plan, "fabric", y) for y in (2026, 2027, 2028)] == pytest.approx([24_792, 8_016, 8_040])
+    assert list(f.scalable_units) == [1, 2, 3]
+    assert list(f.design_units) == [3, 3, 3]
+    assert list(f.built_units) == [1, 2, 3]
+
+
+def site_service(id: str, fabric_kind: str = "any", **values) -> dict:
+    """A site-basis management service: 2 items a site, 15,000 USD each, 5,000 USD a year, 1 kW."""
+    row = dict(
+        id=id,
+        name=f"test service {id}",
+        layer="management",
+        basis="site",
+        per_basis=2,
+        fabric_kind=fabric_kind,
+        price_usd=15_000,
+        annual_usd=5_000,
+        kw=1.0,
+        ru=0,
+        source="test",
+    )
+    return {**row, **values}
+
+
+def test_growth_site_opens_with_its_first_workload(plan_of):
+    # The only workload starts in 2028 of 2026-30 (model-review B4, p3): nothing at the site
+    # before, so no spines, carrier, site services, licences or gear kW in 2026-27
+    # (sites_stay_open; fabric_at_open_site and racks_at_open_site tie fabric and racks to it;
+    # dual_carriers only in years the site serves inference). From 2028: 10 PFLOPS -> 3 nodes,
+    # one SU = 8 leaves + 4 spines at 1,000 USD; the site services "mgmt" (any fabric) and "ufm"
+    # (InfiniBand, the fabric's kind) 2 x 15,000 each in 2028 and 2 x 5,000 a year each in
+    # licences; the Ethernet-only one never; a second carrier 100,000 USD a year; gear
+    # 12 x 0.5 + 2 x 2 x 1.0 = 10 kW.
+    plan = plan_of(
+        [inference(pflops=10, start_year=2028)],
+        sites=[site(carriers=1, second_carrier_usd_per_year=100_000)],
+        fabrics=[fabric(switch_price_usd=1_000, switch_kw=0.5)],
+        services=[site_service("mgmt"), site_service("ufm", "infiniband"), site_service("eth", "ethernet")],
+        policy={"horizon_years": 5},
+    )
+    years = range(2026, 2031)
+    assert [cost(plan, "carriers", y) for y in years] == pytest.approx([0, 0, 100_000, 100_000, 100_000])
+    assert [cost(plan, "fabric", y) for y in years] == pytest.approx([0, 0, 12_000, 0, 0])
+    assert [cost(plan, "management", y) for y in years] == pytest.approx([0, 0, 60_000, 0, 0])
+    assert [cost(plan, "licences", y) for y in years] == pytest.approx([0, 0, 20_000, 20_000, 20_000])
+    sites = plan.sites.set_index("year")
+    assert list(sites.gear_kw) == pytest.approx([0, 0, 10, 10, 10])
+    assert list(sites.second_carrier) == [False, False, True, True, True]
+    assert list(sites.open) == [False, False, True, True, True]
+    assert list(plan.fabric.year) == [2028, 2029, 2030]
+    assert [installed(plan, y) for y in years] == [0, 0, 3, 3, 3]
+
+
+@pytest.mark.parametrize(("storage_kw", "sites_open"), [(1.0, ["a", "b"]), (0.0, ["a"])])
+def test_growth_cold_data_opens_a_site_only_where_it_is_kept(plan_of, storage_kw, sites_open):
+    # 10 PFLOPS -> 3 nodes x 10 kW, all at "a" (site "b" has only liquid racks, which the air
+    # tier does not fit); 100 TB of cold data in 10 TB units. With 1 kW a unit, "a" (35 kW) holds
+    # 30 kW of nodes and 12 W of switches, so at most 4 units: the rest of the 100.2 TB goes to
+    # "b", whose gear rack opens it (racks_at_open_site) and buys its site service 2 x 15,000.
+    # Units with no footprint all stay at "a": data at "b" would need "b" open
+    # (data_at_open_site), which costs its service.
+    plan = plan_of(
+        [inference(pflops=10, cold_tb=100)],
+        sites=[site("a", power_mw=0.035), site("b", power_mw=0.08, racks={"liq": 2})],
+        rack_types=[rack(), rack("liq", cooling="liquid")],
+        storage_tiers=[storage(kw_per_unit=storage_kw)],
+        services=[site_service("mgmt", kw=0)],
+    )
+    assert cost(plan, "management") == pytest.approx(len(sites_open) * 2 * 15_000)
+    assert sorted(plan.storage.site.unique()) == sites_open
+    assert int(plan.storage.units.sum()) == 11  # ceil(100.2 / 10)
+    sites = plan.sites
+    assert sorted(sites.loc[sites.open, "site"].unique()) == sites_open
 
 
 def test_growth_old_nodes_retire_early_to_free_power(plan_of):

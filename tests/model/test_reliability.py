@@ -32,22 +32,34 @@ def test_reliability_spare_fraction_adds_nodes(plan_of, spare, nodes):
     assert plan.pools.spare_nodes.sum() == pytest.approx(spare * 4)
 
 
-@pytest.mark.parametrize(("kind", "carrier_usd"), [("inference", 100_000), ("training", 0)])
-def test_reliability_second_carrier_for_inference(plan_of, kind, carrier_usd):
-    # a site with one carrier pays (2 - 1) x 100,000 USD a year for a second one when it serves
-    # inference; training alone needs no second carrier.
+@pytest.mark.parametrize(
+    ("kind", "start", "carrier_usd"),
+    [
+        ("inference", 2026, [100_000] * 3),
+        ("inference", 2027, [0, 100_000, 100_000]),
+        ("training", 2026, [0] * 3),
+    ],
+)
+def test_reliability_second_carrier_for_inference(plan_of, kind, start, carrier_usd):
+    # a site with one carrier pays (2 - 1) x 100,000 USD a year for a second one in the years it
+    # serves inference (dual_carriers), from the service's first year on; training alone needs
+    # no second carrier.
     workload = inference(pflops=10) if kind == "inference" else training(pflops=10)
     plan = plan_of(
-        [workload], sites=[site(carriers=1, second_carrier_usd_per_year=100_000)], policy={"horizon_years": 2}
+        [{**workload, "start_year": start}],
+        sites=[site(carriers=1, second_carrier_usd_per_year=100_000)],
+        policy={"horizon_years": 3},
     )
-    assert [cost(plan, "carriers", y) for y in (2026, 2027)] == pytest.approx([carrier_usd] * 2)
-    assert list(plan.sites.second_carrier) == [bool(carrier_usd)] * 2
+    assert [cost(plan, "carriers", y) for y in (2026, 2027, 2028)] == pytest.approx(carrier_usd)
+    assert list(plan.sites.second_carrier) == [bool(usd) for usd in carrier_usd]
 
 
 def test_reliability_two_spines_even_for_one_su(plan_of):
     # 2-GPU nodes (1 PF each at MFU 0.5) on 2 rails: 2.5 PFLOPS -> 3 nodes, 6 ports, one SU of
     # 32 x 2 = 64 ports. A 1-SU design has 2 leaves and the smallest divisor of 32 >= 1 = 1 spine:
-    # not redundant. The 2-SU design has 4 leaves and 2 spines, so it is chosen, with 1 SU deployed:
+    # not redundant (redundant_spines holds in every year the fabric is built). The 2-SU size has
+    # 4 leaves and 2 spines, so it is built from the first year (one SU more than deployed, the
+    # slack built_as_needed allows), with 1 SU deployed:
     # 2 leaves + 2 spines = 4 switches.
     assert size_for_units(1, 64, 32, 2).spine == 1
     assert size_for_units(2, 64, 32, 2).spine == 2
@@ -57,6 +69,7 @@ def test_reliability_two_spines_even_for_one_su(plan_of):
     assert installed(plan) == 3
     row = plan.fabric.iloc[0]
     assert (row.design_units, row.scalable_units, row.leaf, row.spine, row.switches) == (2, 1, 2, 2, 4)
+    assert row.built_units == 2
 
 
 def young_daly_goodput(nodes: float, mtbf_hours: float, checkpoint_minutes: float) -> float:
