@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import CATALOG_DIR, TINY
-from model.tiny_plans import YEAR, fabric, inference, rack, site, storage, tier, write_catalog
+from model.tiny_plans import YEAR, fabric, inference, rack, site, storage, tier, training, write_catalog
 
 import aiopt
 from aiopt.check import CHECKS, check_plan
@@ -168,14 +168,13 @@ def test_goodput_is_taken_at_the_plan_own_job_size(tiny_plan):
     assert any(f"{TRAIN}/2026" in f and f"at {nodes:.6g} nodes" in f for f in failures), failures
 
 
-# ----------------------------------------------------------------------- B5: regulated data, plain WAN
+# ----------------------------------------------------------------------- model bugs the checker sees
+# Each case solves a tiny model-review scenario (tests/model/tiny_plans.py's base catalog). The
+# "flags" test shows the checker failing the plan the buggy model makes (built from the solved
+# plan, so it holds once the model is fixed too); the "passes" test fails until the model is.
 
 
-def p2_plan(directory: Path) -> aiopt.Plan:
-    """model-review's p2: `r` (hipaa) serves at `plain` (free energy, WAN not encrypted); `o`
-    (residency eu) serves at `enc`. r keeps 0.2 TB of weights + 9.7 TB hot = 9.9 TB in one 10 TB
-    unit at plain; its 4 TB of cold data fit the 4.8 TB left in o's unit at enc (0.2 + 5 TB), so a
-    model that lets cold data cross the plain WAN saves a second unit at plain (10 USD)."""
+def solve_case(directory: Path, workloads: list[dict], sites: list[dict], years: int = 1) -> aiopt.Plan:
     tables = {
         "gpu_tiers": [tier()],
         "fabrics": [fabric()],
@@ -183,6 +182,22 @@ def p2_plan(directory: Path) -> aiopt.Plan:
         "rack_types": [rack()],
     }
     catalog = write_catalog(directory / "catalog", tables)
+    doc = {
+        "name": directory.name,
+        "policy": {"start_year": YEAR, "horizon_years": years},
+        "sites": sites,
+        "workloads": workloads,
+    }
+    path = directory / "scenario.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return aiopt.solve(aiopt.load_scenario(path, catalog), rel_gap=1e-6, progress=False)
+
+
+def p2_plan(directory: Path) -> aiopt.Plan:
+    """B5, model-review's p2: `r` (hipaa) serves at `plain` (free energy, WAN not encrypted); `o`
+    (residency eu) serves at `enc`. r keeps 0.2 TB of weights + 9.7 TB hot = 9.9 TB in one 10 TB
+    unit at plain; its 4 TB of cold data fit the 4.8 TB left in o's unit at enc (0.2 + 5 TB), so a
+    model that lets cold data cross the plain WAN saves a second unit at plain (10 USD)."""
     sites = [
         site("plain", certifications=["hipaa"], encrypted_wan=False),
         site("enc", region="eu", certifications=["hipaa"], electricity_usd_per_kwh=0.1),
@@ -191,24 +206,14 @@ def p2_plan(directory: Path) -> aiopt.Plan:
         inference("r", pflops=8, compliance=["hipaa"], hot_tb=9.7, cold_tb=4),
         inference("o", pflops=8, region="eu", hot_tb=5),
     ]
-    doc = {
-        "name": "p2",
-        "policy": {"start_year": YEAR, "horizon_years": 1},
-        "sites": sites,
-        "workloads": workloads,
-    }
-    path = directory / "p2.yaml"
-    path.write_text(yaml.safe_dump(doc, sort_keys=False))
-    return aiopt.solve(aiopt.load_scenario(path, catalog), rel_gap=1e-6, progress=False)
+    return solve_case(directory / "p2", workloads, sites)
 
 
 def test_checker_flags_regulated_data_over_a_plain_wan(tmp_path):
-    # B5 (model-review p2): the plan today's model makes, r's cold data at enc while r runs at
-    # plain, built from the solved plan by moving the cold data there (a no-op on a model with B5)
+    # B5: r's cold data at enc while r runs at plain (today's model's plan)
     plan = p2_plan(tmp_path)
     data = plan.data.copy()
-    cold = (data.workload == "r") & (data.cold_tb > 0)
-    data.loc[cold, "site"] = "enc"
+    data.loc[(data.workload == "r") & (data.cold_tb > 0), "site"] = "enc"
     report = check_plan(dataclasses.replace(plan, data=data))
     assert set(plan.nodes.loc[plan.nodes.workload == "r", "site"]) == {"plain"}
     assert report.failed("data_encrypted") == [
@@ -217,12 +222,52 @@ def test_checker_flags_regulated_data_over_a_plain_wan(tmp_path):
 
 
 def test_p2_plan_keeps_regulated_data_behind_the_plain_wan(tmp_path):
-    # B5 fixed: the model keeps r's cold data at plain, so the plan passes every check.
-    # Fails until the model's in-transit rule counts data kept at another site.
     plan = p2_plan(tmp_path)
     report = check_plan(plan)
     assert report.ok, str(report)
     assert set(plan.data.loc[plan.data.workload == "r", "site"]) == {"plain"}
+
+
+def p4_plan(directory: Path) -> aiopt.Plan:
+    """B7, model-review's p4: a 38 PFLOPS job on 4 PFLOPS nodes is 9.5 node-loads, so it holds 10
+    whole nodes, and 5% spares take 0.5 more: 11 nodes (today's model installs 10)."""
+    return solve_case(directory / "p4", [training(pflops=38, spare_fraction=0.05)], [site()])
+
+
+def test_checker_flags_a_training_job_without_whole_spares(tmp_path):
+    plan = p4_plan(tmp_path)
+    short = changed(plan, "pools", dict(year=YEAR), "installed_nodes", lambda n: 10)
+    assert check_plan(short).failed("pools_hold_runs") == [
+        f"pools_hold_runs: pool (shared)/g1/a/{YEAR}: runs with spares need 10.5 nodes, 10 installed"
+    ]
+
+
+def test_p4_plan_holds_whole_spare_nodes(tmp_path):
+    plan = p4_plan(tmp_path)
+    report = check_plan(plan)
+    assert report.ok, str(report)
+    assert plan.pools.installed_nodes.sum() == 11
+
+
+def p3_plan(directory: Path) -> aiopt.Plan:
+    """B4, model-review's p3: the only workload starts in the third year, so the site opens then:
+    no switches (or anything else site-level) in the first two."""
+    return solve_case(directory / "p3", [inference(pflops=8, start_year=YEAR + 2)], [site()], years=3)
+
+
+def test_checker_flags_switches_before_a_site_opens(tmp_path):
+    plan = p3_plan(tmp_path)
+    # the opening year's fabric (one SU: 8 leaves + 4 spines) moved to the first year
+    early = changed(plan, "fabric", dict(year=YEAR + 2), "year", lambda y: YEAR)
+    failures = check_plan(early).failed("nothing_before_opening")
+    assert f"nothing_before_opening: a/{YEAR}: 12 fab switches before the site opens" in failures
+
+
+def test_p3_plan_opens_the_site_when_it_is_used(tmp_path):
+    plan = p3_plan(tmp_path)
+    report = check_plan(plan)
+    assert report.ok, str(report)
+    assert plan.fabric.loc[plan.fabric.year < YEAR + 2, "switches"].sum() == 0
 
 
 # ----------------------------------------------------------------------- independence

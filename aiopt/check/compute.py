@@ -3,6 +3,7 @@ run and in memory, pools that hold their runs and spares."""
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 
 from . import physics
@@ -82,13 +83,14 @@ def runs_fit(plan) -> list[str]:
 
 def pools_hold_runs(plan) -> list[str]:
     """Runs plus their N+k spares fit in the installed pool of the workload's node group
-    (isolated workloads in a group of their own); installed nodes were bought within their
-    lifetime."""
+    (isolated workloads in a group of their own), a training job in whole nodes; installed nodes
+    were bought within their lifetime."""
     sc, out = plan.scenario, []
     need: dict = defaultdict(float)
     for row in plan.nodes.itertuples():
         wl = sc.workloads.loc[row.workload]
-        need[physics.group_of(row.workload, wl), row.tier, row.site, row.year] += row.nodes * (
+        nodes = row.nodes if wl.kind == "inference" else math.ceil(row.nodes - TOLERANCE)
+        need[physics.group_of(row.workload, wl), row.tier, row.site, row.year] += nodes * (
             1 + wl.spare_fraction
         )
     pools = plan.pools.set_index(["group", "tier", "site", "year"])

@@ -129,9 +129,9 @@ def _racks_used(plan) -> dict:
 
 
 def _service_items(plan, svc, bought: bool) -> dict:
-    """Items of a service per (site, year), held or bought that year: `per_basis` per site with a
-    fabric of the service's kind ("any": every kind), per rack position fitted (the most racks
-    used so far), per node or per GPU (bought: per node or GPU bought)."""
+    """Items of a service per (site, year), held or bought that year: `per_basis` per site with
+    switches of a fabric of the service's kind ("any": every kind), per rack position fitted (the
+    most racks used so far), per node or per GPU (bought: per node or GPU bought)."""
     sc, years = plan.scenario, plan.scenario.years
     if svc.basis in ("node", "gpu"):
         per_node = (
@@ -148,7 +148,7 @@ def _service_items(plan, svc, bought: bool) -> dict:
         held = {
             (r.site, r.year): svc.per_basis
             for r in plan.fabric.itertuples()
-            if svc.fabric_kind in ("any", kinds[r.fabric])
+            if r.switches > 0 and svc.fabric_kind in ("any", kinds[r.fabric])
         }
     else:
         fitted = {}
