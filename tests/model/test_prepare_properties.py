@@ -88,10 +88,7 @@ def solve_widened(scenario: aiopt.Scenario, loosen_big_ms: bool, **solve) -> tup
     if loosen_big_ms:
         loosen(m, rows)
     info = aiopt.solve_model(m, progress=False, **solve)
-    plan = aiopt.read_plan(m, info)
-    report = aiopt.check_plan(plan)
-    assert report.ok, str(report)
-    return plan, limits, rows
+    return aiopt.read_plan(m, info), limits, rows
 
 
 def units_needed(plan: aiopt.Plan) -> dict:
@@ -130,10 +127,12 @@ def assert_big_ms_hold(rows: list) -> None:
 
 @pytest.mark.parametrize("name", ["enterprise-baseline", "healthcare-hipaa", "growth-5y", "tight-budget"])
 def test_design_table_holds_the_units_of_shipped_plans(name):
-    # any plan will do (the property is about every plan): a 5% gap keeps the solves short
+    # any plan will do (the property is about every plan): a 25% gap keeps the solves short
     scenario = aiopt.load_scenario(SHIPPED / f"{name}.yaml")
-    plan, limits, _ = solve_widened(scenario, loosen_big_ms=False, rel_gap=0.05, time_limit=60)
+    plan, limits, _ = solve_widened(scenario, loosen_big_ms=False, rel_gap=0.25, time_limit=30)
     assert_table_holds_units(plan, limits)
+    report = aiopt.check_plan(plan)
+    assert report.ok, str(report)
 
 
 # tiny scenarios whose bounds are easy to get wrong (base catalog of tiny_plans, one site, 3 years)
@@ -180,6 +179,8 @@ def test_bounds_hold_in_tiny_plans(tmp_path, case):
     plan, limits, rows = solve_widened(scenario, loosen_big_ms=True, rel_gap=1e-6, time_limit=60)
     assert_table_holds_units(plan, limits)
     assert_big_ms_hold(rows)
+    report = aiopt.check_plan(plan)
+    assert report.ok, str(report)
 
 
 def test_loosened_big_m_would_be_caught(tmp_path):
