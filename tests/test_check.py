@@ -15,12 +15,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import CATALOG_DIR, TINY
 from model.tiny_plans import YEAR, fabric, inference, rack, site, storage, tier, training, write_catalog
 
 import aiopt
 from aiopt.check import CHECKS, check_plan
 from aiopt.demand import goodput as model_goodput
+
+DATA = Path(__file__).resolve().parent / "data"
+TINY, CATALOG_DIR = DATA / "tiny.yaml", DATA / "catalog"
 
 
 @pytest.fixture(scope="module")

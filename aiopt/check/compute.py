@@ -16,35 +16,44 @@ def demand_met(plan) -> list[str]:
     the plan gives it: all its nodes that year."""
     sc, out = plan.scenario, []
     scale = plan.kpi("demand_scale")
-    runs = plan.nodes
-    job_nodes = runs.groupby(["workload", "year"]).nodes.sum()
+    runs = dict(list(plan.nodes.groupby(["workload", "year"])))
     for w, wl in sc.workloads.iterrows():
         for y in sc.years:
             need = scale * physics.required_pflops(wl, y)
-            if need <= 0:
-                continue
-            rows = runs[(runs.workload == w) & (runs.year == y)]
-            size = job_nodes.get((w, y), 0.0)
-            have, parts = 0.0, []
-            for row in rows.itertuples():
-                tier = sc.gpu_tiers.loc[row.tier]
-                efficiency = (
-                    None if wl.kind == "inference" else sc.fabrics.at[row.fabric, "scaling_efficiency"]
-                )
-                have += row.nodes * physics.node_pflops(wl, tier, efficiency, size)
-                parts.append(f"{num(row.nodes)} nodes of {row.tier} at {row.site} on {row.fabric}")
-            if have < need * (1 - TOLERANCE):
-                derate = (
-                    ""
-                    if wl.kind == "inference" or rows.empty
-                    else f" (goodput {physics.goodput(size, tier.node_mtbf_hours, wl.checkpoint_minutes):.5f}"
-                    f" at {num(size)} nodes)"
-                )
+            rows = runs.get((w, y), plan.nodes.iloc[:0])
+            have = _delivered(sc, wl, rows)
+            if need > 0 and have < need * (1 - TOLERANCE):
+                parts = [
+                    f"{num(r.nodes)} nodes of {r.tier} at {r.site} on {r.fabric}" for r in rows.itertuples()
+                ]
                 out.append(
-                    f"{w}/{y}: {', '.join(parts) or 'no nodes'} deliver {have:.6g} PFLOPS{derate}, "
-                    f"needs {need:.6g}"
+                    f"{w}/{y}: {', '.join(parts) or 'no nodes'} deliver {have:.6g} PFLOPS"
+                    f"{_derate(sc, wl, rows)}, needs {need:.6g}"
                 )
     return out
+
+
+def _delivered(sc, wl, rows) -> float:
+    """Effective PFLOPS of one workload's runs in a year (training: one job of all their nodes)."""
+    job = rows.nodes.sum()
+    return sum(
+        r.nodes
+        * physics.node_pflops(
+            wl,
+            sc.gpu_tiers.loc[r.tier],
+            None if wl.kind == "inference" else sc.fabrics.at[r.fabric, "scaling_efficiency"],
+            job,
+        )
+        for r in rows.itertuples()
+    )
+
+
+def _derate(sc, wl, rows) -> str:
+    if wl.kind == "inference" or rows.empty:
+        return ""
+    job, tier = rows.nodes.sum(), sc.gpu_tiers.loc[rows.tier.iloc[0]]
+    good = physics.goodput(job, tier.node_mtbf_hours, wl.checkpoint_minutes)
+    return f" (goodput {good:.5f} at {num(job)} nodes)"
 
 
 def runs_fit(plan) -> list[str]:
