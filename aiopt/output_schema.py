@@ -68,6 +68,8 @@ UNITS = {
     "tb": "TB",
     "hot_tb_used": "TB",
     "cold_tb_used": "TB",
+    "hot_tb": "TB",
+    "cold_tb": "TB",
     "read_gbps": "Gbps",
     "write_gbps": "Gbps",
     "pue": "ratio",

@@ -30,7 +30,9 @@ class Plan:
     """A solved plan: what to buy, where, when, and what it costs.
 
     Tables (pandas DataFrames, one row per combination, units in column names):
-    `nodes`, `pools`, `racks`, `fabric`, `storage`, `sites`, `costs`, `kpis`, `solve_info`.
+    `nodes`, `pools`, `racks`, `fabric`, `storage`, `data`, `sites`, `costs`, `kpis`, `solve_info`.
+    `data` says whose data is where (workload, site, storage tier, year, hot and cold TB);
+    `fabric`'s `group_units` which node group uses how many of the year's SUs ("(shared)=2;iso=1").
     """
 
     scenario: Scenario
@@ -40,11 +42,12 @@ class Plan:
     racks: pd.DataFrame
     fabric: pd.DataFrame
     storage: pd.DataFrame
+    data: pd.DataFrame
     sites: pd.DataFrame
     costs: pd.DataFrame
     kpis: pd.DataFrame = field(default_factory=pd.DataFrame)
 
-    TABLES = ("kpis", "nodes", "pools", "racks", "fabric", "storage", "sites", "costs", "solve_info")
+    TABLES = ("kpis", "nodes", "pools", "racks", "fabric", "storage", "data", "sites", "costs", "solve_info")
 
     @property
     def status(self) -> Status:
@@ -100,6 +103,7 @@ def read_plan(m: pyo.ConcreteModel, info: SolveInfo) -> Plan:
         racks=_racks(m, d),
         fabric=_fabric(m, d),
         storage=_storage(m, d),
+        data=_data(m),
         sites=_sites(m, d),
         costs=_costs(m, d),
     )
@@ -272,7 +276,8 @@ def _fabric(m, d: ModelData) -> pd.DataFrame:
             if built == 0:
                 continue
             size = d.designs[s, f, built]
-            units = sum(_count(m.su[i]) for i in su_at.get((s, f, y), ()))
+            group_su = {i[0]: _count(m.su[i]) for i in su_at.get((s, f, y), ())}
+            units = sum(group_su.values())
             ports = sum(fabric_ports(tiers.loc[i[1]]) * _count(m.nodes[i]) for i in nodes_at.get((s, y), ()))
             leaf = _count(m.leaf_switches[s, f, y])
             rows.append(
@@ -290,6 +295,7 @@ def _fabric(m, d: ModelData) -> pd.DataFrame:
                     nics=ports,
                     links=ports + size.links - size.endpoints,
                     port_capacity=units * d.designs_unit[f].endpoints,
+                    group_units=format_group_units(group_su),
                 )
             )
     columns = [
@@ -306,7 +312,35 @@ def _fabric(m, d: ModelData) -> pd.DataFrame:
         "nics",
         "links",
         "port_capacity",
+        "group_units",
     ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def format_group_units(units: dict[str, int]) -> str:
+    """`{"(shared)": 2, "iso": 1}` -> "(shared)=2;iso=1" (groups with no SU left out)."""
+    return ";".join(f"{g}={n}" for g, n in units.items() if n)
+
+
+def parse_group_units(text) -> dict[str, int]:
+    """The inverse of `format_group_units`; an empty cell (NaN when read from CSV) is {}."""
+    if not isinstance(text, str) or not text:
+        return {}
+    pairs = (item.rsplit("=", 1) for item in text.split(";"))
+    return {g: int(n) for g, n in pairs}
+
+
+def _data(m) -> pd.DataFrame:
+    """Whose data is where: hot and cold TB per (workload, site, storage tier, year)."""
+    placed: dict = {}
+    for put, column in ((m.hot_put, "hot_tb"), (m.cold_put, "cold_tb")):
+        for (w, s, k, y), var in put.items():
+            tb = _v(var)
+            if tb:
+                row = placed.setdefault((w, s, k, y), dict(hot_tb=0.0, cold_tb=0.0))
+                row[column] += tb
+    columns = ["workload", "site", "storage_tier", "year", "hot_tb", "cold_tb"]
+    rows = [(*key, row["hot_tb"], row["cold_tb"]) for key, row in sorted(placed.items())]
     return pd.DataFrame(rows, columns=columns)
 
 

@@ -1,0 +1,22 @@
+"""Tolerances and number formatting shared by the checks."""
+
+from __future__ import annotations
+
+TOLERANCE = 1e-4  # relative slack for solver round-off and the 6 significant digits of written plans
+
+
+def over(value: float, limit: float, tolerance: float = TOLERANCE) -> bool:
+    """`value` exceeds `limit` by more than the relative tolerance (absolute below 1)."""
+    return value > limit + tolerance * max(1.0, abs(limit))
+
+
+def differ(value: float, expected: float, usd: bool = False) -> bool:
+    """Two amounts disagree: by more than 1 USD and 1e-6 of the amount (money), else the tolerance."""
+    if usd:
+        return abs(value - expected) > 1.0 + 1e-6 * abs(expected)
+    return abs(value - expected) > TOLERANCE * max(1.0, abs(expected))
+
+
+def num(value: float) -> str:
+    """A number for a message: whole numbers as such, others to 6 significant digits."""
+    return str(int(value)) if float(value).is_integer() else f"{value:.6g}"
