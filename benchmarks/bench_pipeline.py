@@ -185,8 +185,8 @@ def first_plan_and_fabric(runs: list[dict]) -> str:
     last = runs[-1]
     if "fabric_year1_usd" in last:
         text += (
-            f"; year-1 fabric capex {last['fabric_year1_usd'] / 1e6:,.2f} M USD, final-year fabric "
-            f"{last['fabric_final_usd'] / 1e6:,.2f} M USD (switches + inter-switch links)"
+            f"; year-1 fabric capex {last['fabric_year1_usd'] / 1e6:,.2f} M USD (switches, links, NICs), "
+            f"final-year fabric {last['fabric_final_usd'] / 1e6:,.2f} M USD (switches, inter-switch links)"
         )
     return text
 
