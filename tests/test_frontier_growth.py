@@ -23,7 +23,7 @@ import aiopt
 from aiopt.fabric_sizing import size_for_units
 
 SCENARIO = REPO / "data" / "scenarios" / "frontier-growth.yaml"
-TIME_LIMIT = 60.0  # any checked plan will do: every test holds for any feasible plan
+TIME_LIMIT = 60.0  # a time-limited plan will do: the tests check what every plan must hold
 REL = 1e-6  # round-off between the plan's tables and the hand arithmetic
 
 
@@ -42,6 +42,7 @@ def scalable_units(plan: aiopt.Plan) -> pd.Series:
 
 
 def fabric_size(plan: aiopt.Plan, fabric: str, units: int):
+    """The fat tree of `units` SUs of a catalog fabric (leaves, spines, core, links)."""
     row = plan.scenario.fabrics.loc[fabric]
     return size_for_units(int(units), int(row.radix), int(row.nodes_per_su), int(row.rails))
 
