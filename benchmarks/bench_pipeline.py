@@ -9,14 +9,19 @@ memory is the run's resident-set high-water mark (ru_maxrss of its own process).
     .venv/bin/python benchmarks/bench_pipeline.py                 # 5 runs each
     .venv/bin/python benchmarks/bench_pipeline.py --only large --runs 3
     .venv/bin/python benchmarks/bench_pipeline.py --only large-8x10 --runs 3   # 8 sites, 10 years, 60 s
+    .venv/bin/python benchmarks/bench_pipeline.py --only frontier-growth --runs 3
 
-Each run's solve time must stay within its time limit + 5% (the whole solve, every stage).
+Each run's solve time must stay within its time limit + 5% (the whole solve, every stage). Each
+run also reports when HiGHS found its first plan (any stage) and the plan's first-year fabric
+capex next to what its final-year fabric (switches and inter-switch links) costs: the two differ
+when spines and core are bought pod by pod.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import subprocess
 import sys
@@ -26,12 +31,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "data" / "scenarios" / "enterprise-baseline.yaml"
+FRONTIER = ROOT / "data" / "scenarios" / "frontier-growth.yaml"
 # scenario -> solve_model settings (baseline: the interactive defaults)
 # large: 115 s leaves room for load, build and results within 120 s; large-8x10: the interactive default
 SETTINGS = {
     "baseline": dict(time_limit=60.0, rel_gap=0.01),
     "large": dict(time_limit=115.0, rel_gap=0.01),
     "large-8x10": dict(time_limit=60.0, rel_gap=0.01),
+    "frontier-growth": dict(time_limit=60.0, rel_gap=0.01),
 }
 STAGES = ("validate", "load", "build", "solve", "results")
 
@@ -47,10 +54,13 @@ def one_run(path: str, time_limit: float, rel_gap: float) -> dict:
     import aiopt
 
     imported = time.perf_counter() - started
-    highs_seconds = []
+    highs_seconds, plans_found, watched = [], [], set()
     run = highspy.Highs.run
 
     def timed_run(self):
+        if id(self) not in watched:  # note when each HiGHS instance finds a plan
+            self.cbMipImprovingSolution.subscribe(lambda event: plans_found.append(time.perf_counter()))
+            watched.add(id(self))
         start = time.perf_counter()
         try:
             return run(self)
@@ -81,6 +91,7 @@ def one_run(path: str, time_limit: float, rel_gap: float) -> dict:
             dict(status=f"no plan ({exc.status})", gap=None, gpus=None, check_ok=False, check=[]),
         )
     seconds["solve"] = time.perf_counter() - stage
+    first_plan = min(plans_found) - stage if plans_found else None
     stage = time.perf_counter()
     plan = aiopt.read_plan(model, info) if info else None
     seconds["results"] = time.perf_counter() - stage
@@ -92,6 +103,7 @@ def one_run(path: str, time_limit: float, rel_gap: float) -> dict:
             gpus=int(plan.kpi("gpus_final_year")),
             check_ok=report.ok,
             check=str(report).splitlines()[:4],
+            **fabric_capex(plan),
         )
 
     variables = list(model.component_data_objects(pyo.Var, active=True))
@@ -100,11 +112,29 @@ def one_run(path: str, time_limit: float, rel_gap: float) -> dict:
         highs=sum(highs_seconds),
         imported=imported,
         **outcome,
+        first_plan=first_plan,
         variables=len(variables),
         integers=sum(1 for v in variables if v.is_integer() and not v.fixed),
         constraints=model.nconstraints(),
         peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     )
+
+
+def fabric_capex(plan) -> dict:
+    """The plan's first-year fabric capex, and the price of the switches and inter-switch links of
+    its final-year fabric at every site (what buying the final design up front would cost)."""
+    from aiopt.fabric_sizing import size_for_units
+
+    sc, costs = plan.scenario, plan.costs
+    first, last = sc.years[0], sc.years[-1]
+    final = plan.fabric[plan.fabric.year == last].groupby(["site", "fabric"]).scalable_units.sum()
+    design = 0.0
+    for (_, f), units in final[final > 0].items():
+        fab = sc.fabrics.loc[f]
+        size = size_for_units(int(units), int(fab.radix), int(fab.nodes_per_su), int(fab.rails))
+        design += size.switches * fab.switch_price_usd + (size.links - size.endpoints) * fab.link_price_usd
+    year1 = costs[(costs.category == "fabric") & (costs.year == first)].usd.sum()
+    return dict(fabric_year1_usd=float(year1), fabric_final_usd=design)
 
 
 def fresh_run(path: Path, settings: dict) -> dict:
@@ -142,8 +172,23 @@ def summarise(name: str, runs: list[dict]) -> list[str]:
         f"         model: {last['variables']:,} variables ({last['integers']:,} integer), "
         f"{last['constraints']:,} constraints; "
         f"import aiopt {statistics.median(r['imported'] for r in runs):.2f} s (not in total)",
+        "         " + first_plan_and_fabric(runs),
         *(f"         check: {line}" for line in ([] if last["check_ok"] else last["check"])),
     ]
+
+
+def first_plan_and_fabric(runs: list[dict]) -> str:
+    """When the first plan came (median, per run) and the fabric capex of the last run's plan."""
+    found = [r["first_plan"] for r in runs if r["first_plan"] is not None]
+    per_run = ", ".join("none" if r["first_plan"] is None else f"{r['first_plan']:.1f}" for r in runs)
+    text = f"first plan after {statistics.median(found) if found else math.nan:.1f} s (per run: {per_run})"
+    last = runs[-1]
+    if "fabric_year1_usd" in last:
+        text += (
+            f"; year-1 fabric capex {last['fabric_year1_usd'] / 1e6:,.2f} M USD (switches, links, NICs), "
+            f"final-year fabric {last['fabric_final_usd'] / 1e6:,.2f} M USD (switches, inter-switch links)"
+        )
+    return text
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -166,6 +211,7 @@ def main(argv: list[str] | None = None) -> None:
             "baseline": BASELINE,
             "large": write(Path(tmp) / "large.yaml"),
             "large-8x10": write(Path(tmp) / "large-8x10.yaml", sites=8, years=10),
+            "frontier-growth": FRONTIER,
         }
         names = [args.only] if args.only else list(SETTINGS)
         lines = [
