@@ -96,6 +96,8 @@ def test_compliance_site_no_workload_may_use_gets_nothing(plan_of):
 def test_compliance_unencrypted_wan_keeps_regulated_workload_whole(
     plan_of, regulated, plain_nodes, enc_nodes
 ):
+    # A regulated workload at the plain-WAN site runs nowhere else (plain_site_alone) and keeps
+    # its cold data only where it runs (cold_stays_local); unregulated, it spills freely.
     sites = [
         site("plain", power_mw=0.05, certifications=["hipaa"], encrypted_wan=False),
         site("enc", electricity_usd_per_kwh=0.1, certifications=["hipaa"]),

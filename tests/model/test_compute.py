@@ -25,6 +25,7 @@ from aiopt import demand
 )
 def test_compute_nodes_cover_demand(plan_of, latency, nodes):
     # 100B params x 50,000 tokens/s x 2 FLOPs = 1e16 FLOP/s = 10 PFLOPS
+    # (demand_met; pool_cover: the runs fit the installed nodes)
     plan = plan_of([inference(pflops=10, latency=latency)])
     per_node = 8 * 1000 / 1000 * 0.5 * {"batch": 1.0, "interactive": 0.5}[latency]
     assert nodes == math.ceil(10 / per_node)
@@ -38,6 +39,7 @@ def test_compute_training_job_runs_on_one_tier(plan_of):
     #   A alone: ceil(9.6 / 4) = 3 nodes = 300,000   <- optimum
     #   B alone: ceil(9.6 / 2) = 5 nodes = 325,000
     #   split 2 A + 1 B = 10 PF for 265,000 would be cheaper, but a job runs on one tier.
+    #   (one_tier; run_on_pick; present_where_picked puts the job where its tier was picked)
     tiers = [tier("a"), tier("b", tflops_bf16=500, price_usd=65_000)]
     plan = plan_of([training(pflops=9.6)], gpu_tiers=tiers)
     assert set(plan.nodes.tier) == {"a"}
@@ -50,6 +52,7 @@ def test_compute_memory_fit_forces_more_nodes_than_throughput(plan_of):
     # 1440B params, 0.01T tokens in 100 days: 6 x 1440e9 x 0.01e12 / 8.64e6 s = 10 PFLOPS,
     # 10 / 4 = 2.5 -> 3 nodes for throughput; but the training state is 16 B/param:
     # 16 x 1440 = 23,040 GB over 8 x 100 GB = 800 GB per node = 28.8 -> 29 nodes.
+    # (memory_fit)
     job = training(params_b=1440, tokens_t=0.01)
     plan = plan_of([job])
     assert math.ceil(16 * 1440 / 800) == 29

@@ -160,6 +160,7 @@ def test_cost_yearly_budget_pulls_purchases_forward(plan_of):
 def test_cost_rack_basis_service_counts_every_fitted_rack(plan_of):
     # schema: basis "rack" counts every fitted rack. 38 PFLOPS -> 10 nodes, 4 a rack -> 3 compute
     # racks, and the switches take a 4th, gear rack -> 4 out-of-band switches x 1,000 USD = 4,000 USD.
+    # (racks_grow: fitted positions only grow, so each is bought once)
     oob = dict(
         id="oob",
         name="oob switch",

@@ -29,6 +29,7 @@ from aiopt.fabric_sizing import size_for_units
     ],
 )
 def test_fabric_training_weighs_efficiency_against_price(plan_of, fast_switch_usd, chosen, nodes):
+    # one_fabric per site; run_on_fabric: the job's nodes count on the fabric it runs on
     fabrics = [
         fabric("fast", switch_price_usd=fast_switch_usd, scaling_efficiency=1.0),
         fabric("slow", switch_price_usd=1_000, scaling_efficiency=0.5),
@@ -47,6 +48,7 @@ def test_fabric_training_weighs_efficiency_against_price(plan_of, fast_switch_us
 def test_fabric_inference_only_site_picks_cheapest_fabric(plan_of):
     # inference does not depend on scaling efficiency: 10 / 4 = 2.5 -> 3 nodes on either fabric,
     # so the cheaper switches win: 12 x 1,000 = 12,000 < 12 x 10,000.
+    # (serve_all, serve_on_fabric: inference ports go to the one fabric the site has)
     fabrics = [
         fabric("fast", switch_price_usd=10_000, scaling_efficiency=1.0),
         fabric("slow", switch_price_usd=1_000, scaling_efficiency=0.5),
@@ -73,6 +75,7 @@ def test_fabric_switch_counts_follow_fat_tree(plan_of):
     # -> ceil(80 / 32) = 3 SUs. Radix 64 (h = 32): leaves = 3 x 8 x ceil(4/32) = 24 <= 64, two tiers,
     # spines = smallest divisor of 32 >= ceil(24/2) = 12 -> 16, no core.
     # Links cost 1 USD so the 3-SU design beats the 4-SU one of the same spine count.
+    # (ports_in_units, ports_by_fabric: 80 ports need 3 SUs of 32)
     plan = plan_of([inference(pflops=38)], fabrics=[fabric(nodes_per_su=4, link_price_usd=1)])
     assert installed(plan) == 10
     row = plan.fabric.iloc[0]
@@ -86,6 +89,7 @@ def test_fabric_nic_and_link_costs(plan_of):
     # 10 PFLOPS -> 3 nodes x 8 ports = 24 NICs and node links. One SU: 8 leaves + 4 spines;
     # leaf-spine cables = 8 leaves x 32 uplinks = 256.
     # capex = 12 x 1,000 + 256 x 10 + 24 x (100 + 10) = 12,000 + 2,560 + 2,640 = 17,200
+    # (nics_with_nodes: a NIC and link per port bought; nics_of_fabric: on the site's fabric)
     plan = plan_of(
         [inference(pflops=10)], fabrics=[fabric(switch_price_usd=1_000, nic_price_usd=100, link_price_usd=10)]
     )

@@ -75,6 +75,7 @@ def test_growth_storage_never_shrinks(plan_of):
     # hot data 95 TB, halving (growth -0.5): 95.2 TB -> 10 units in 2026; 47.7 TB would fit in 5
     # in 2027, but installed storage only grows: 10 units, none bought in 2027. Nodes: 3 then 3
     # (2 would do, but the 2026 nodes are still in service).
+    # (storage_grows; units_grow keeps the SUs too)
     plan = plan_of([inference(pflops=10, hot_tb=95, growth_per_year=-0.5)], policy={"horizon_years": 2})
     assert [storage_units(plan, "hot", y) for y in (2026, 2027)] == [10, 10]
     assert cost(plan, "storage", 2027) == 0
@@ -84,6 +85,7 @@ def test_growth_storage_never_shrinks(plan_of):
 def test_growth_fabric_built_as_units_grow(plan_of):
     # 10, 20, 40 PFLOPS -> 3, 5, 10 nodes -> 24, 40, 80 ports over SUs of 4 nodes x 8 rails = 32
     # -> 1, 2, 3 SUs. The design is the final year's 3-SU fat tree (design_units 3), but spines
+    # (units_grow: SUs never shrink)
     # are built as the SUs come (fabric_grows, built_steps, built_holds_units, counted by
     # built_units_count; fabric_built ties the final size to the site's one fabric): 8 leaves
     # per SU, spines = smallest divisor of 32 >= leaves / 2 = 4, 8, 16, leaf-spine links =

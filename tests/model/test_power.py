@@ -93,3 +93,23 @@ def test_power_cooling_counts_placed_nodes_not_full_racks(plan_of):
     assert int(compute.racks.sum()) == 2
     assert compute.nodes.tolist() == [5]  # the nodes placed in the 2 racks, as `nodes_placed` requires
     assert compute.kw_used.sum() == pytest.approx(5 * 10)
+
+
+def test_power_expansion_limited_to_its_maximum_blocks(plan_of):
+    # 38 PFLOPS = 9.5 nodes of work (10 kW each). "near" has free energy, 30 kW and at most two
+    # 10 kW blocks at 1 USD each, usable at once (expansion_limit): 50 kW holds 4 nodes and the
+    # 0.012 kW of switches (5 would need 50.012 kW). "far" pays 6,570 USD per node-year of
+    # energy and runs the other ceil(9.5 - 4) = 6 nodes; without the limit near would take all.
+    near = site(
+        "near",
+        power_mw=0.03,
+        expansion_block_mw=0.01,
+        expansion_max_blocks=2,
+        expansion_lead_years=0,
+        expansion_cost_usd=1,
+    )
+    plan = plan_of(
+        [inference(pflops=38)], sites=[near, site("far", power_mw=10, electricity_usd_per_kwh=0.1)]
+    )
+    assert (installed(plan, site="near"), installed(plan, site="far")) == (4, 6)
+    assert cost(plan, "facility") == pytest.approx(2)

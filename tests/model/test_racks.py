@@ -27,6 +27,7 @@ from tiny_plans import (
 def test_racks_nodes_per_rack_and_rack_count(plan_of, node_kw, node_u, per_rack, racks):
     # 38 PFLOPS / 4 = 9.5 -> 10 nodes; racks cost 1,000 USD to fit out so none is wasted;
     # the 12 switches (12 U, 0.012 kW) take one more rack.
+    # (racks_fitted, racks_available; gear_power_in_racks, gear_space_in_racks: the switch rack)
     plan = plan_of(
         [inference(pflops=38)],
         gpu_tiers=[tier(node_kw=node_kw, rack_units=node_u)],

@@ -19,6 +19,7 @@ from tiny_plans import (
 def test_storage_hot_units_cover_capacity(plan_of):
     # hot data 95 TB + weights 0.2 TB = 95.2 TB; 10 TB units -> ceil(9.52) = 10 units at
     # 10 TB x 100 USD/TB = 1,000 USD each -> 10,000 USD.
+    # (hot_covered: the 95.2 TB sit where the service runs; storage_capacity: 10 TB a unit)
     plan = plan_of([inference(pflops=8, hot_tb=95)], storage_tiers=[storage(usd_per_tb=100)])
     assert storage_units(plan, "hot") == math.ceil((95 + 0.2) / 10) == 10
     assert cost(plan, "storage") == pytest.approx(10_000)
@@ -44,6 +45,7 @@ TIERED_STORAGE = [
     ],
 )
 def test_storage_cold_on_cheapest_allowed_tier(plan_of, regulated, hot_tier, cold_tier, usd):
+    # cold_covered: the cold TB are kept once, on the cheapest tier the workload may use
     tags = {"compliance": ["hipaa"]} if regulated else {}
     plan = plan_of(
         [inference(pflops=8, hot_tb=15, cold_tb=250, **tags)],
@@ -63,6 +65,7 @@ def test_storage_read_bandwidth_forces_hot_units(plan_of):
     # 9 PFLOPS / 4 = 2.25 nodes running (3 installed); 2 GB/s per GPU x 8 GPUs x 2.25 = 36 GB/s
     # over 10 GB/s units -> ceil(3.6) = 4 units, though 0.6048 TB of checkpoints fit in 1.
     # Checkpoint write 14 x 14.4 GB / 600 s = 0.336 GB/s < 10 GB/s of one unit.
+    # (read_bandwidth binds, checkpoint_bandwidth does not)
     plan = plan_of(
         [training(pflops=9, read_gbps_per_gpu=2)],
         storage_tiers=[storage(read_gbps_per_unit=10, write_gbps_per_unit=10)],
@@ -76,6 +79,7 @@ def test_storage_checkpoint_write_bandwidth_forces_hot_units(plan_of):
     # one checkpoint = 14 B/param x 14.4e9 = 201.6 GB in a 10-minute window = 0.336 GB/s;
     # 0.1 GB/s per unit -> ceil(3.36) = 4 units (capacity: 0.6048 TB fits in 1; reads:
     # 8 GPUs x 1 GB/s x 2.5 nodes = 20 GB/s within one unit's 1000 GB/s).
+    # (checkpoint_bandwidth binds)
     plan = plan_of([training(pflops=10)], storage_tiers=[storage(write_gbps_per_unit=0.1)])
     assert 14 * 14.4 / 600 == pytest.approx(0.336)
     assert storage_units(plan, "hot") == 4
