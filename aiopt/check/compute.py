@@ -92,16 +92,23 @@ def runs_fit(plan) -> list[str]:
 
 def pools_hold_runs(plan) -> list[str]:
     """Runs plus their N+k spares fit in the installed pool of the workload's node group
-    (isolated workloads in a group of their own), a training job in whole nodes; installed nodes
-    were bought within their lifetime."""
+    (isolated workloads in a group of their own); a training job and the spares are whole units
+    (`physics.job_unit`: a server, or a tray of a rack-scale node); installed nodes were bought
+    within their lifetime."""
     sc, out = plan.scenario, []
-    need: dict = defaultdict(float)
+    runs: dict = defaultdict(float)
+    spares: dict = defaultdict(float)
     for row in plan.nodes.itertuples():
         wl = sc.workloads.loc[row.workload]
-        nodes = row.nodes if wl.kind == "inference" else math.ceil(row.nodes - TOLERANCE)
-        need[physics.group_of(row.workload, wl), row.tier, row.site, row.year] += nodes * (
-            1 + wl.spare_fraction
-        )
+        unit = physics.job_unit(sc.gpu_tiers.loc[row.tier])
+        nodes = row.nodes if wl.kind == "inference" else unit * math.ceil(row.nodes / unit - TOLERANCE)
+        key = physics.group_of(row.workload, wl), row.tier, row.site, row.year
+        runs[key] += nodes
+        spares[key] += wl.spare_fraction * nodes
+    need = {}
+    for key, n in runs.items():
+        unit = physics.job_unit(sc.gpu_tiers.loc[key[1]])
+        need[key] = n + unit * math.ceil(spares[key] / unit - TOLERANCE)
     pools = plan.pools.set_index(["group", "tier", "site", "year"])
     for key, n in need.items():
         have = pools.installed_nodes.get(key, 0)

@@ -24,6 +24,12 @@ SHARED_GROUP = "(shared)"  # the node group of every workload that is not isolat
 COOLS = {"air": {"air", "rear_door"}, "liquid": {"liquid"}}  # rack cooling kinds that cool a node
 
 
+def job_unit(tier) -> float:
+    """The smallest share of a node a training job or a spare takes: a whole server of up to 8
+    GPUs, or one 4-GPU compute tray of a rack-scale node (GB200 NVL72: 18 trays)."""
+    return 1.0 if tier["gpus_per_node"] <= 8 else 4 / tier["gpus_per_node"]
+
+
 def is_set(value) -> bool:
     return value is not None and not (isinstance(value, float) and math.isnan(value))
 

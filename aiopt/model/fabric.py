@@ -89,12 +89,16 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
 
     node_pools = group_by(d.gts, lambda i: (i[0], i[2]))
     per_su = {f: int(fabrics.at[f, "nodes_per_su"] * fabrics.at[f, "rails"]) for f in d.fabrics}
+
+    def node_ports(m, g, s, y):
+        return sum(fabric_ports(tiers.loc[t]) * m.nodes[g, t, s, y] for (_, t, _) in node_pools[g, s])
+
     m.ports_in_units = pyo.Constraint(
         sorted({(g, s, y) for (g, s, _, y) in d.su_index}),
-        rule=lambda m, g, s, y: (
-            sum(fabric_ports(tiers.loc[t]) * m.nodes[g, t, s, y] for (_, t, _) in node_pools[g, s])
-            <= sum(per_su[f] * m.su[g, s, f, y] for f in m.F)
-        ),
+        rule=lambda m, g, s, y: node_ports(m, g, s, y) <= sum(per_su[f] * m.su[g, s, f, y] for f in m.F),
+    )
+    m.units_as_needed = pyo.Constraint(
+        m.SU, rule=lambda m, g, s, f, y: per_su[f] * (m.su[g, s, f, y] - 1) <= node_ports(m, g, s, y) - 1
     )
     _ports_by_fabric(m, d, per_su)
     m.run_on_fabric = pyo.Constraint(

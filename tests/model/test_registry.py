@@ -42,6 +42,4 @@ def constraint_names() -> set[str]:
 def test_every_named_constraint_is_mentioned_in_a_test():
     text = "\n".join(p.read_text() for p in (REPO / "tests").rglob("test_*.py") if p != Path(__file__))
     missing = sorted(constraint_names() - set(re.findall(r"\w+", text)))
-    assert not missing, (
-        f"constraints no test mentions: {missing}"
-    )
+    assert not missing, f"constraints no test mentions: {missing}"
