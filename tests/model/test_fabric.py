@@ -75,7 +75,7 @@ def test_fabric_switch_counts_follow_fat_tree(plan_of):
     # -> ceil(80 / 32) = 3 SUs. Radix 64 (h = 32): leaves = 3 x 8 x ceil(4/32) = 24 <= 64, two tiers,
     # spines = smallest divisor of 32 >= ceil(24/2) = 12 -> 16, no core.
     # Links cost 1 USD so the 3-SU design beats the 4-SU one of the same spine count.
-    # (ports_in_units, ports_by_fabric: 80 ports need 3 SUs of 32)
+    # (ports_in_units, ports_by_fabric: 80 ports need 3 SUs of 32; units_as_needed: never a 4th)
     plan = plan_of([inference(pflops=38)], fabrics=[fabric(nodes_per_su=4, link_price_usd=1)])
     assert installed(plan) == 10
     row = plan.fabric.iloc[0]
