@@ -70,8 +70,10 @@ def test_tight_budget_binds(plans):
     budget = plan.scenario.policy["capex_budget_usd"]
     capex = plan.kpi("capex_usd")
     assert capex <= budget * (1 + 1e-6)
-    assert capex >= budget * 0.97, "the budget should be (nearly) exhausted when it binds"
     assert plan.kpi("demand_scale") < 1.0
+    if plan.status == "optimal":  # whole nodes: what is left of a binding budget buys no further node
+        priciest = plan.scenario.gpu_tiers.loc[plan.pools.tier.unique(), "price_usd"].max()
+        assert budget - capex < priciest, "the budget should be exhausted to within one node when it binds"
     free = solved(plans, "tight-budget", objective="min_npv", capex_budget_usd=None)
     assert aiopt.check_plan(free).ok
     assert free.kpi("capex_usd") > budget, "without the cap the cheapest full plan costs more than the budget"
