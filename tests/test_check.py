@@ -248,9 +248,10 @@ def p4_plan(directory: Path) -> aiopt.Plan:
 
 def test_checker_flags_a_training_job_without_whole_spares(tmp_path):
     plan = p4_plan(tmp_path)
+    # the job holds 10 whole nodes; 5% spares of them, 0.5, is one whole spare node: 11 needed
     short = changed(plan, "pools", dict(year=YEAR), "installed_nodes", lambda n: 10)
     assert check_plan(short).failed("pools_hold_runs") == [
-        f"pools_hold_runs: pool (shared)/g1/a/{YEAR}: runs with spares need 10.5 nodes, 10 installed"
+        f"pools_hold_runs: pool (shared)/g1/a/{YEAR}: runs with spares need 11 nodes, 10 installed"
     ]
 
 

@@ -125,11 +125,12 @@ def assert_big_ms_hold(rows: list) -> None:
             assert x <= big_m * (1 + 1e-6) + 1e-6, f"{row.name}: {x:.6g} > M = {big_m:.6g}"
 
 
-@pytest.mark.parametrize("name", ["enterprise-baseline", "healthcare-hipaa", "growth-5y", "tight-budget"])
+@pytest.mark.parametrize("name", ["enterprise-baseline", "healthcare-hipaa", "growth-5y"])
 def test_design_table_holds_the_units_of_shipped_plans(name):
-    # any plan will do (the property is about every plan): a 25% gap keeps the solves short
+    # any plan will do (the property is about every plan): a 25% gap keeps the solves short.
+    # Not tight-budget: under max_capacity the table is sized by the racks, which hold any plan.
     scenario = aiopt.load_scenario(SHIPPED / f"{name}.yaml")
-    plan, limits, _ = solve_widened(scenario, loosen_big_ms=False, rel_gap=0.25, time_limit=30)
+    plan, limits, _ = solve_widened(scenario, loosen_big_ms=False, rel_gap=0.25, time_limit=15)
     assert_table_holds_units(plan, limits)
     report = aiopt.check_plan(plan)
     assert report.ok, str(report)
