@@ -13,11 +13,10 @@ tests/test_fabric_sizing.py holds to NVIDIA's SuperPOD tables):
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import pytest
 from conftest import REPO
+from tiny_plans import young_daly_goodput
 
 import aiopt
 from aiopt.fabric_sizing import size_for_units
@@ -94,14 +93,6 @@ def test_final_spine_layer_would_not_fit_year_one(plan):
     final = fabric_size(plan, fabric, units)
     idle_kw = (final.spine + final.core) * sc.fabrics.at[fabric, "switch_kw"]
     assert (node_kw(plan, site, first) + idle_kw) * campus.pue > 1000 * campus.power_mw
-
-
-def young_daly_goodput(nodes: float, node_mtbf_hours: float, checkpoint_minutes: float) -> float:
-    """M = MTBF/N, δ = checkpoint time, T = √(2δM) − δ; goodput = 1 − (δ/(T+δ) + (T/2+δ)/M)."""
-    mtbf = node_mtbf_hours / nodes
-    delta = checkpoint_minutes / 60.0
-    interval = math.sqrt(2.0 * delta * mtbf) - delta
-    return 1.0 - (delta / (interval + delta) + (interval / 2.0 + delta) / mtbf)
 
 
 def test_training_meets_its_deadline_at_the_plans_own_node_count(plan):

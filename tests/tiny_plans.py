@@ -31,6 +31,7 @@ keeps 3 checkpoints of 14 B/param, 3 x 14 x 14.4 GB = 0.6048 TB, on hot storage.
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 
 import yaml
@@ -110,6 +111,33 @@ def rack(id: str = "r1", **values) -> dict:
         id=id, name=f"test rack {id}", cooling="air", usable_kw=40, rack_units=42, price_usd=0, source="test"
     )
     return {**row, **values}
+
+
+def service(id: str = "svc", **values) -> dict:
+    """A service row: one item a site (basis "site", any fabric), free, no power or space."""
+    row = dict(
+        id=id,
+        name=f"test service {id}",
+        layer="management",
+        basis="site",
+        per_basis=1,
+        fabric_kind="any",
+        price_usd=0,
+        annual_usd=0,
+        kw=0,
+        ru=0,
+        source="test",
+    )
+    return {**row, **values}
+
+
+def young_daly_goodput(nodes: float, mtbf_hours: float, checkpoint_minutes: float) -> float:
+    """The failure derating written out again from the design (not imported from aiopt):
+    M = MTBF/N, δ = checkpoint time, T = √(2δM) − δ; goodput = 1 − (δ/(T+δ) + (T/2+δ)/M)."""
+    m = mtbf_hours / nodes
+    delta = checkpoint_minutes / 60
+    interval = math.sqrt(2 * delta * m) - delta
+    return 1 - (delta / (interval + delta) + (interval / 2 + delta) / m)
 
 
 def site(id: str = "a", **values) -> dict:

@@ -11,6 +11,7 @@ from tiny_plans import (
     fabric,
     inference,
     installed,
+    service,
     site,
     tier,
     tiny_scenario,
@@ -161,19 +162,7 @@ def test_cost_rack_basis_service_counts_every_fitted_rack(plan_of):
     # schema: basis "rack" counts every fitted rack. 38 PFLOPS -> 10 nodes, 4 a rack -> 3 compute
     # racks, and the switches take a 4th, gear rack -> 4 out-of-band switches x 1,000 USD = 4,000 USD.
     # (racks_grow: fitted positions only grow, so each is bought once)
-    oob = dict(
-        id="oob",
-        name="oob switch",
-        layer="oob_network",
-        basis="rack",
-        per_basis=1,
-        fabric_kind="any",
-        price_usd=1_000,
-        annual_usd=0,
-        kw=0,
-        ru=0,
-        source="test",
-    )
+    oob = service("oob", name="oob switch", layer="oob_network", basis="rack", price_usd=1_000)
     plan = plan_of([inference(pflops=38)], services=[oob])
     assert int(compute_racks(plan).racks.sum()) == 3
     assert int(plan.racks.racks.sum()) == 4
@@ -184,32 +173,8 @@ def test_cost_site_services_follow_fabric_kind(plan_of):
     # An InfiniBand site buys the site-basis "ufm" service (2 x 30,000 = 60,000 USD in the first
     # year, 2 x 5,000 = 10,000 USD of licences every year) and not the Ethernet-only one.
     services = [
-        dict(
-            id="ufm",
-            name="fabric manager",
-            layer="management",
-            basis="site",
-            per_basis=2,
-            fabric_kind="infiniband",
-            price_usd=30_000,
-            annual_usd=5_000,
-            kw=0,
-            ru=0,
-            source="test",
-        ),
-        dict(
-            id="eth-mgr",
-            name="ethernet manager",
-            layer="management",
-            basis="site",
-            per_basis=1,
-            fabric_kind="ethernet",
-            price_usd=99_999,
-            annual_usd=99_999,
-            kw=0,
-            ru=0,
-            source="test",
-        ),
+        service("ufm", per_basis=2, fabric_kind="infiniband", price_usd=30_000, annual_usd=5_000),
+        service("eth-mgr", fabric_kind="ethernet", price_usd=99_999, annual_usd=99_999),
     ]
     plan = plan_of([inference(pflops=10)], services=services, policy={"horizon_years": 2})
     assert [cost(plan, "management", y) for y in (2026, 2027)] == pytest.approx([60_000, 0])

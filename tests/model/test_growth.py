@@ -10,6 +10,7 @@ from tiny_plans import (
     inference,
     installed,
     rack,
+    service,
     site,
     storage,
     storage_units,
@@ -111,20 +112,8 @@ def test_growth_fabric_built_as_units_grow(plan_of):
 
 def site_service(id: str, fabric_kind: str = "any", **values) -> dict:
     """A site-basis management service: 2 items a site, 15,000 USD each, 5,000 USD a year, 1 kW."""
-    row = dict(
-        id=id,
-        name=f"test service {id}",
-        layer="management",
-        basis="site",
-        per_basis=2,
-        fabric_kind=fabric_kind,
-        price_usd=15_000,
-        annual_usd=5_000,
-        kw=1.0,
-        ru=0,
-        source="test",
-    )
-    return {**row, **values}
+    defaults = dict(per_basis=2, fabric_kind=fabric_kind, price_usd=15_000, annual_usd=5_000, kw=1.0)
+    return service(id, **{**defaults, **values})
 
 
 def test_growth_site_opens_with_its_first_workload(plan_of):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 from tiny_plans import (
     cost,
@@ -13,6 +11,7 @@ from tiny_plans import (
     site,
     tier,
     training,
+    young_daly_goodput,
 )
 
 from aiopt import demand
@@ -70,14 +69,6 @@ def test_reliability_two_spines_even_for_one_su(plan_of):
     row = plan.fabric.iloc[0]
     assert (row.design_units, row.scalable_units, row.leaf, row.spine, row.switches) == (2, 1, 2, 2, 4)
     assert row.built_units == 2
-
-
-def young_daly_goodput(nodes: float, mtbf_hours: float, checkpoint_minutes: float) -> float:
-    """The failure derating written out again from the design (not imported)."""
-    m = mtbf_hours / nodes
-    delta = checkpoint_minutes / 60
-    interval = math.sqrt(2 * delta * m) - delta
-    return 1 - (delta / (interval + delta) + (interval / 2 + delta) / m)
 
 
 def test_reliability_goodput_derates_training(plan_of):
