@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pyomo.environ as pyo
-from tiny_plans import inference, site, tier, tiny_scenario, training
+from tiny_plans import two_tier_two_site
 
 import aiopt
 
@@ -11,20 +11,13 @@ REL_GAP = 1e-4
 
 
 def test_max_capacity_plan_has_least_npv_at_the_multiple_reached(tmp_path):
-    # Two tiers (one cheaper per PFLOPS, one dearer to power), two sites (free and dear energy),
-    # a training run and a service over two years, capex capped: a plan where the multiple
-    # alone leaves many ways to spend the budget. The first stage maximises the multiple (its
+    # Two tiers, two sites, two workloads over two years, capex capped: the multiple alone
+    # leaves many ways to spend the budget. The first stage maximises the multiple (its
     # NPV term, 1e-6 x NPV, is far below the gap); the second fixes it and minimises NPV, and
     # says how close it proved that NPV. The review's check: an independent min-NPV solve of
     # the same scenario with every demand scaled by that multiple (Params lowered on a built
     # model: the same plans are feasible) finds no plan cheaper than the bound the plan claims.
-    scenario = tiny_scenario(
-        tmp_path,
-        [training(pflops=30), inference(pflops=20, growth_per_year=0.5)],
-        sites=[site("dear", electricity_usd_per_kwh=0.3), site("free")],
-        gpu_tiers=[tier("a"), tier("b", tflops_bf16=1500, price_usd=120_000, node_kw=14)],
-        policy={"objective": "max_capacity", "capex_budget_usd": 1_000_000, "horizon_years": 2},
-    )
+    scenario = two_tier_two_site(tmp_path, objective="max_capacity", capex_budget_usd=1_000_000)
     plan = aiopt.solve(scenario, rel_gap=REL_GAP, time_limit=60, progress=False)
     assert aiopt.check_plan(plan).ok
     assert plan.status == "optimal" and plan.gap <= REL_GAP

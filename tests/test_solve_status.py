@@ -11,6 +11,7 @@ import time
 import pytest
 import yaml
 from conftest import CATALOG_DIR, REPO
+from tiny_plans import two_tier_two_site
 
 import aiopt
 from aiopt import Status
@@ -68,14 +69,16 @@ def test_gap_is_computed_from_incumbent_and_bound():
     assert relative_gap(None, 1.0) is None
 
 
-def test_staged_and_direct_strategies_agree_within_the_gap():
-    sc = aiopt.load_scenario(BASELINE)
+def test_staged_and_direct_strategies_agree_within_the_gap(tmp_path):
+    # two tiers, two sites, two years, a training run and a service: the staged solve's LP and
+    # fabric-guided first plan have choices to get wrong
+    sc = two_tier_two_site(tmp_path)
     results = {}
     for strategy in ("direct", "staged"):
         model = aiopt.build_model(sc)
-        info = aiopt.solve_model(model, strategy=strategy, progress=False)
+        info = aiopt.solve_model(model, strategy=strategy, rel_gap=1e-4, progress=False)
         plan = aiopt.read_plan(model, info)
-        assert info.status == "optimal" and info.gap <= 0.01
+        assert info.status == "optimal" and info.gap <= 1e-4
         assert aiopt.check_plan(plan).ok
         results[strategy] = info
     direct, staged = results["direct"], results["staged"]

@@ -270,3 +270,16 @@ def storage_units(plan: aiopt.Plan, tier_id: str, year: int = YEAR) -> int:
 def compute_racks(plan: aiopt.Plan, year: int = YEAR):
     racks = plan.racks
     return racks[(racks.year == year) & (racks.tier != "(gear)")]
+
+
+def two_tier_two_site(directory: Path, **policy) -> aiopt.Scenario:
+    """A small scenario with real choices: tiers a and b (b faster, dearer, hungrier), sites
+    "dear" (0.3 USD/kWh) and "free", a 30-PFLOPS training run and a 20-PFLOPS service growing
+    50% a year, over two years; `policy` adds to or replaces the policy."""
+    return tiny_scenario(
+        directory,
+        [training(pflops=30), inference(pflops=20, growth_per_year=0.5)],
+        sites=[site("dear", electricity_usd_per_kwh=0.3), site("free")],
+        gpu_tiers=[tier("a"), tier("b", tflops_bf16=1500, price_usd=120_000, node_kw=14)],
+        policy={"horizon_years": 2, **policy},
+    )
