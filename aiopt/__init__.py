@@ -22,6 +22,7 @@ from aiopt.pipeline import solve
 from aiopt.results import Plan, read_plan
 from aiopt.scenario import Scenario
 from aiopt.solve import SolveInfo, solve_model
+from aiopt.sweep import sweep
 from aiopt.validate import PlausibilityWarning, validate
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "read_plan",
     "solve",
     "solve_model",
+    "sweep",
     "validate",
     "write_plan",
 ]

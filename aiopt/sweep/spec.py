@@ -129,9 +129,14 @@ def apply(base: Scenario, overrides: Mapping) -> Scenario:
     return scenario
 
 
-def load_spec(spec: str | Path | Mapping, max_variants: int = DEFAULT_MAX_VARIANTS) -> SweepSpec:
+def load_spec(
+    spec: str | Path | Mapping,
+    max_variants: int = DEFAULT_MAX_VARIANTS,
+    catalog_dir: str | Path | None = None,
+) -> SweepSpec:
     """Read and check a sweep spec (a YAML file or mapping) and list its variants.
 
+    `catalog_dir`, when given, replaces the spec's `catalog_dir` (default: the shipped catalog).
     Raises `InputError` (one problem) for an unknown section or path (did-you-mean), a value of
     the wrong type, an empty grid or list, zip lists of unequal length, a bad random range, or
     more than `max_variants` variants.
@@ -149,7 +154,9 @@ def load_spec(spec: str | Path | Mapping, max_variants: int = DEFAULT_MAX_VARIAN
     if "base" not in document:
         bad("top level", "base", None, "give the base scenario, e.g. base: enterprise-baseline.yaml")
     base_path = folder / str(document["base"])
-    catalog_dir = folder / str(document["catalog_dir"]) if document.get("catalog_dir") else None
+    if catalog_dir is None and document.get("catalog_dir"):
+        catalog_dir = folder / str(document["catalog_dir"])
+    catalog_dir = None if catalog_dir is None else Path(catalog_dir)
     base = load_scenario(base_path, catalog_dir)
     solve = {**SOLVE_OPTIONS, **_mapping(bad, document, "solve")}
     if set(solve) - set(SOLVE_OPTIONS):
@@ -176,24 +183,17 @@ def load_spec(spec: str | Path | Mapping, max_variants: int = DEFAULT_MAX_VARIAN
         for name, over in _mapping(bad, document, "cases").items()
     }
     random = _mapping(bad, document, "random")
-    count = int(random.get("count", 0)) if random else 0
-    factorial = (
-        [[dict(zip(grid, row, strict=True)) for row in itertools.product(*grid.values())]] if grid else []
-    )
-    blocks = factorial + zips
+    count = _count(bad, random)
+    blocks = [[{path: v} for v in values] for path, values in grid.items()] + zips  # multiplied
     total = (math.prod(len(b) for b in blocks) if blocks else 0) + len(cases) + count
     if total == 0:
         bad("top level", "variants", 0, "the spec makes no variant; give a grid, zip, cases or random")
     if total > max_variants:
-        bad(
-            "top level",
-            "variants",
-            total,
-            f"more than --max-variants {max_variants}; raise it or narrow the spec",
-        )
+        fix = f"more than --max-variants {max_variants}; raise it or narrow the spec"
+        bad("top level", "variants", total, fix)
     found = [({k: v for part in parts for k, v in part.items()}, "") for parts in itertools.product(*blocks)]
     found = ([] if not blocks else found) + [(over, name) for name, over in cases.items()]
-    found += [(over, "") for over in _latin_hypercube(bad, base, random)]
+    found += [(over, "") for over in _latin_hypercube(bad, base, random, count)]
     variants = list({variant_id(o): Variant(variant_id(o), o, case) for o, case in reversed(found)}.values())
     variants.reverse()  # first occurrence wins, in spec order
     paths = list(dict.fromkeys(p for v in variants for p in v.overrides))
@@ -259,19 +259,23 @@ def _plain(value):
     return list(value) if isinstance(value, tuple) else value
 
 
-def _latin_hypercube(bad: _Complaint, base: Scenario, random: Mapping) -> list[dict]:
+def _count(bad: _Complaint, random: Mapping) -> int:
+    """The number of random samples (0 without a `random:` section)."""
+    if not random:
+        return 0
+    count, seed = random.get("count"), random.get("seed", 0)
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1 or not isinstance(seed, int):
+        fix = "give a positive whole count and a whole seed, e.g. {seed: 1, count: 100}"
+        bad("random", "count", count, fix)
+    return count
+
+
+def _latin_hypercube(bad: _Complaint, base: Scenario, random: Mapping, count: int) -> list[dict]:
     """`count` samples of `ranges` ({path: [low, high]}), one stratum per sample and path, drawn
     with `seed`; values rounded to 6 significant digits (whole numbers for integer fields)."""
     if not random:
         return []
-    count, seed, ranges = random.get("count"), random.get("seed", 0), random.get("ranges")
-    if not isinstance(count, int) or count < 1 or not isinstance(seed, int):
-        bad(
-            "random",
-            "count",
-            count,
-            "give a positive whole count and a whole seed, e.g. {seed: 1, count: 100}",
-        )
+    seed, ranges = random.get("seed", 0), random.get("ranges")
     if not isinstance(ranges, Mapping) or not ranges:
         bad("random", "ranges", ranges, "give ranges: {path: [low, high]}")
     rng = np.random.default_rng(seed)
