@@ -69,9 +69,14 @@ class ResultStore:
 
     def table(self, ids: list[str]) -> pd.DataFrame:
         """The rows of `ids` that have a result, in that order."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         done = self.done()
-        frames = [pd.read_parquet(self.results / f"{i}.parquet") for i in ids if i in done]
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        rows = [pq.read_table(self.results / f"{i}.parquet") for i in ids if i in done]
+        if not rows:
+            return pd.DataFrame()
+        return pa.concat_tables(rows, promote_options="permissive").to_pandas()  # one type per column
 
 
 def _replace(path: Path, content: bytes | None, written: Path | None = None) -> None:

@@ -71,7 +71,7 @@ def worker_name() -> str:
 def run_variant(context: Context, variant: Variant) -> tuple[dict, Plan | None]:
     """The result row of one variant and, with `keep_plans`, its plan (else None)."""
     started = time.perf_counter()
-    row = {"id": variant.id, "case": variant.case, **_columns(variant.overrides)}
+    row = {"id": variant.id, "case": variant.case, **_columns(variant.overrides), "error": None}
     state = _state(context)
     plan = None
     try:
