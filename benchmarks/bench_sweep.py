@@ -91,8 +91,8 @@ def main() -> int:
     if len(warm):
         median_warm, median_cold = statistics.median(warm), statistics.median(cold)
         print(
-            f"median per variant: warm {median_warm:.2f} s ({len(warm)} rows), cold rebuild {median_cold:.2f} s; "
-            f"warm is {median_cold / median_warm:.2f}x faster"
+            f"median per variant: warm {median_warm:.2f} s ({len(warm)} rows), "
+            f"cold rebuild {median_cold:.2f} s; warm is {median_cold / median_warm:.2f}x faster"
         )
     print(f"driver peak memory: {driver_mb:.0f} MB")
     return 0
