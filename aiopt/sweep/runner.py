@@ -57,7 +57,9 @@ def _processes(context: Context, variants: list[Variant], workers: int, schedule
     pending = list(variants)
     while pending:
         pool = ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_interrupts
+            min(workers, len(pending)),
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_ignore_interrupts,
         )
         try:
             futures = {pool.submit(run_variant, context, variant): variant for variant in pending}

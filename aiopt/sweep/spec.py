@@ -162,6 +162,12 @@ def load_spec(
     if set(solve) - set(SOLVE_OPTIONS):
         name = sorted(set(solve) - set(SOLVE_OPTIONS))[0]
         bad("solve", name, solve[name], f"unknown option; {suggest(name, SOLVE_OPTIONS, 'options')}")
+    for name, default in SOLVE_OPTIONS.items():
+        value = solve[name]
+        if type(value) is not type(default) and not (type(default) is float and type(value) is int):
+            bad("solve", name, value, f"expected a {type(default).__name__}, e.g. {name}: {default}")
+        if type(default) is float and value <= 0:
+            bad("solve", name, value, f"must be positive, e.g. {name}: {default}")
 
     def values(section: str, path: str, raw) -> list:
         if not isinstance(raw, list) or not raw:

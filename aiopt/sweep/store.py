@@ -51,7 +51,7 @@ class ResultStore:
             raise InputError([Problem(where, "folder", "--out", where, fix)])
         self.results.mkdir(parents=True, exist_ok=True)
         _replace(marker, json.dumps({"fingerprint": fingerprint, "spec": spec_file}).encode())
-        for stale in self.results.glob(".*.tmp"):  # a write cut short by a crash
+        for stale in [*self.out.glob(".*.tmp"), *self.results.glob(".*.tmp")]:  # writes cut short
             stale.unlink()
 
     def done(self) -> set[str]:

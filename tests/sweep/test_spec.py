@@ -85,6 +85,7 @@ BAD_SPECS = {
     ),
     "unknown section": ({"grdi": {POWER: [1]}}, "did you mean 'grid'"),
     "uneven zip": ({"zip": [{POWER: [1, 2], RATE: [0.1]}]}, "equally long"),
+    "solve option": ({"grid": {POWER: [1]}, "solve": {"time_limit": "long"}}, "expected a float"),
     "text range": ({"random": {"count": 2, "ranges": {"workloads.chat.latency": [1, 2]}}}, "number fields"),
 }
 
