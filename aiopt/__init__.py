@@ -9,6 +9,10 @@ and `solve` chains them:
 >>> import aiopt
 >>> plan = aiopt.solve("data/scenarios/enterprise-baseline.yaml")   # doctest: +SKIP
 >>> plan.kpis, plan.nodes, plan.racks, plan.fabric, plan.storage, plan.costs  # doctest: +SKIP
+
+and `sweep` solves many variants of one scenario (`aiopt.sweep.spec` describes the spec):
+
+>>> table = aiopt.sweep("sweep.yaml", out="runs/s1")   # one row per variant   # doctest: +SKIP
 """
 
 __version__ = "0.1.0"

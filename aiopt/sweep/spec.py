@@ -176,6 +176,8 @@ def load_spec(
 
     grid = {p: values("grid", p, v) for p, v in _mapping(bad, document, "grid", empty_ok=False).items()}
     zips = []
+    if not isinstance(document.get("zip") or [], list):
+        bad("zip", "zip", document["zip"], "give a list of groups: zip: [{path: [...], path: [...]}]")
     for i, group in enumerate(document.get("zip") or []):
         where = f"zip[{i}]"
         if not isinstance(group, Mapping) or not group:
@@ -184,10 +186,16 @@ def load_spec(
         if len({len(v) for v in columns.values()}) > 1:
             bad(where, "lengths", {p: len(v) for p, v in columns.items()}, "zip lists must be equally long")
         zips.append([dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)])
-    cases = {
-        str(name): {p: _value(bad, base, f"cases.{name}", p, v) for p, v in (over or {}).items()}
-        for name, over in _mapping(bad, document, "cases").items()
-    }
+    cases = {}
+    for name, over in _mapping(bad, document, "cases").items():
+        if not isinstance(over or {}, Mapping):
+            bad(
+                f"cases.{name}",
+                "overrides",
+                over,
+                "give a mapping of paths to values, e.g. {policy.discount_rate: 0.1}",
+            )
+        cases[str(name)] = {p: _value(bad, base, f"cases.{name}", p, v) for p, v in (over or {}).items()}
     random = _mapping(bad, document, "random")
     count = _count(bad, random)
     blocks = [[{path: v} for v in values] for path, values in grid.items()] + zips  # multiplied
@@ -200,8 +208,10 @@ def load_spec(
     found = [({k: v for part in parts for k, v in part.items()}, "") for parts in itertools.product(*blocks)]
     found = ([] if not blocks else found) + [(over, name) for name, over in cases.items()]
     found += [(over, "") for over in _latin_hypercube(bad, base, random, count)]
-    variants = list({variant_id(o): Variant(variant_id(o), o, case) for o, case in reversed(found)}.values())
-    variants.reverse()  # first occurrence wins, in spec order
+    unique: dict[str, Variant] = {}
+    for overrides, case in found:  # a repeated variant keeps its first place and case name
+        unique.setdefault(variant_id(overrides), Variant(variant_id(overrides), overrides, case))
+    variants = list(unique.values())
     paths = list(dict.fromkeys(p for v in variants for p in v.overrides))
     base_text = base_path.read_text()
     fingerprint = hashlib.sha256(

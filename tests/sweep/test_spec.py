@@ -56,8 +56,8 @@ def test_variant_ids_are_stable_across_order_and_number_spelling():
     one = load_spec(spec(cases={"a": {POWER: 2, RATE: 0.1}})).variants[0]
     two = load_spec(spec(cases={"b": {RATE: 0.1, POWER: 2.0}})).variants[0]
     assert one.id == two.id == variant_id({POWER: 2.0, RATE: 0.1})
-    duplicated = load_spec(spec(grid={POWER: [2, 3]}, cases={"same": {POWER: 2}}))
-    assert len(duplicated.variants) == 2
+    duplicated = load_spec(spec(grid={POWER: [2, 3]}, cases={"same": {POWER: 2}, "other": {POWER: 4}}))
+    assert [(v.overrides[POWER], v.case) for v in duplicated.variants] == [(2, ""), (3, ""), (4, "other")]
 
 
 def test_a_variant_is_checked_by_the_same_edits_as_every_other_door(tiny):
@@ -85,6 +85,7 @@ BAD_SPECS = {
     ),
     "unknown section": ({"grdi": {POWER: [1]}}, "did you mean 'grid'"),
     "uneven zip": ({"zip": [{POWER: [1, 2], RATE: [0.1]}]}, "equally long"),
+    "case not a mapping": ({"cases": {"a": [1]}}, "mapping of paths"),
     "solve option": ({"grid": {POWER: [1]}, "solve": {"time_limit": "long"}}, "expected a float"),
     "text range": ({"random": {"count": 2, "ranges": {"workloads.chat.latency": [1, 2]}}}, "number fields"),
 }
