@@ -9,6 +9,10 @@ and `solve` chains them:
 >>> import aiopt
 >>> plan = aiopt.solve("data/scenarios/enterprise-baseline.yaml")   # doctest: +SKIP
 >>> plan.kpis, plan.nodes, plan.racks, plan.fabric, plan.storage, plan.costs  # doctest: +SKIP
+
+and `sweep` solves many variants of one scenario (`aiopt.sweep.spec` describes the spec):
+
+>>> table = aiopt.sweep("sweep.yaml", out="runs/s1")   # one row per variant   # doctest: +SKIP
 """
 
 __version__ = "0.1.0"
@@ -22,6 +26,7 @@ from aiopt.pipeline import solve
 from aiopt.results import Plan, read_plan
 from aiopt.scenario import Scenario
 from aiopt.solve import SolveInfo, solve_model
+from aiopt.sweep import sweep
 from aiopt.validate import PlausibilityWarning, validate
 
 __all__ = [
@@ -44,6 +49,7 @@ __all__ = [
     "read_plan",
     "solve",
     "solve_model",
+    "sweep",
     "validate",
     "write_plan",
 ]

@@ -32,9 +32,12 @@ from aiopt.read import DEFAULT_CATALOG_DIR, display_path
 from aiopt.scenario import Scenario
 from aiopt.schema import CATALOG_TABLES, TABLES, WORKLOAD_KINDS
 from aiopt.solve import describe
+from aiopt.sweep import BACKENDS, load_spec, sweep
+from aiopt.sweep.spec import DEFAULT_MAX_VARIANTS
 from aiopt.validate import PlausibilityWarning, suggest
 
 EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT, EXIT_SOLVE_FAILED = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports it
 
 
 def summary(scenario: Scenario) -> str:
@@ -105,6 +108,33 @@ def _cmd_solve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     print(f"wrote {display_path(out)}/plan.json and {len(plan.TABLES)} CSV tables")
+    return EXIT_OK
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    """Solve every variant of a sweep spec into --out; a rerun solves only what is missing."""
+    spec = load_spec(args.spec, args.max_variants, args.catalog_dir)
+    try:
+        table = sweep(
+            spec,
+            args.out,
+            backend=args.backend,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            force=args.force,
+            keep_plans=args.keep_plans,
+            progress=not args.quiet,
+        )
+    except KeyboardInterrupt:
+        done = len(list((args.out / "results").glob("*.parquet")))
+        print(
+            f"interrupted: {done} of {len(spec.variants)} variants have results in {display_path(args.out)}; "
+            "rerun the same command to solve the rest",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    counts = ", ".join(f"{n} {status}" for status, n in table.status.value_counts().items())
+    print(f"{len(table)} variants: {counts}; results in {display_path(args.out)}/results")
     return EXIT_OK
 
 
@@ -209,6 +239,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, metavar="N", help="solver random seed (default 0)")
     p.add_argument("--quiet", action="store_true", help="no solver progress, even for long solves")
     p.add_argument("--verbose", action="store_true", help="show HiGHS's own log instead of the progress line")
+
+    p = _command(subparsers, "sweep", _cmd_sweep, "solve every variant of a sweep spec; resumable", [common])
+    p.add_argument("spec", type=Path, metavar="SPEC", help="sweep spec YAML (base, grid, zip, cases, random)")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="results folder (rerun to resume)")
+    p.add_argument(
+        "--backend",
+        choices=tuple(BACKENDS),
+        default="processes",
+        help="where variants run (default processes)",
+    )
+    p.add_argument("--workers", type=int, default=None, metavar="N", help="worker processes (default: cores)")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="dask scheduler of a running cluster (--backend dask)",
+    )
+    p.add_argument(
+        "--max-variants",
+        type=int,
+        default=DEFAULT_MAX_VARIANTS,
+        metavar="N",
+        help=f"refuse specs with more variants (default {DEFAULT_MAX_VARIANTS})",
+    )
+    p.add_argument("--force", action="store_true", help="discard the results of a different spec in --out")
+    p.add_argument("--keep-plans", action="store_true", help="also write each plan under DIR/plans/<id>/")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     p = _command(subparsers, "fabric", _cmd_fabric, "size a compute fabric the way the model does", [common])
     p.add_argument(

@@ -1,0 +1,137 @@
+"""Warm re-solves: keep a built model and change only its mutable Params between variants.
+
+A variant is solved on the model of its *reference*: the base scenario with the variant's
+structural overrides (everything but `PARAM_FIELDS`) and each swept demand field at the sweep's
+most demanding value (`DEMAND_FIELDS`), so the model's demand-sized bounds (design tables, pool
+big-Ms, goodput chords) hold every variant's demand (`aiopt.solve` refuses a demand above the
+build). The reference depends on the variant alone, never on what a worker solved before, so
+a variant's result is the same on every backend. A worker keeps the last model it built and
+rebuilds when a variant's reference differs; `Solver.solve` says whether it rebuilt.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+
+import pyomo.environ as pyo
+
+from aiopt import demand
+from aiopt.errors import InputError
+from aiopt.model import build_model, prepare
+from aiopt.model.cost import NO_BUDGET
+from aiopt.model.data import MUSD
+from aiopt.scenario import Scenario
+
+# (table, field) of the values a built model holds in mutable Params (aiopt/model/core.py, cost.py)
+PARAM_FIELDS = {
+    ("policy", "discount_rate"),
+    ("policy", "electricity_escalation"),
+    ("policy", "capex_budget_usd"),
+    ("policy", "capex_budget_per_year_usd"),
+    ("sites", "power_mw"),
+    ("sites", "electricity_usd_per_kwh"),
+    ("gpu_tiers", "price_usd"),
+    ("workloads", "tokens_per_s"),
+    ("workloads", "tokens_t"),
+    ("workloads", "deadline_days"),
+}
+DEMAND_FIELDS = {"tokens_per_s": max, "tokens_t": max, "deadline_days": min}  # most demanding value
+MUTABLE_PARAMS = (
+    "demand",
+    "node_price",
+    "discount",
+    "electricity",
+    "power_mw",
+    "budget_total",
+    "budget_year",
+)
+
+
+def reference_overrides(overrides: Mapping, extremes: Mapping, field_of: Callable) -> dict:
+    """The overrides of a variant's reference: its structural ones plus the sweep's `extremes`
+    ({demand path: most demanding value}); `field_of(path)` is (table, field name)."""
+    structural = {p: v for p, v in overrides.items() if field_of(p) not in PARAM_FIELDS}
+    return {**structural, **extremes}
+
+
+def extremes(values: Mapping[str, list], field_of: Callable) -> dict:
+    """{path: most demanding value} of the swept demand paths (`values`: every value of a path)."""
+    found = {}
+    for path, seen in values.items():
+        table, name = field_of(path)
+        known = [v for v in seen if v is not None]
+        if table == "workloads" and name in DEMAND_FIELDS and known:
+            found[path] = DEMAND_FIELDS[name](known)
+    return found
+
+
+def demand_of(scenario: Scenario, years: list[int]) -> dict:
+    """{(workload, year): required PFLOPS} of a scenario (as `aiopt.model.data` computes it)."""
+    rows = scenario.workloads
+    return {
+        (w, y): demand.workload_pflops(row) * demand.growth_factor(row.growth_per_year, row.start_year, y)
+        for w, row in rows.iterrows()
+        for y in years
+    }
+
+
+def set_params(model: pyo.ConcreteModel, scenario: Scenario) -> None:
+    """Give `model`'s mutable Params the values of `scenario` (built from a scenario that
+    differs from it only in `PARAM_FIELDS`) and make `scenario` the one its plan reports."""
+    policy, sites, first = scenario.policy, scenario.sites, scenario.years[0]
+    required = demand_of(scenario, list(model.Y))
+    for (w, y), value in required.items():
+        model.demand[w, y] = value
+    for t in model.T:
+        model.node_price[t] = scenario.gpu_tiers.at[t, "price_usd"] / MUSD
+    for y in model.Y:
+        model.discount[y] = (1 + policy["discount_rate"]) ** -(y - first)
+    for s in model.S:
+        model.power_mw[s] = sites.at[s, "power_mw"]
+        for y in model.Y:
+            escalation = (1 + policy["electricity_escalation"]) ** (y - first)
+            model.electricity[s, y] = sites.at[s, "electricity_usd_per_kwh"] * escalation
+    model.budget_total = _cap(policy["capex_budget_usd"])
+    model.budget_year = _cap(policy["capex_budget_per_year_usd"])
+    model.data = dataclasses.replace(model.data, scenario=scenario, demand=required)
+
+
+def _cap(usd: float | None) -> float:
+    return usd / MUSD if usd else NO_BUDGET
+
+
+class Solver:
+    """A worker's built model, kept between variants that share a reference."""
+
+    def __init__(self):
+        self.key: str | None = None
+        self.model: pyo.ConcreteModel | None = None
+        self.built = None  # the model's ModelData as built (its demand: what the bounds hold)
+
+    def model_for(self, scenario: Scenario, key: str, reference: Callable[[], Scenario]):
+        """The model to solve `scenario` on, Params set, and whether it was (re)built.
+
+        `key` names the reference; `reference()` makes it (raising `InputError` when it is
+        invalid, in which case the variant's own model is built and not kept).
+        """
+        rebuilt = key != self.key or not self._holds(scenario)
+        if rebuilt:
+            self.key, self.model = None, None  # free the old model before building the next
+            try:
+                data = prepare(reference())
+                key_kept = key if _within(demand_of(scenario, data.years), data.demand) else None
+            except InputError:  # an invalid reference: this variant alone, on its own model
+                data, key_kept = None, None
+            data = data if key_kept is not None else prepare(scenario)
+            self.model, self.built, self.key = build_model(data), data, key_kept
+        set_params(self.model, scenario)
+        return self.model, rebuilt
+
+    def _holds(self, scenario: Scenario) -> bool:
+        return self.model is not None and _within(demand_of(scenario, self.built.years), self.built.demand)
+
+
+def _within(required: dict, built: dict) -> bool:
+    """Every required demand at most what the model was built for (to a relative 1e-9)."""
+    return all(value <= built[key] * (1 + 1e-9) for key, value in required.items())
