@@ -8,7 +8,8 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from . import demand
-from .model.data import MUSD, ModelData, group_by
+from .model.data import ModelData, group_by
+from .model.params import MUSD
 from .model.racks import cooling_kind
 from .rules import fabric_ports
 from .scenario import Scenario

@@ -88,3 +88,19 @@ def plan_of(tmp_path: Path) -> Callable[..., aiopt.Plan]:
     directory (the hand-worked constraint tests of tests/model/)."""
     counter = iter(range(1000))
     return lambda *args, **kwargs: solve_tiny(tmp_path / f"case{next(counter)}", *args, **kwargs)
+
+
+def every_param_field_changed(tiny):
+    """The tiny scenario with every warm field changed, demand lowered (so no rebuild is needed)."""
+    return (
+        tiny.with_policy(
+            discount_rate=0.11,
+            electricity_escalation=0.05,
+            capex_budget_usd=9e6,
+            capex_budget_per_year_usd=8e6,
+        )
+        .with_values("sites", "lab", power_mw=1.7, electricity_usd_per_kwh=0.12)
+        .with_values("gpu_tiers", "h100-sxm", price_usd=222_000)
+        .with_values("workloads", "chat", tokens_per_s=15_000)
+        .with_values("workloads", "pretrain-8b", tokens_t=0.8, deadline_days=40)
+    )

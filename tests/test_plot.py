@@ -33,7 +33,8 @@ CHARTS = [
 
 @pytest.fixture(scope="module")
 def plan() -> aiopt.Plan:
-    plan = aiopt.solve(BASELINE, rel_gap=0.02, progress=False)
+    # the charts draw any checked plan: a 10% gap is proven in a few seconds
+    plan = aiopt.solve(BASELINE, rel_gap=0.10, progress=False)
     assert aiopt.check_plan(plan).ok
     return plan
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from .data import MUSD, ModelData
+from .data import ModelData
+from .params import param_values
 
 
 def declare(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -34,29 +35,12 @@ def declare(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.SF = pyo.Set(initialize=[(s, f) for s in d.sites for f in d.fabrics], dimen=2, ordered=True)
     m.WY = pyo.Set(initialize=[(w, y) for w in d.workloads for y in d.active_years[w]], dimen=2, ordered=True)
 
-    first = d.first_year
-    rate = sc.policy["discount_rate"]
-    escalation = sc.policy["electricity_escalation"]
+    values = param_values(sc, d.years)
     m.demand = pyo.Param(m.W, m.Y, initialize=d.demand, mutable=True, doc="required effective PFLOPS")
-    m.node_price = pyo.Param(
-        m.T,
-        initialize={t: sc.gpu_tiers.at[t, "price_usd"] / MUSD for t in d.tiers},
-        mutable=True,
-        doc="MUSD per node",
-    )
-    m.discount = pyo.Param(m.Y, initialize={y: (1 + rate) ** -(y - first) for y in d.years}, mutable=True)
-    m.electricity = pyo.Param(
-        m.S,
-        m.Y,
-        mutable=True,
-        doc="USD/kWh",
-        initialize={
-            (s, y): sc.sites.at[s, "electricity_usd_per_kwh"] * (1 + escalation) ** (y - first)
-            for s in d.sites
-            for y in d.years
-        },
-    )
-    m.power_mw = pyo.Param(m.S, initialize=dict(sc.sites.power_mw), mutable=True)
+    m.node_price = pyo.Param(m.T, initialize=values["node_price"], mutable=True, doc="MUSD per node")
+    m.discount = pyo.Param(m.Y, initialize=values["discount"], mutable=True)
+    m.electricity = pyo.Param(m.S, m.Y, initialize=values["electricity"], mutable=True, doc="USD/kWh")
+    m.power_mw = pyo.Param(m.S, initialize=values["power_mw"], mutable=True)
 
     m.run = pyo.Var(m.RUN, domain=pyo.NonNegativeReals, doc="nodes of a pool serving a workload")
     m.pick = pyo.Var(m.PICK, domain=pyo.Binary, doc="this year's training run is on this tier at this site")

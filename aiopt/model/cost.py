@@ -6,11 +6,11 @@ import pyomo.environ as pyo
 
 from ..demand import HOURS_PER_YEAR
 from ..schema import SERVICE_LAYERS
-from .data import MUSD, ModelData, group_by, previous
+from .data import ModelData, group_by, previous
+from .params import MUSD, param_values
 
 CAPEX = ("compute", "fabric", "storage", "racks", *SERVICE_LAYERS, "facility")
 OPEX = ("energy", "colocation", "support", "licences", "carriers")
-NO_BUDGET = float("inf")  # the budget Params when none is set: the rows exist, the solver gets none
 
 
 def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -114,9 +114,9 @@ def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
             for y in m.Y
         )
     )
-    total, per_year = policy.get("capex_budget_usd"), policy.get("capex_budget_per_year_usd")
-    m.budget_total = pyo.Param(initialize=_cap(total), mutable=True, doc="MUSD; NO_BUDGET: none")
-    m.budget_year = pyo.Param(initialize=_cap(per_year), mutable=True, doc="MUSD; NO_BUDGET: none")
+    budgets = param_values(sc, d.years)
+    m.budget_total = pyo.Param(initialize=budgets["budget_total"], mutable=True, doc="MUSD; NO_BUDGET: none")
+    m.budget_year = pyo.Param(initialize=budgets["budget_year"], mutable=True, doc="MUSD; NO_BUDGET: none")
     m.capex_budget = pyo.Constraint(expr=sum(m.capex[c, y] for c in m.CAPEX for y in m.Y) <= m.budget_total)
     m.capex_budget_yearly = pyo.Constraint(
         m.Y, rule=lambda m, y: sum(m.capex[c, y] for c in m.CAPEX) <= m.budget_year
@@ -127,8 +127,3 @@ def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
         m.objective = pyo.Objective(expr=m.scale - 1e-6 * m.npv, sense=pyo.maximize)
     else:
         m.objective = pyo.Objective(expr=m.npv, sense=pyo.minimize)
-
-
-def _cap(usd: float | None) -> float:
-    """A budget in MUSD, or NO_BUDGET when none is set."""
-    return usd / MUSD if usd else NO_BUDGET

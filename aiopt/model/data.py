@@ -18,8 +18,8 @@ from .. import demand
 from ..fabric_sizing import size_for_units
 from ..rules import fabric_ports, memory_fit_issue, nodes_per_rack, site_lacks
 from ..scenario import Scenario
+from .params import required_pflops
 
-MUSD = 1e6
 # Names of the model's own: in parentheses, which no user id can take (ids match [a-z0-9][a-z0-9._-]*).
 ANY_FABRIC = "(any)"  # fabric slot of inference runs: they do not depend on scaling efficiency
 SHARED = "(shared)"  # node group of every workload that is not isolated
@@ -189,12 +189,9 @@ def _performance(d: ModelData, sc: Scenario, tiers) -> None:
     runs = group_by(d.run_index, lambda i: (i[0], i[1], i[3]))
     for t, tier in tiers.iterrows():  # a job or a spare takes whole servers: a node, or a tray of a rack
         d.node_unit[t] = 1.0 if tier.gpus_per_node <= SERVER_GPUS else TRAY_GPUS / tier.gpus_per_node
+    d.demand = required_pflops(sc, d.years)
     for w in d.workloads:
         row = wl.loc[w]
-        for y in d.years:
-            d.demand[w, y] = demand.workload_pflops(row) * demand.growth_factor(
-                row.growth_per_year, row.start_year, y
-            )
         for t in {t for (w2, t, _) in d.wts if w2 == w}:
             tier = tiers.loc[t]
             node_pflops = tier.gpus_per_node * tier.tflops_bf16 / 1000.0

@@ -15,6 +15,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from ..errors import InputError, Problem, SolveError, Status
+from . import kept
 from .highs import HighsModel, Outcome, use_threads
 from .progress import Progress, objective_text, relative_gap
 
@@ -73,6 +74,7 @@ class SolveInfo:
     seed: int
     seconds: dict = field(default_factory=dict)  # per stage
     npv_gap: float | None = None  # max_capacity: the gap of the least-NPV stage at the multiple reached
+    started_from: str | None = None  # the MIP start: "an earlier plan", "the first-plan stage" or none
 
     def __post_init__(self):
         self.status = Status(self.status)
@@ -311,6 +313,7 @@ def solve_model(
     seed: int = 0,
     progress: bool | str = "auto",
     strategy: str = "auto",
+    warm: bool = True,
 ) -> SolveInfo:
     """Run HiGHS on a built model and load its best plan into the model's variables.
 
@@ -320,7 +323,12 @@ def solve_model(
     (LP-guided fabrics, else a heuristic search) and starts the full MIP from it; "auto"
     stages models with more than 300 integer variables. `max_capacity` is lexicographic: the
     largest demand multiple first, then the least NPV at that multiple, started from the first
-    plan. The whole solve, every stage and the load into HiGHS, ends within `time_limit`. Raises
+    plan. With `warm`, a model solved before and changed since only in its mutable Params (a
+    sweep variant, `model.demand[w, y] = ...`) is updated in HiGHS, not loaded again, and starts
+    from the nearest plan it solved while that plan is still feasible (`solve.kept`): faster, but
+    among plans within the gap the one found may then depend on what was solved before; `warm=False`
+    loads anew and starts from nothing, the same result every time. The whole solve,
+    every stage and the load into HiGHS, ends within `time_limit`. Raises
     `SolveError` with a `Status` when the scenario is infeasible, no plan was found in time, or
     the solver failed, and `InputError` when a demand Param rose above what the model was built for.
     """
@@ -331,8 +339,9 @@ def solve_model(
     objective = model.data.scenario.policy["objective"]
     lines = Progress(progress, objective)
     use_threads(threads)
-    highs = HighsModel(
+    highs, _ = kept.loaded(
         model,
+        warm,
         dict(
             threads=threads,
             random_seed=seed,
@@ -344,14 +353,18 @@ def solve_model(
     lines.attach(highs.highs)
     seconds = {"load": clock.elapsed()}
     first = _FirstPlan()
-    cheapest = None
+    cheapest, started_from = None, None
     try:
-        if strategy == "staged" or (strategy == "auto" and len(highs.integers) > STAGED_ABOVE_INTEGERS):
+        earlier = kept.nearest_plan(model) if warm else None
+        if earlier is not None:  # a plan of an earlier solve, still feasible: no first-plan search
+            first.start, first.objective = earlier, highs.objective_of(earlier)
+        elif strategy == "staged" or (strategy == "auto" and len(highs.integers) > STAGED_ABOVE_INTEGERS):
             first = _first_plan(model, highs, clock, lines)
             seconds["first_plan"] = clock.elapsed() - seconds["load"]
-            if first.start is not None:
-                highs.start_from(first.start)
-                lines.found(first.objective, first.lp_bound)
+        if first.start is not None:
+            highs.start_from(first.start)
+            lines.found(first.objective, first.lp_bound)
+            started_from = "an earlier plan" if earlier is not None else "the first-plan stage"
         lines.begin("full model", bound_valid=True)
         final = highs.run(clock.until(MAX_SCALE_SHARE if objective == "max_capacity" else FINAL_SHARE))
         if final.infeasible:
@@ -366,6 +379,7 @@ def solve_model(
         lines.close()
     seconds["solve"] = clock.elapsed()
     highs.write_back(values)
+    kept.remember(model, values)
     incumbent = final.objective if final.has_solution else first.objective
     bound = _tighter(model, final.bound, first.lp_bound)
     optimal = all(run.status == run.status.kOptimal for run in (final, cheapest) if run is not None)
@@ -381,6 +395,7 @@ def solve_model(
         seed=seed,
         seconds=seconds,
         npv_gap=None if cheapest is None else relative_gap(cheapest.objective, cheapest.bound),
+        started_from=started_from,
     )
 
 

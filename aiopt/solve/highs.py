@@ -117,8 +117,8 @@ class HighsModel:
         self.costs, self.offset, self.sense = np.array(lp.col_cost_), lp.offset_, lp.sense_
         self.column_of = {id(var): j for j, var in enumerate(self.columns) if var is not None}
         self.relaxed = False
-        for name, value in options.items():
-            self.highs.setOptionValue(name, value)
+        self.rows_of_constraint: dict | None = None  # id(constraint) -> its rows, made on first update
+        self.set_options(options)
         self.deadline = float("inf")
         for event in (self.highs.cbMipInterrupt, self.highs.cbIpmInterrupt, self.highs.cbSimplexInterrupt):
             event.subscribe(self._interrupt_after_deadline)
@@ -233,6 +233,93 @@ class HighsModel:
         self.highs.changeColsCost(len(costs), np.arange(len(costs), dtype=np.int32), costs)
         self.highs.changeObjectiveOffset(offset)
         self.highs.changeObjectiveSense(sense)
+
+    def set_options(self, options: dict) -> None:
+        for name, value in options.items():
+            self.highs.setOptionValue(name, value)
+
+    def update_rows(self, constraints: list) -> bool:
+        """Recompute the bounds and coefficients of `constraints` (Pyomo constraint data) from the
+        model's current values, adding a row for one the LP writer left out (no finite bound then).
+        False when a constraint names a variable HiGHS has no column for: load the model again."""
+        if self.rows_of_constraint is None:
+            self.rows_of_constraint = {}
+            for i, row in enumerate(self.rows):
+                if row is not None:
+                    self.rows_of_constraint.setdefault(id(row), []).append(i)
+        for constraint in constraints:
+            entries = self._linear(constraint.body)
+            if entries is None:
+                return False
+            coefficients, constant = entries
+            lower = pyo.value(constraint.lower) - constant if constraint.has_lb() else -np.inf
+            upper = pyo.value(constraint.upper) - constant if constraint.has_ub() else np.inf
+            rows = self.rows_of_constraint.get(id(constraint), [])
+            if not rows and (np.isfinite(lower) or np.isfinite(upper)):
+                rows = self._add_row(constraint)
+            for r in rows:
+                # a two-sided constraint written as two rows: each keeps its own side
+                low = lower if len(rows) == 1 or np.isfinite(self.row_lower[r]) else -np.inf
+                up = upper if len(rows) == 1 or np.isfinite(self.row_upper[r]) else np.inf
+                self.highs.changeRowBounds(int(r), float(low), float(up))
+                self.row_lower[r], self.row_upper[r] = low, up
+                _, old, _ = self.highs.getRowEntries(int(r))
+                for j in set(old.tolist()) | set(coefficients):
+                    self.highs.changeCoeff(int(r), int(j), float(coefficients.get(j, 0.0)))
+        return True
+
+    def update_objective(self, expression) -> bool:
+        """The model's objective recomputed from `expression` at the current Param values."""
+        entries = self._linear(expression)
+        if entries is None:
+            return False
+        self.costs = np.zeros(len(self.columns))
+        for j, coefficient in entries[0].items():
+            self.costs[j] = coefficient
+        self.offset = entries[1]
+        self._set_objective(self.costs, self.offset, self.sense)
+        return True
+
+    def _linear(self, expression) -> tuple[dict, float] | None:
+        """({column: coefficient}, constant) of a linear expression; None if it names a variable
+        HiGHS has no column for, or is not linear."""
+        repn = generate_standard_repn(expression, compute_values=True)
+        if not repn.is_linear():
+            return None
+        coefficients = {}
+        for var, coefficient in zip(repn.linear_vars, repn.linear_coefs, strict=True):
+            if coefficient:
+                if id(var) not in self.column_of:
+                    return None
+                j = self.column_of[id(var)]
+                coefficients[j] = coefficients.get(j, 0.0) + coefficient
+        return coefficients, repn.constant
+
+    def _add_row(self, constraint) -> list[int]:
+        """A new (empty, free) row for `constraint`; `update_rows` fills it."""
+        row = self.highs.getNumRow()
+        self.highs.addRow(-np.inf, np.inf, 0, np.array([], dtype=np.int32), np.array([]))
+        self.rows.append(constraint)
+        self.row_lower, self.row_upper = np.append(self.row_lower, -np.inf), np.append(self.row_upper, np.inf)
+        self.rows_of_constraint[id(constraint)] = [row]
+        return [row]
+
+    def feasible(self, values: np.ndarray, tolerance: float = 1e-6) -> bool:
+        """Whether `values` is a plan of the model as it is now: bounds, integrality and rows."""
+        if np.any(values < self.lower - tolerance) or np.any(values > self.upper + tolerance):
+            return False
+        integers = values[self.integers]
+        if np.any(np.abs(integers - np.round(integers)) > tolerance):
+            return False
+        matrix = self.highs.getLp().a_matrix_
+        starts, index = np.asarray(matrix.start_), np.asarray(matrix.index_)
+        activity = np.zeros(self.highs.getNumRow())
+        np.add.at(activity, index, np.asarray(matrix.value_) * np.repeat(values, np.diff(starts)))
+        slack = tolerance * np.maximum(1.0, np.abs(activity))
+        return bool(np.all(activity >= self.row_lower - slack) and np.all(activity <= self.row_upper + slack))
+
+    def objective_of(self, values: np.ndarray) -> float:
+        return float(self.costs @ values + self.offset)
 
     def conflict(self, time_limit: float) -> list:
         """Pyomo constraints of an infeasible subsystem of the LP relaxation ([] if it is feasible

@@ -54,18 +54,23 @@ class Progress:
         self.bound: float | None = None
         self.lp_bound: float | None = None  # shown while the running stage has proven no bound
         self.drawn_at, self.width = -math.inf, 0
+        self.subscribed: list = []  # (HiGHS callback event, our function) while attached
 
     @property
     def verbose(self) -> bool:
         return self.mode == "verbose"
 
     def attach(self, highs) -> None:
-        """Subscribe to a `highspy.Highs`'s callbacks."""
+        """Subscribe to a `highspy.Highs`'s callbacks until `close` (a kept model is solved again)."""
         if self.verbose:
-            highs.cbLogging.subscribe(lambda event: self._write(event.message))
+            self.subscribed = [(highs.cbLogging, lambda event: self._write(event.message))]
         elif self.mode:
-            highs.cbMipImprovingSolution.subscribe(lambda event: self._update(event.data_out, force=True))
-            highs.cbMipLogging.subscribe(lambda event: self._update(event.data_out))
+            self.subscribed = [
+                (highs.cbMipImprovingSolution, lambda event: self._update(event.data_out, force=True)),
+                (highs.cbMipLogging, lambda event: self._update(event.data_out)),
+            ]
+        for event, callback in self.subscribed:
+            event.subscribe(callback)
 
     def begin(self, stage: str, bound_valid: bool) -> None:
         """A new stage; `bound_valid`: its dual bound bounds the full model."""
@@ -114,7 +119,10 @@ class Progress:
             self._write(text + "\n")
 
     def close(self) -> None:
-        """End the line (the last state stays visible)."""
+        """End the line (the last state stays visible) and unsubscribe."""
+        for event, callback in self.subscribed:
+            event.unsubscribe(callback)
+        self.subscribed = []
         if self.width:
             self.draw(force=True)
             self._write("\n")

@@ -4,7 +4,7 @@ A spec is YAML (or the same mapping)::
 
     base: enterprise-baseline.yaml      # scenario file, relative to the spec file
     catalog_dir: catalog                # optional catalog directory, relative to the spec file
-    solve: {time_limit: 60, rel_gap: 0.01, seed: 0, check: false}
+    solve: {time_limit: 60, rel_gap: 0.01, seed: 0, check: false, warm: true}
     grid:                               # full factorial
       sites.us-east.power_mw: [0.6, 0.8, 1.2]
       catalog.gpu_tiers.b200.price_usd: [300000, 340000]
@@ -44,7 +44,7 @@ from aiopt.validate.messages import brief
 
 DEFAULT_MAX_VARIANTS = 10_000
 SECTIONS = ("base", "catalog_dir", "solve", "grid", "zip", "cases", "random")
-SOLVE_OPTIONS = {"time_limit": 60.0, "rel_gap": 0.01, "seed": 0, "check": False}
+SOLVE_OPTIONS = {"time_limit": 60.0, "rel_gap": 0.01, "seed": 0, "check": False, "warm": True}
 ROW_TABLES = ("sites", "workloads")
 ALL_ROWS = "*"
 

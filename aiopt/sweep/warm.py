@@ -11,19 +11,16 @@ rebuilds when a variant's reference differs; `Solver.solve` says whether it rebu
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
 
 import pyomo.environ as pyo
 
-from aiopt import demand
 from aiopt.errors import InputError
 from aiopt.model import build_model, prepare
-from aiopt.model.cost import NO_BUDGET
-from aiopt.model.data import MUSD
+from aiopt.model.params import required_pflops, set_params
 from aiopt.scenario import Scenario
 
-# (table, field) of the values a built model holds in mutable Params (aiopt/model/core.py, cost.py)
+# (table, field) of the values a built model holds in mutable Params (aiopt/model/params.py)
 PARAM_FIELDS = {
     ("policy", "discount_rate"),
     ("policy", "electricity_escalation"),
@@ -37,15 +34,6 @@ PARAM_FIELDS = {
     ("workloads", "deadline_days"),
 }
 DEMAND_FIELDS = {"tokens_per_s": max, "tokens_t": max, "deadline_days": min}  # most demanding value
-MUTABLE_PARAMS = (
-    "demand",
-    "node_price",
-    "discount",
-    "electricity",
-    "power_mw",
-    "budget_total",
-    "budget_year",
-)
 
 
 def reference_overrides(overrides: Mapping, extremes: Mapping, field_of: Callable) -> dict:
@@ -64,41 +52,6 @@ def extremes(values: Mapping[str, list], field_of: Callable) -> dict:
         if table == "workloads" and name in DEMAND_FIELDS and known:
             found[path] = DEMAND_FIELDS[name](known)
     return found
-
-
-def demand_of(scenario: Scenario, years: list[int]) -> dict:
-    """{(workload, year): required PFLOPS} of a scenario (as `aiopt.model.data` computes it)."""
-    rows = scenario.workloads
-    return {
-        (w, y): demand.workload_pflops(row) * demand.growth_factor(row.growth_per_year, row.start_year, y)
-        for w, row in rows.iterrows()
-        for y in years
-    }
-
-
-def set_params(model: pyo.ConcreteModel, scenario: Scenario) -> None:
-    """Give `model`'s mutable Params the values of `scenario` (built from a scenario that
-    differs from it only in `PARAM_FIELDS`) and make `scenario` the one its plan reports."""
-    policy, sites, first = scenario.policy, scenario.sites, scenario.years[0]
-    required = demand_of(scenario, list(model.Y))
-    for (w, y), value in required.items():
-        model.demand[w, y] = value
-    for t in model.T:
-        model.node_price[t] = scenario.gpu_tiers.at[t, "price_usd"] / MUSD
-    for y in model.Y:
-        model.discount[y] = (1 + policy["discount_rate"]) ** -(y - first)
-    for s in model.S:
-        model.power_mw[s] = sites.at[s, "power_mw"]
-        for y in model.Y:
-            escalation = (1 + policy["electricity_escalation"]) ** (y - first)
-            model.electricity[s, y] = sites.at[s, "electricity_usd_per_kwh"] * escalation
-    model.budget_total = _cap(policy["capex_budget_usd"])
-    model.budget_year = _cap(policy["capex_budget_per_year_usd"])
-    model.data = dataclasses.replace(model.data, scenario=scenario, demand=required)
-
-
-def _cap(usd: float | None) -> float:
-    return usd / MUSD if usd else NO_BUDGET
 
 
 class Solver:
@@ -120,7 +73,7 @@ class Solver:
             self.key, self.model = None, None  # free the old model before building the next
             try:
                 data = prepare(reference())
-                key_kept = key if _within(demand_of(scenario, data.years), data.demand) else None
+                key_kept = key if _within(required_pflops(scenario, data.years), data.demand) else None
             except InputError:  # an invalid reference: this variant alone, on its own model
                 data, key_kept = None, None
             data = data if key_kept is not None else prepare(scenario)
@@ -129,7 +82,9 @@ class Solver:
         return self.model, rebuilt
 
     def _holds(self, scenario: Scenario) -> bool:
-        return self.model is not None and _within(demand_of(scenario, self.built.years), self.built.demand)
+        if self.model is None:
+            return False
+        return _within(required_pflops(scenario, self.built.years), self.built.demand)
 
 
 def _within(required: dict, built: dict) -> bool:

@@ -89,11 +89,18 @@ def run_variant(context: Context, variant: Variant) -> tuple[dict, Plan | None]:
         built = time.perf_counter()
         options = context.solve
         info = solve_model(
-            model, options["time_limit"], options["rel_gap"], threads=1, seed=options["seed"], progress=False
+            model,
+            options["time_limit"],
+            options["rel_gap"],
+            threads=1,
+            seed=options["seed"],
+            progress=False,
+            warm=options["warm"],
         )
         solved = time.perf_counter()
         plan = read_plan(model, info)
         row.update(status=info.status.value, gap=info.gap, objective=info.incumbent)
+        row["started_from"] = info.started_from
         row.update({k: v for k, v in zip(plan.kpis.metric, plan.kpis.value, strict=True) if k != "gap"})
         if options["check"]:
             failures = check_plan(plan).failures

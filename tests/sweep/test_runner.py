@@ -36,7 +36,7 @@ SPEC = {
     "random": {"seed": 5, "count": 4, "ranges": {"sites.lab.electricity_usd_per_kwh": [0.05, 0.2]}},
 }
 N = 20
-VARYING = ("worker", "rebuilt", "check_failures")  # with seconds_*: how and where, not what
+VARYING = ("worker", "rebuilt", "check_failures", "started_from")  # with seconds_*: how and where, not what
 
 
 def write_spec(directory: Path, **changes) -> Path:
@@ -47,9 +47,10 @@ def write_spec(directory: Path, **changes) -> Path:
 
 @pytest.fixture(scope="module")
 def serial(tmp_path_factory):
-    """The 20-variant sweep run serially, every plan checked: (spec file, out folder, table)."""
+    """The 20-variant sweep run serially and cold (each solve from nothing, so the same on every
+    backend), every plan checked: (spec file, out folder, table)."""
     directory = tmp_path_factory.mktemp("serial")
-    spec = write_spec(directory, solve={"time_limit": 30, "check": True})
+    spec = write_spec(directory, solve={"time_limit": 30, "check": True, "warm": False})
     table = aiopt.sweep(spec, directory / "out", backend="serial", progress=False)
     return spec, directory / "out", table
 
@@ -74,9 +75,26 @@ def test_serial_sweep_records_every_variant_and_its_plans_pass_the_checker(seria
 @pytest.mark.parametrize("backend", ["processes", "dask"])
 def test_every_backend_gives_the_serial_table(serial, backend, tmp_path):
     spec, _, expected = serial
-    table = aiopt.sweep(write_spec(tmp_path), tmp_path / "out", backend=backend, workers=2, progress=False)
+    cold = write_spec(tmp_path, solve={"time_limit": 30, "check": True, "warm": False})
+    table = aiopt.sweep(cold, tmp_path / "out", backend=backend, workers=2, progress=False)
     pd.testing.assert_frame_equal(comparable(table), comparable(expected))
     assert table.worker.nunique() == 2
+
+
+def test_warm_solves_start_from_earlier_plans_and_agree_with_cold_ones_within_the_gap(serial, tmp_path):
+    # warm (the default): a worker's kept model is updated in HiGHS and starts from the nearest
+    # plan it solved; which plan within the gap is found may then depend on the order
+    _, _, cold = serial
+    out = tmp_path / "out"
+    table = aiopt.sweep(write_spec(tmp_path), out, backend="processes", workers=2, progress=False)
+    warm, cold = table.set_index("id").loc[cold.id], cold.set_index("id")
+    assert list(warm.status) == list(cold.status)
+    # about half start warm: not a worker's first variant, not a rebuilt model, and the nearest
+    # earlier plan still feasible (a plan for 3 MW may not fit 1.5 MW)
+    assert (warm.started_from == "an earlier plan").sum() >= 4
+    solved = cold.status == "optimal"
+    ratio = warm.objective[solved] / cold.objective[solved]
+    assert ((ratio > 1 - 0.0101) & (ratio < 1 + 0.0101)).all()
 
 
 def test_dask_runs_on_a_cluster_given_by_its_scheduler_address(serial, tmp_path):

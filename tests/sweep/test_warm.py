@@ -3,50 +3,13 @@ worker rebuilds exactly when the structure or a demand above the build asks for 
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
 import pytest
+from conftest import every_param_field_changed
 
 import aiopt
-from aiopt.sweep.warm import MUTABLE_PARAMS, Solver, set_params
+from aiopt.sweep.warm import Solver
 
 REL_GAP = 1e-6
-
-
-def param_values(model) -> dict:
-    return {name: {i: pyo.value(p) for i, p in getattr(model, name).items()} for name in MUTABLE_PARAMS}
-
-
-def every_param_field_changed(tiny):
-    """The tiny scenario with every warm field changed, demand lowered (so no rebuild is needed)."""
-    return (
-        tiny.with_policy(
-            discount_rate=0.11,
-            electricity_escalation=0.05,
-            capex_budget_usd=9e6,
-            capex_budget_per_year_usd=8e6,
-        )
-        .with_values("sites", "lab", power_mw=1.7, electricity_usd_per_kwh=0.12)
-        .with_values("gpu_tiers", "h100-sxm", price_usd=222_000)
-        .with_values("workloads", "chat", tokens_per_s=15_000)
-        .with_values("workloads", "pretrain-8b", tokens_t=0.8, deadline_days=40)
-    )
-
-
-def test_warm_knows_every_mutable_param_of_the_model(tiny):
-    # a Param the model gains must be set by set_params too, or warm variants would keep stale values
-    model = aiopt.build_model(tiny)
-    mutable = {p.local_name for p in model.component_objects(pyo.Param) if p.mutable}
-    assert mutable == set(MUTABLE_PARAMS)
-
-
-def test_params_set_on_a_built_model_equal_those_of_a_fresh_build(tiny):
-    variant = every_param_field_changed(tiny)
-    warm = aiopt.build_model(tiny)
-    set_params(warm, variant)
-    fresh = param_values(aiopt.build_model(variant))
-    for name, values in param_values(warm).items():
-        assert values == pytest.approx(fresh[name], rel=1e-12), name
-    assert warm.data.scenario is variant
 
 
 def test_solver_rebuilds_only_for_a_new_reference_or_a_demand_above_the_build(tiny):

@@ -1,0 +1,78 @@
+"""The values a built model holds in mutable Params: what sweeps and notebook edits change
+without a rebuild. One formula each, used to build the model and to update a built one.
+
+Demand may only fall below what the model was built for (its big-Ms and design tables are sized
+by the build-time demand; `aiopt.solve_model` refuses a rise); the other values may move freely.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pyomo.environ as pyo
+
+from .. import demand
+from ..scenario import Scenario
+
+MUSD = 1e6  # money in the model is in millions of USD
+NO_BUDGET = float("inf")  # the budget Params when none is set: the rows exist, the solver gets none
+MUTABLE_PARAMS = (
+    "demand",
+    "node_price",
+    "discount",
+    "electricity",
+    "power_mw",
+    "budget_total",
+    "budget_year",
+)
+
+
+def required_pflops(sc: Scenario, years: list[int]) -> dict:
+    r"""{(w, y): PFLOPS} every workload needs, :math:`D_{w,y} = D_w (1+g_w)^{y - y_w}`."""
+    return {
+        (w, y): demand.workload_pflops(row) * demand.growth_factor(row.growth_per_year, row.start_year, y)
+        for w, row in sc.workloads.iterrows()
+        for y in years
+    }
+
+
+def param_values(sc: Scenario, years: list[int]) -> dict:
+    """{Param name: value or {index: value}} for every name in `MUTABLE_PARAMS`.
+
+    node price in MUSD; discount :math:`(1+r)^{-(y-y_0)}`; electricity USD/kWh escalated
+    :math:`(1+e)^{y-y_0}`; facility MW; capex budgets in MUSD (`NO_BUDGET` when unset).
+    """
+    policy, sites, first = sc.policy, sc.sites, years[0]
+    escalation = policy["electricity_escalation"]
+    return {
+        "demand": required_pflops(sc, years),
+        "node_price": {t: price / MUSD for t, price in sc.gpu_tiers.price_usd.items()},
+        "discount": {y: (1 + policy["discount_rate"]) ** -(y - first) for y in years},
+        "electricity": {
+            (s, y): sites.at[s, "electricity_usd_per_kwh"] * (1 + escalation) ** (y - first)
+            for s in sites.index
+            for y in years
+        },
+        "power_mw": dict(sites.power_mw),
+        "budget_total": _budget(policy.get("capex_budget_usd")),
+        "budget_year": _budget(policy.get("capex_budget_per_year_usd")),
+    }
+
+
+def set_params(model: pyo.ConcreteModel, sc: Scenario) -> None:
+    """Give a built model's mutable Params the values of `sc` (a scenario that differs from the
+    one it was built from only in those values) and make `sc` the scenario its plan reports."""
+    values = param_values(sc, list(model.Y))
+    for name in MUTABLE_PARAMS:
+        param, value = getattr(model, name), values[name]
+        if isinstance(value, dict):
+            for index in param:
+                param[index] = value[index]
+        else:
+            param.set_value(value)
+    model.data = dataclasses.replace(model.data, scenario=sc, demand=values["demand"])
+
+
+def _budget(usd: float | None) -> float:
+    """A budget in MUSD, or NO_BUDGET when none is set."""
+    return usd / MUSD if usd else NO_BUDGET

@@ -1,0 +1,95 @@
+"""Re-solves of a built model: its HiGHS model is kept between solves and updated in place.
+
+The first `solve_model` of a model loads it into HiGHS; a later one, after only mutable Params
+changed (a sweep's variant, a notebook edit with `model.demand[...] = ...`), updates the rows and
+objective that hold those Params instead of writing and reading the model again, and starts
+from the plan it solved whose Param values are nearest, when that plan is still feasible. Any
+other change (a constraint added or deactivated, a variable fixed or re-bounded) loads anew.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.core.expr.visitor import identify_mutable_parameters
+
+from ..model.params import MUTABLE_PARAMS
+from .highs import HighsModel
+
+PLANS_KEPT = 8  # solved plans a kept model remembers as starts
+
+
+@dataclass
+class _Kept:
+    highs: HighsModel
+    shape: tuple  # `_shape` of the model when it was loaded
+    params: np.ndarray  # `_param_vector` the HiGHS model holds
+    with_params: list | None = None  # the constraints that hold a mutable Param, found on first update
+    plans: list = field(default_factory=list)  # (param vector, column values) of solved plans
+
+
+def loaded(model: pyo.ConcreteModel, reuse: bool, options: dict) -> tuple[HighsModel, bool]:
+    """The model in HiGHS with `options` set, and whether it was loaded anew (always, unless
+    `reuse`; else when the kept one cannot be updated)."""
+    kept: _Kept | None = getattr(model, "_kept_highs", None)
+    shape, params = _shape(model), _param_vector(model)
+    if reuse and kept is not None and kept.shape == shape and _update(model, kept, params):
+        kept.highs.set_options(options)
+        return kept.highs, False
+    model._kept_highs = _Kept(HighsModel(model, options), shape, params)
+    return model._kept_highs.highs, True
+
+
+def nearest_plan(model: pyo.ConcreteModel) -> np.ndarray | None:
+    """Of the plans solved on this loaded model, the one whose Param values are nearest the
+    model's (relative distance), if it is a plan of the model as it is now; else None."""
+    kept: _Kept | None = getattr(model, "_kept_highs", None)
+    if kept is None or not kept.plans:
+        return None
+    now = kept.params
+    scale = np.maximum(np.abs(now), 1e-9)
+    _, values = min(kept.plans, key=lambda plan: float(np.sum(np.abs(plan[0] - now) / scale)))
+    return values if kept.highs.feasible(values) else None
+
+
+def remember(model: pyo.ConcreteModel, values: np.ndarray) -> None:
+    """Keep a solved plan as a start for later solves of this model (the latest PLANS_KEPT)."""
+    kept: _Kept = model._kept_highs
+    kept.plans = [*kept.plans, (kept.params, np.array(values))][-PLANS_KEPT:]
+
+
+def _update(model: pyo.ConcreteModel, kept: _Kept, params: np.ndarray) -> bool:
+    """Bring the kept HiGHS model to the model's current Param values; False: load anew."""
+    if np.array_equal(params, kept.params, equal_nan=True):
+        return True
+    if kept.with_params is None:
+        kept.with_params = [
+            c
+            for c in model.component_data_objects(pyo.Constraint, active=True)
+            if next(iter(identify_mutable_parameters(c.expr)), None) is not None
+        ]
+    objective = next(model.component_data_objects(pyo.Objective, active=True))
+    if not (kept.highs.update_rows(kept.with_params) and kept.highs.update_objective(objective.expr)):
+        return False
+    kept.params = params
+    return True
+
+
+def _shape(model: pyo.ConcreteModel) -> tuple:
+    """What a Param update cannot change: the active constraints and objective, and every
+    variable's bounds, domain and fixed value."""
+    constraints = tuple(id(c) for c in model.component_data_objects(pyo.Constraint, active=True))
+    objectives = tuple(id(o) for o in model.component_data_objects(pyo.Objective, active=True))
+    variables = tuple(
+        (id(v), v.lb, v.ub, v.is_integer(), v.fixed, v.value if v.fixed else None)
+        for v in model.component_data_objects(pyo.Var)
+    )
+    return constraints, objectives, variables
+
+
+def _param_vector(model: pyo.ConcreteModel) -> np.ndarray:
+    """Every mutable Param's value, in a fixed order (an unset budget, inf, as 1e300)."""
+    values = [pyo.value(p) for name in MUTABLE_PARAMS for p in getattr(model, name).values()]
+    return np.nan_to_num(np.array(values, dtype=float), posinf=1e300)  # no budget: inf

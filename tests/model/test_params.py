@@ -1,0 +1,31 @@
+"""Mutable Params: one formula builds them and updates a built model (sweeps, notebook edits)."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+import pytest
+from conftest import every_param_field_changed
+
+import aiopt
+from aiopt.model.params import MUTABLE_PARAMS, set_params
+
+
+def param_values(model) -> dict:
+    return {name: {i: pyo.value(p) for i, p in getattr(model, name).items()} for name in MUTABLE_PARAMS}
+
+
+def test_params_named_are_every_mutable_param_of_the_model(tiny):
+    # a Param the model gains must be set by set_params too, or warm variants would keep stale values
+    model = aiopt.build_model(tiny)
+    mutable = {p.local_name for p in model.component_objects(pyo.Param) if p.mutable}
+    assert mutable == set(MUTABLE_PARAMS)
+
+
+def test_params_set_on_a_built_model_equal_those_of_a_fresh_build(tiny):
+    variant = every_param_field_changed(tiny)
+    warm = aiopt.build_model(tiny)
+    set_params(warm, variant)
+    fresh = param_values(aiopt.build_model(variant))
+    for name, values in param_values(warm).items():
+        assert values == pytest.approx(fresh[name], rel=1e-12), name
+    assert warm.data.scenario is variant

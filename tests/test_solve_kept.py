@@ -1,0 +1,97 @@
+"""Re-solves of a built model: Param changes update the kept HiGHS model in place (no new load),
+the result equals a fresh load's, and the next solve starts from the nearest feasible plan."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import every_param_field_changed
+
+import aiopt
+from aiopt.model.params import set_params
+from aiopt.solve import kept
+from aiopt.solve.highs import HighsModel
+
+REL_GAP = 1e-6
+OPTIONS = {"output_flag": False}
+
+
+def lp_by_constraint(highs: HighsModel) -> dict:
+    """{(constraint, side): (lower, upper, {variable: coefficient})} and the objective, by Pyomo
+    names, so two loads of one model compare whatever their row order."""
+    rows = {}
+    for r, constraint in enumerate(highs.rows):
+        if constraint is None or (highs.row_lower[r] == -np.inf and highs.row_upper[r] == np.inf):
+            continue
+        _, columns, values = highs.highs.getRowEntries(r)
+        side = (bool(np.isfinite(highs.row_lower[r])), bool(np.isfinite(highs.row_upper[r])))
+        terms = {highs.columns[j].name: v for j, v in zip(columns, values, strict=True) if v}
+        rows[constraint.name, side] = (highs.row_lower[r], highs.row_upper[r], terms)
+    lp = highs.highs.getLp()
+    costs = {
+        highs.columns[j].name: c for j, c in enumerate(lp.col_cost_) if c and highs.columns[j] is not None
+    }
+    return {"rows": rows, "costs": costs, "offset": lp.offset_}
+
+
+def assert_same_lp(updated: dict, fresh: dict) -> None:
+    assert updated["rows"].keys() == fresh["rows"].keys()
+    for key, (lower, upper, terms) in fresh["rows"].items():
+        got_lower, got_upper, got_terms = updated["rows"][key]
+        assert (got_lower, got_upper) == pytest.approx((lower, upper), rel=1e-9, abs=1e-12), key
+        assert got_terms.keys() == terms.keys(), key
+        assert got_terms == pytest.approx(terms, rel=1e-9), key
+    assert updated["costs"] == pytest.approx(fresh["costs"], rel=1e-9)
+    assert updated["offset"] == pytest.approx(fresh["offset"], rel=1e-9, abs=1e-12)
+
+
+def test_params_changed_on_a_solved_model_update_highs_as_a_fresh_load_would(tiny):
+    # every mutable Param moves, budgets from none to a cap (rows the LP writer had left out)
+    model = aiopt.build_model(tiny)
+    aiopt.solve_model(model, rel_gap=REL_GAP, progress=False)
+    set_params(model, every_param_field_changed(tiny))
+    updated, loaded_anew = kept.loaded(model, True, OPTIONS)
+    assert not loaded_anew
+    assert_same_lp(lp_by_constraint(updated), lp_by_constraint(HighsModel(model, OPTIONS)))
+    # and back: the caps removed again free those rows
+    set_params(model, tiny)
+    updated, loaded_anew = kept.loaded(model, True, OPTIONS)
+    assert not loaded_anew
+    assert_same_lp(lp_by_constraint(updated), lp_by_constraint(HighsModel(model, OPTIONS)))
+
+
+def test_a_re_solve_after_a_param_change_finds_the_fresh_solve_s_optimum(tiny):
+    variant = every_param_field_changed(tiny)
+    model = aiopt.build_model(tiny)
+    aiopt.solve_model(model, rel_gap=REL_GAP, progress=False)
+    set_params(model, variant)
+    again = aiopt.solve_model(model, rel_gap=REL_GAP, progress=False)
+    assert aiopt.check_plan(aiopt.read_plan(model, again)).ok
+    fresh = aiopt.solve_model(aiopt.build_model(variant), rel_gap=REL_GAP, progress=False)
+    assert again.incumbent == pytest.approx(fresh.incumbent, rel=1e-5)
+
+
+def test_a_structural_edit_loads_the_model_anew(tiny):
+    model = aiopt.build_model(tiny)
+    aiopt.solve_model(model, rel_gap=REL_GAP, progress=False)
+    first = kept.loaded(model, True, OPTIONS)[0]
+    _, loaded_anew = kept.loaded(model, True, OPTIONS)
+    assert not loaded_anew
+    next(iter(model.fabric.values())).fix(0)
+    highs, loaded_anew = kept.loaded(model, True, OPTIONS)
+    assert loaded_anew and highs is not first
+    model.one_fabric.deactivate()
+    assert kept.loaded(model, True, OPTIONS)[1]
+
+
+def test_the_next_solve_starts_from_the_nearest_plan_only_while_it_is_feasible(tiny):
+    model = aiopt.build_model(tiny)
+    aiopt.solve_model(model, rel_gap=REL_GAP, progress=False)
+    assert kept.nearest_plan(model) is not None  # same Params: the plan just solved
+    set_params(model, tiny.with_values("gpu_tiers", "h100-sxm", price_usd=300_000))
+    kept.loaded(model, True, OPTIONS)
+    assert kept.nearest_plan(model) is not None  # a price change leaves the plan feasible
+    cheap = tiny.with_values("sites", "lab", power_mw=0.05)
+    set_params(model, cheap)
+    kept.loaded(model, True, OPTIONS)
+    assert kept.nearest_plan(model) is None  # 50 kW cannot hold the plan's nodes
