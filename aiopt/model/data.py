@@ -240,7 +240,9 @@ def _chords(points: list[float], throughput) -> list[tuple[float, float]]:
     chords = []
     for lo, hi, f_lo, f_hi in zip(points, points[1:], values, values[1:], strict=False):
         slope = (f_hi - f_lo) / (hi - lo)
-        chords.append((f_lo - slope * lo, slope))
+        intercept = f_lo - slope * lo
+        # an intercept within rounding of zero is zero (HiGHS warns of a 7e-15 right-hand side)
+        chords.append((0.0 if abs(intercept) <= 1e-12 * max(abs(f_lo), 1.0) else intercept, slope))
     return chords
 
 
