@@ -87,11 +87,21 @@ def test_a_structural_edit_loads_the_model_anew(tiny):
 def test_the_next_solve_starts_from_the_nearest_plan_only_while_it_is_feasible(tiny):
     model = aiopt.build_model(tiny)
     aiopt.solve_model(model, rel_gap=REL_GAP, progress=False)
-    assert kept.nearest_plan(model) is not None  # same Params: the plan just solved
+    solved = model._kept_highs.plans[-1][1]
+    assert kept.nearest_plan(model, 5) is solved  # same Params: the plan just solved
     set_params(model, tiny.with_values("gpu_tiers", "h100-sxm", price_usd=300_000))
+    highs = kept.loaded(model, True, OPTIONS)[0]
+    assert kept.nearest_plan(model, 5) is solved  # a price change leaves the plan feasible
+    # less chat demand shrinks its runs' big-M below the plan's runs: the plan's integer
+    # decisions are kept and its runs re-solved
+    set_params(model, tiny.with_values("workloads", "chat", tokens_per_s=5_000))
+    highs = kept.loaded(model, True, OPTIONS)[0]
+    assert not highs.feasible(solved)
+    completed = kept.nearest_plan(model, 5)
+    assert completed is not None and highs.feasible(completed)
+    assert np.array_equal(completed[highs.integers], np.round(solved[highs.integers]))
+    set_params(model, tiny.with_values("sites", "lab", power_mw=0.05))
     kept.loaded(model, True, OPTIONS)
-    assert kept.nearest_plan(model) is not None  # a price change leaves the plan feasible
-    cheap = tiny.with_values("sites", "lab", power_mw=0.05)
-    set_params(model, cheap)
-    kept.loaded(model, True, OPTIONS)
-    assert kept.nearest_plan(model) is None  # 50 kW cannot hold the plan's nodes
+    assert kept.nearest_plan(model, 5) is None  # 50 kW cannot hold the plan's nodes
+    with pytest.raises(aiopt.SolveError, match="infeasible"):  # nor can any plan: a fresh search says so
+        aiopt.solve_model(model, time_limit=20, progress=False)

@@ -355,7 +355,7 @@ def solve_model(
     first = _FirstPlan()
     cheapest, started_from = None, None
     try:
-        earlier = kept.nearest_plan(model) if warm else None
+        earlier = kept.nearest_plan(model, clock.until(LP_SHARE)) if warm else None
         if earlier is not None:  # a plan of an earlier solve, still feasible: no first-plan search
             first.start, first.objective = earlier, highs.objective_of(earlier)
         elif strategy == "staged" or (strategy == "auto" and len(highs.integers) > STAGED_ABOVE_INTEGERS):

@@ -318,6 +318,14 @@ class HighsModel:
         slack = tolerance * np.maximum(1.0, np.abs(activity))
         return bool(np.all(activity >= self.row_lower - slack) and np.all(activity <= self.row_upper + slack))
 
+    def completed(self, values: np.ndarray, time_limit: float) -> np.ndarray | None:
+        """A plan with the integer decisions of `values` and the best continuous ones for them
+        (an LP), or None when those decisions admit none within `time_limit`."""
+        integers = self.integers
+        with self.fixed(integers, np.round(values[integers])), self.relaxation():
+            lp = self.run(time_limit)
+            return self.values() if lp.status == MODEL_STATUS.kOptimal else None
+
     def objective_of(self, values: np.ndarray) -> float:
         return float(self.costs @ values + self.offset)
 

@@ -3,7 +3,8 @@
 The first `solve_model` of a model loads it into HiGHS; a later one, after only mutable Params
 changed (a sweep's variant, a notebook edit with `model.demand[...] = ...`), updates the rows and
 objective that hold those Params instead of writing and reading the model again, and starts
-from the plan it solved whose Param values are nearest, when that plan is still feasible. Any
+from the plan it solved whose Param values are nearest, when that plan (or its integer
+decisions with the rest re-solved) is still feasible. Any
 other change (a constraint added or deactivated, a variable fixed or re-bounded) loads anew.
 """
 
@@ -42,16 +43,18 @@ def loaded(model: pyo.ConcreteModel, reuse: bool, options: dict) -> tuple[HighsM
     return model._kept_highs.highs, True
 
 
-def nearest_plan(model: pyo.ConcreteModel) -> np.ndarray | None:
+def nearest_plan(model: pyo.ConcreteModel, time_limit: float) -> np.ndarray | None:
     """Of the plans solved on this loaded model, the one whose Param values are nearest the
-    model's (relative distance), if it is a plan of the model as it is now; else None."""
+    model's (relative distance), as a plan of the model as it is now: as it was, or with its
+    integer decisions kept and the rest re-solved as an LP (lower demand shrinks the big-Ms a
+    plan's runs must fit); None when neither is feasible within `time_limit`."""
     kept: _Kept | None = getattr(model, "_kept_highs", None)
     if kept is None or not kept.plans:
         return None
     now = kept.params
     scale = np.maximum(np.abs(now), 1e-9)
     _, values = min(kept.plans, key=lambda plan: float(np.sum(np.abs(plan[0] - now) / scale)))
-    return values if kept.highs.feasible(values) else None
+    return values if kept.highs.feasible(values) else kept.highs.completed(values, time_limit)
 
 
 def remember(model: pyo.ConcreteModel, values: np.ndarray) -> None:

@@ -74,9 +74,8 @@ def _processes(context: Context, variants: list[Variant], workers: int, schedule
                         pending.append(variant)
                     else:
                         yield crashed_row(variant, f"its worker process died {MAX_ATTEMPTS} times"), None
-        except BaseException:  # interrupted: stop the running solves too (no public call does)
-            for process in list((pool._processes or {}).values()):
-                process.kill()
+        except BaseException:  # interrupted: stop the running solves too (shutdown would wait for them)
+            _kill_pool_workers()
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -109,6 +108,18 @@ def _dask(context: Context, variants: list[Variant], workers: int, scheduler: st
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _kill_pool_workers() -> None:
+    """Kill this process's spawned pool workers (psutil: the executor has no public call for it)."""
+    import psutil
+
+    for child in psutil.Process().children():
+        try:
+            if "spawn_main" in " ".join(child.cmdline()):
+                child.kill()
+        except psutil.NoSuchProcess:
+            pass
 
 
 BACKENDS = {"serial": _serial, "processes": _processes, "dask": _dask}
