@@ -140,7 +140,8 @@ def sweep(
     """Solve every variant of a sweep spec; the results table, one row per variant, in spec order.
 
     Columns: `id`, `case`, one per override path, `status` (an `aiopt.Status`, `invalid` or
-    `error`), `gap`, `objective`, the plan's KPIs, `seconds_*`, `worker`, `rebuilt` (a model was
+    `error`), `gap`, `objective`, `started_from` (an earlier plan of the worker's, with
+    `solve: {warm: true}`), the plan's KPIs, `seconds_*`, `worker`, `rebuilt` (a model was
     built for it rather than reused), `error`, `warnings` (and `check_failures` with
     `solve: {check: true}`). Rows are written under `out` as they finish; a rerun with the same
     spec solves only the variants without a row. `out` of another spec is refused unless
