@@ -11,6 +11,9 @@ from aiopt.rules import site_lacks
 SCENARIOS = REPO / "data" / "scenarios"
 
 
+STILL_SLOW = {"growth-5y", "tight-budget"}  # may stop at the 60 s limit on a 2-core machine
+
+
 @pytest.fixture(scope="module")
 def plans() -> dict[str, aiopt.Plan]:
     return {}
@@ -21,11 +24,11 @@ def solved(plans: dict, name: str, **changes) -> aiopt.Plan:
     key = (name, tuple(sorted(changes.items())))
     if key not in plans:
         sc = aiopt.load_scenario(SCENARIOS / f"{name}.yaml")
-        plans[key] = aiopt.solve(sc.with_policy(**changes) if changes else sc, progress=False)
+        # the others must reach optimal: 180 s is a safety net, not a speed target (the baseline
+        # takes ~46 s on the development machine; speed is benchmarked, not tested)
+        limit = 60 if name in STILL_SLOW else 180
+        plans[key] = aiopt.solve(sc.with_policy(**changes) if changes else sc, limit, progress=False)
     return plans[key]
-
-
-STILL_SLOW = {"growth-5y", "tight-budget"}  # may stop at the 60 s limit on a 2-core machine
 
 
 @pytest.mark.parametrize("name", ["enterprise-baseline", "healthcare-hipaa", "growth-5y", "tight-budget"])
