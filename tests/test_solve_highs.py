@@ -68,8 +68,19 @@ def test_a_start_is_taken_as_the_incumbent(model):
     plan = highs.values()
     highs.highs.clearSolver()
     highs.start_from(plan)
+    highs.mip_setup_seconds = 0.0  # the guard below off: a run with no time at all
     again = highs.run(0.0)  # no time to search: only the start can be the answer
     assert again.has_solution and again.objective == pytest.approx(first.objective, rel=1e-6)
+
+
+def test_a_mip_given_less_than_its_set_up_time_is_not_started(model):
+    highs = HighsModel(model, OPTIONS)
+    assert highs.mip_setup_seconds > 0
+    skipped = highs.run(highs.mip_setup_seconds / 2)
+    assert skipped.status == skipped.status.kTimeLimit and not skipped.has_solution
+    assert skipped.seconds == 0 and highs.highs.getRunTime() == 0  # HiGHS never ran
+    with highs.relaxation():  # an LP has no such set-up: it runs
+        assert highs.run(highs.mip_setup_seconds / 2).seconds > 0
 
 
 def test_minimising_another_objective_and_restoring_the_models(model):

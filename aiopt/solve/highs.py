@@ -27,6 +27,7 @@ from ..errors import SolveError, Status
 MODEL_STATUS = highspy.HighsModelStatus
 INFEASIBLE_STATUSES = (MODEL_STATUS.kInfeasible, MODEL_STATUS.kUnboundedOrInfeasible)
 
+MIP_SETUP_PER_LOAD = 2.0  # measured: 4-5 s of MIP set-up after a 2.3 s load (5-site large benchmark)
 _scheduler_threads: int | None = None  # HiGHS's task scheduler is process-wide
 _banner_shown = False
 
@@ -100,6 +101,7 @@ class HighsModel:
 
     def __init__(self, model: pyo.ConcreteModel, options: dict):
         self.highs = _new_highs()
+        loading = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="aiopt-") as tmp:
             path, symbols = lp_symbols(model, Path(tmp))
             if self.highs.readModel(str(path)) != highspy.HighsStatus.kOk:
@@ -109,6 +111,9 @@ class HighsModel:
                     Status.SOLVER_ERROR,
                 )
         lp = self.highs.getLp()
+        # HiGHS's MIP set-up (presolve, root start) cannot be interrupted; it takes about twice
+        # the load on the large benchmark, so a MIP run given less than that is not started
+        self.mip_setup_seconds = MIP_SETUP_PER_LOAD * (time.perf_counter() - loading)
         self.columns = [symbols.get(name) for name in lp.col_names_]  # None: the writer's constant column
         self.rows = [symbols.get(name) for name in lp.row_names_]
         self.integrality = np.array([int(v) for v in lp.integrality_] or [0] * lp.num_col_, dtype=np.int32)
@@ -140,9 +145,14 @@ class HighsModel:
 
         Two guards: HiGHS's `time_limit` (its LP solvers read it against the instance's
         cumulative run time, so it is set from `getRunTime()`), and interrupt callbacks that
-        stop the MIP, IPM and simplex solvers at our own deadline.
+        stop the MIP, IPM and simplex solvers at our own deadline. A MIP given less time than
+        its uninterruptible set-up (`mip_setup_seconds`) is not started: it ends at once, timed out.
         """
         started = time.perf_counter()
+        mip = len(self.integers) > 0 and not self.relaxed
+        if mip and time_limit < self.mip_setup_seconds:
+            status, words = MODEL_STATUS.kTimeLimit, "not started: no time for its set-up"
+            return Outcome(status, words, False, None, None, 0.0)
         self.deadline = started + time_limit
         saved = {name: _option(self.highs, name) for name in options}
         cumulative = self.relaxed or not len(self.integers)
@@ -156,7 +166,6 @@ class HighsModel:
                 self.highs.setOptionValue(name, value)
         info, status = self.highs.getInfo(), self.highs.getModelStatus()
         has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
-        mip = len(self.integers) > 0 and not self.relaxed
         bound = (
             info.mip_dual_bound
             if mip
