@@ -50,3 +50,12 @@ def test_progress_shows_the_line_and_verbose_the_highs_log(tiny, capsys):
     assert capsys.readouterr().out == ""
     with pytest.raises(ValueError, match="progress"):
         aiopt.solve(tiny, progress="loud")
+
+
+def test_progress_callbacks_end_with_the_solve(tiny):
+    # the HiGHS model is kept for re-solves: a solve's progress callbacks must not outlive it
+    model = aiopt.build_model(tiny)
+    for _ in range(2):
+        aiopt.solve_model(model, progress=True)
+        highs = model._kept_highs.highs.highs
+        assert not highs.cbMipLogging.callbacks and not highs.cbMipImprovingSolution.callbacks

@@ -106,3 +106,15 @@ def test_compute_job_on_rack_scale_node_takes_whole_trays(plan_of):
     assert plan.nodes.nodes.sum() == pytest.approx(0.3, rel=1e-4)
     assert list(plan.nodes.job_nodes) == [pytest.approx(6 / 18)]
     assert installed(plan) == 1
+
+
+def test_compute_chord_intercepts_within_rounding_of_zero_are_zero():
+    # a straight throughput line: every chord passes through the origin, but f(lo) - slope x lo
+    # leaves 3.5e-18 and -5.6e-17 of rounding (HiGHS warned of such right-hand sides); a real
+    # intercept, from a curve that bends by 1e-9 per node, is kept
+    from aiopt.model.data import _chords
+
+    line = _chords([0, 0.3, 0.7, 2.3, 3.7], lambda n: 0.1 * n)
+    assert [intercept for intercept, _ in line] == [0.0, 0.0, 0.0, 0.0]
+    bent = _chords([0, 0.7, 1.9], lambda n: 0.1 * n * (1 - 1e-9 * n))
+    assert bent[1][0] == pytest.approx(0.1 * 1e-9 * 0.7 * 1.9, rel=1e-3)
