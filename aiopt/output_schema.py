@@ -29,6 +29,9 @@ COUNTS = frozenset(
         "gpus",
         "installed_nodes",
         "job_nodes",
+        "replicas",
+        "runs_per_year",
+        "run",
         "bought_nodes",
         "spare_nodes",
         "racks",
@@ -77,6 +80,14 @@ UNITS = {
     "npv_gap": "fraction",
     "rel_gap_target": "fraction",
     "time_limit": "s",
+    "run_days": "days",
+    "start_day": "day",
+    "end_day": "day",
+    "installed_gpu_hours": "GPU-h",
+    "used_gpu_hours": "GPU-h",
+    "utilisation": "fraction",
+    "usd_per_installed_gpu_hour": "USD/GPU-h",
+    "usd_per_used_gpu_hour": "USD/GPU-h",
 }
 DECIMALS = {"USD": 2, "kW": 3, "s": 3}
 SIGNIFICANT = 6

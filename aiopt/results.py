@@ -13,6 +13,7 @@ from .model.params import MUSD
 from .model.racks import cooling_kind
 from .rules import fabric_ports
 from .scenario import Scenario
+from .schedule import schedule_runs
 from .solve import SolveInfo, Status
 
 
@@ -34,6 +35,8 @@ class Plan:
     `nodes`, `pools`, `racks`, `fabric`, `storage`, `data`, `sites`, `costs`, `kpis`, `solve_info`.
     `data` says whose data is where (workload, site, storage tier, year, hot and cold TB);
     `fabric`'s `group_units` which node group uses how many of the year's SUs ("(shared)=2;iso=1").
+    `schedule` is the run calendar (`aiopt.schedule`): when each training run holds which nodes;
+    `utilisation` the installed and used GPU-hours of each pool and year.
     """
 
     scenario: Scenario
@@ -47,8 +50,23 @@ class Plan:
     sites: pd.DataFrame
     costs: pd.DataFrame
     kpis: pd.DataFrame = field(default_factory=pd.DataFrame)
+    schedule: pd.DataFrame = field(default_factory=pd.DataFrame)
+    utilisation: pd.DataFrame = field(default_factory=pd.DataFrame)
 
-    TABLES = ("kpis", "nodes", "pools", "racks", "fabric", "storage", "data", "sites", "costs", "solve_info")
+    TABLES = (
+        "kpis",
+        "nodes",
+        "pools",
+        "schedule",
+        "utilisation",
+        "racks",
+        "fabric",
+        "storage",
+        "data",
+        "sites",
+        "costs",
+        "solve_info",
+    )
 
     @property
     def status(self) -> Status:
@@ -108,6 +126,8 @@ def read_plan(m: pyo.ConcreteModel, info: SolveInfo) -> Plan:
         sites=_sites(m, d),
         costs=_costs(m, d),
     )
+    plan.schedule = _schedule(plan)
+    plan.utilisation = _utilisation(plan)
     plan.kpis = _kpis(m, d, plan)
     return plan
 
@@ -115,19 +135,26 @@ def read_plan(m: pyo.ConcreteModel, info: SolveInfo) -> Plan:
 def _nodes(m, d: ModelData) -> pd.DataFrame:
     tiers = d.scenario.gpu_tiers
     rows = []
+    wl = d.scenario.workloads
     for w, t, s, f, y in m.RUN:
         n = _v(m.run[w, t, s, f, y])
         if n > 0:
             training = (w, t, s, f, y) in m.TRAIN
+            solo = (w, t, s, y) in m.SOLO and _count(m.solo[w, t, s, y]) == 1
             rows.append(
                 dict(
                     workload=w,
+                    group=d.group_of[w],
                     tier=t,
                     site=s,
                     fabric=f,
                     year=y,
                     nodes=n,
                     job_nodes=d.node_unit[t] * _count(m.job_units[w, t, s, y]) if training else float("nan"),
+                    replicas=float("nan") if training else _count(m.replicas[w, t, s, y]),
+                    runs_per_year=wl.at[w, "runs_per_year"] if training else float("nan"),
+                    run_days=wl.at[w, "deadline_days"] if training else float("nan"),
+                    solo=solo,
                     gpus=n * tiers.at[t, "gpus_per_node"],
                     effective_pflops=_v(m.eff[w, t, s, f, y]) if training else n * d.perf[w, t, f],
                     required_pflops=d.demand[w, y] * _v(m.scale),
@@ -137,12 +164,17 @@ def _nodes(m, d: ModelData) -> pd.DataFrame:
         rows,
         columns=[
             "workload",
+            "group",
             "tier",
             "site",
             "fabric",
             "year",
             "nodes",
             "job_nodes",
+            "replicas",
+            "runs_per_year",
+            "run_days",
+            "solo",
             "gpus",
             "effective_pflops",
             "required_pflops",
@@ -184,6 +216,65 @@ def _pools(m, d: ModelData) -> pd.DataFrame:
             "node_kw",
         ],
     )
+
+
+def _schedule(plan: Plan) -> pd.DataFrame:
+    """The run calendar of `plan` (`aiopt.schedule.schedule_runs`): each training job's runs on
+    the nodes its pool keeps beside serving and spares."""
+    nodes, key = plan.nodes, ["group", "tier", "site", "year"]
+    jobs = (
+        nodes[nodes.job_nodes.notna()]
+        .groupby([*key, "workload"], as_index=False)
+        .agg(nodes=("job_nodes", "first"), days=("run_days", "first"), runs=("runs_per_year", "first"))
+        .merge(nodes.groupby([*key, "workload"], as_index=False).solo.any(), on=[*key, "workload"])
+    )
+    serving = nodes[nodes.job_nodes.isna()].groupby(key).nodes.sum()
+    free = {
+        (p.group, p.tier, p.site, p.year): p.installed_nodes
+        - p.spare_nodes
+        - serving.get((p.group, p.tier, p.site, p.year), 0.0)
+        for p in plan.pools.itertuples()
+    }
+    return schedule_runs(jobs, free)
+
+
+def _utilisation(plan: Plan) -> pd.DataFrame:
+    r"""Installed and used GPU-hours per pool and year, and what each costs.
+
+    Used: serving nodes all year plus each run's nodes for its days,
+    :math:`g_t (24 \sum_{runs} n\, days + 8760\, n^{serve})`. Cost per installed GPU-hour is the
+    plan's total cost over its installed GPU-hours (the `usd_per_gpu_hour` KPI, the same for every
+    pool); per used GPU-hour it is that over the pool's utilisation.
+    """
+    key = ["group", "tier", "site", "year"]
+    pools, sc = plan.pools, plan.scenario
+    gpus_per_node = sc.gpu_tiers.gpus_per_node
+    hours = demand.HOURS_PER_YEAR
+    run_hours = (
+        (plan.schedule.nodes * (plan.schedule.end_day - plan.schedule.start_day) * 24.0)
+        .groupby([plan.schedule[k] for k in key])
+        .sum()
+    )
+    serving = plan.nodes[plan.nodes.job_nodes.isna()]
+    serve_hours = (serving.nodes * hours).groupby([serving[k] for k in key]).sum()
+    installed_hours = pools.gpus * hours
+    per_installed = plan.costs.usd.sum() / installed_hours.sum() if installed_hours.sum() else float("nan")
+    rows = []
+    for p, installed in zip(pools[key].itertuples(index=False), installed_hours, strict=True):
+        used = (run_hours.get(tuple(p), 0.0) + serve_hours.get(tuple(p), 0.0)) * gpus_per_node[p.tier]
+        share = used / installed if installed else float("nan")
+        rows.append(
+            dict(
+                **p._asdict(),
+                installed_gpu_hours=installed,
+                used_gpu_hours=used,
+                utilisation=share,
+                usd_per_installed_gpu_hour=per_installed,
+                usd_per_used_gpu_hour=per_installed / share if share else float("nan"),
+            )
+        )
+    columns = [*key, "installed_gpu_hours", "used_gpu_hours", "utilisation"]
+    return pd.DataFrame(rows, columns=[*columns, "usd_per_installed_gpu_hour", "usd_per_used_gpu_hour"])
 
 
 def _racks(m, d: ModelData) -> pd.DataFrame:
@@ -438,6 +529,7 @@ def _kpis(m, d: ModelData, plan: Plan) -> pd.DataFrame:
         costs.category.isin(["fabric", "storage_network", "frontend_network", "oob_network"]), "usd"
     ].sum()
     gpu_hours = pools.gpus.sum() * demand.HOURS_PER_YEAR if len(pools) else 0.0
+    used = plan.utilisation.used_gpu_hours.sum()
     delivered = plan.nodes.loc[plan.nodes.year == last, "effective_pflops"].sum() if len(plan.nodes) else 0.0
     rows = [
         ("npv_usd", costs.discounted_usd.sum(), "USD"),
@@ -453,6 +545,7 @@ def _kpis(m, d: ModelData, plan: Plan) -> pd.DataFrame:
         ("sites_used", pools.site.nunique() if len(pools) else 0, "sites"),
         ("effective_pflops_final_year", delivered, "PFLOPS"),
         ("usd_per_gpu_hour", costs.usd.sum() / gpu_hours if gpu_hours else float("nan"), "USD/GPU-h"),
+        ("gpu_hours_used_share", used / gpu_hours if gpu_hours else float("nan"), "fraction"),
         ("network_share_of_capex", network / capex if capex else 0.0, "fraction"),
         ("peak_it_kw", plan.sites.it_kw.max(), "kW"),
         ("demand_scale", _v(m.scale), "x"),

@@ -274,6 +274,16 @@ POLICY = Table(
             -0.5,
             1,
         ),
+        Field(
+            "max_pool_utilisation",
+            FLOAT,
+            "fraction",
+            0.9,
+            "Share of a year a node pool may be booked by training runs in sequence "
+            "(the rest is maintenance and slack).",
+            0.1,
+            1,
+        ),
     ),
 )
 
@@ -386,6 +396,15 @@ WORKLOADS = Table(
             positive=True,
         ),
         Field(
+            "runs_per_year",
+            INT,
+            "runs/yr",
+            1,
+            "Runs a year, each of tokens_t within deadline_days (training/finetune).",
+            1,
+            365,
+        ),
+        Field(
             "tokens_per_s",
             FLOAT,
             "tokens/s",
@@ -401,6 +420,39 @@ WORKLOADS = Table(
             "standard",
             "Inference latency class: interactive, standard or batch.",
             choices=("interactive", "standard", "batch"),
+        ),
+        Field(
+            "min_replicas",
+            INT,
+            "replicas",
+            2,
+            "Fewest replicas at each site serving it (inference; 2: no single point of failure).",
+            1,
+        ),
+        Field(
+            "min_sites",
+            INT,
+            "sites",
+            1,
+            "Fewest sites serving it in any year, for disaster recovery (inference).",
+            1,
+            20,
+        ),
+        Field(
+            "site_peak_share",
+            FLOAT,
+            "fraction",
+            0.5,
+            "Share of the peak each serving site must carry on its own when min_sites >= 2.",
+            0,
+            1,
+        ),
+        Field(
+            "mixed_tiers",
+            BOOL,
+            "",
+            False,
+            "May serve from several GPU tiers in one year (inference); each part whole replicas.",
         ),
         Field(
             "kv_cache_gb", FLOAT, "GB", None, "KV cache per replica (inference); default 25% of weights.", 0

@@ -75,6 +75,8 @@ CELL_MUTATIONS = [
         "lab/air-40",
     ),
     ("site_power", "sites", dict(year=2026), "it_kw", lambda kw: 2000.0, "lab/2026"),
+    # a run stretched past the year's end
+    ("runs_scheduled", "schedule", dict(workload=TRAIN, year=2026), "end_day", lambda d: 400.0, f"{TRAIN}/"),
     ("nothing_before_opening", "fabric", dict(year=2027), "year", lambda y: 2025, "lab/2025"),
     ("fabric_sized", "fabric", dict(year=2026), "spine", lambda n: 1, f"{LAB}/{{fabric}}/2026"),
     ("fabric_serves_nodes", "fabric", dict(year=2027), "nics", lambda n: n // 2, f"{LAB}/{{fabric}}/2027"),
@@ -127,6 +129,7 @@ SCENARIO_MUTATIONS = [
     # its data sits on flash-object, a tier without encryption at rest
     ("data_encrypted", "workloads", TRAIN, dict(compliance=("soc2",)), f"{TRAIN}/lab/flash-object/2026"),
     ("npv_and_budget", "policy", None, dict(capex_budget_usd=1e6), "over the budget of 1,000,000"),
+    ("runs_scheduled", "workloads", TRAIN, dict(runs_per_year=2), "1 of 2 runs placed"),
 ]
 
 
@@ -251,7 +254,8 @@ def test_checker_flags_a_training_job_without_whole_spares(tmp_path):
     # the job holds 10 whole nodes; 5% spares of them, 0.5, is one whole spare node: 11 needed
     short = changed(plan, "pools", dict(year=YEAR), "installed_nodes", lambda n: 10)
     assert check_plan(short).failed("pools_hold_runs") == [
-        f"pools_hold_runs: pool (shared)/g1/a/{YEAR}: runs with spares need 11 nodes, 10 installed"
+        f"pools_hold_runs: pool (shared)/g1/a/{YEAR}: serving 0, runs at once 10 and 1 spares need 11 nodes, "
+        "10 installed"
     ]
 
 

@@ -92,9 +92,9 @@ def test_the_next_solve_starts_from_the_nearest_plan_only_while_it_is_feasible(t
     set_params(model, tiny.with_values("gpu_tiers", "h100-sxm", price_usd=300_000))
     highs = kept.loaded(model, True, OPTIONS)[0]
     assert kept.nearest_plan(model, 5) is solved  # a price change leaves the plan feasible
-    # less chat demand shrinks its runs' big-M below the plan's runs: the plan's integer
-    # decisions are kept and its runs re-solved
-    set_params(model, tiny.with_values("workloads", "chat", tokens_per_s=5_000))
+    # less training demand shrinks its runs' big-M below the plan's runs: the plan's integer
+    # decisions (whole job nodes, replicas, pools) are kept and its runs re-solved
+    set_params(model, tiny.with_values("workloads", "pretrain-8b", tokens_t=0.25))
     highs = kept.loaded(model, True, OPTIONS)[0]
     assert not highs.feasible(solved)
     completed = kept.nearest_plan(model, 5)

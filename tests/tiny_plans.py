@@ -165,7 +165,8 @@ def inference(id: str = "serve", pflops: float = 10, **values) -> dict:
         mfu=0.5,
         spare_fraction=0.0,
     )
-    return {**row, **values}
+    continuous = dict(min_replicas=1, mixed_tiers=True)  # the family tests size serving in whole nodes
+    return {**row, **continuous, **values}
 
 
 def training(id: str = "train", pflops: float = 10, **values) -> dict:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from ..results import Plan
 from .base import TOLERANCE
-from .compute import demand_met, pools_hold_runs, runs_fit
+from .compute import demand_met, pools_hold_runs, runs_fit, runs_scheduled
 from .data import data_encrypted, sites_allowed, storage_holds_data
 from .fabric import fabric_serves_nodes, fabric_sized
 from .money import capex_recomputed, npv_and_budget, opex_recomputed
@@ -24,6 +24,7 @@ CHECKS = (
     demand_met,
     runs_fit,
     pools_hold_runs,
+    runs_scheduled,
     racks_within_limits,
     site_power,
     cooling,

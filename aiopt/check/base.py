@@ -20,3 +20,9 @@ def differ(value: float, expected: float, usd: bool = False) -> bool:
 def num(value: float) -> str:
     """A number for a message: whole numbers as such, others to 6 significant digits."""
     return str(int(value)) if float(value).is_integer() else f"{value:.6g}"
+
+
+def busiest(calendar, amounts) -> float:
+    """The most of `amounts` (one per calendar row) under way on any day: checked at every start."""
+    spans = list(zip(calendar.start_day, calendar.end_day, amounts, strict=True))
+    return max((sum(a for s, e, a in spans if s <= t < e) for t, _, _ in spans), default=0.0)

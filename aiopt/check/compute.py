@@ -7,7 +7,7 @@ import math
 from collections import defaultdict
 
 from . import physics
-from .base import TOLERANCE, num, over
+from .base import TOLERANCE, busiest, num, over
 
 
 def demand_met(plan) -> list[str]:
@@ -74,6 +74,7 @@ def runs_fit(plan) -> list[str]:
                     f"{num(physics.node_memory_gb(tier))} GB"
                 )
         if wl.kind == "inference":
+            out += _whole_replicas(sc, w, y, rows)
             continue
         places = sorted(set(zip(rows.tier, rows.site, strict=True)))
         if len(places) > 1:
@@ -90,31 +91,55 @@ def runs_fit(plan) -> list[str]:
     return out
 
 
-def pools_hold_runs(plan) -> list[str]:
-    """Runs plus their N+k spares fit in the installed pool of the workload's node group
-    (isolated workloads in a group of their own); a training job and the spares are whole units
-    (`physics.job_unit`: a server, or a tray of a rack-scale node); installed nodes were bought
-    within their lifetime."""
-    sc, out = plan.scenario, []
-    runs: dict = defaultdict(float)
-    spares: dict = defaultdict(float)
-    for row in plan.nodes.itertuples():
-        wl = sc.workloads.loc[row.workload]
-        unit = physics.job_unit(sc.gpu_tiers.loc[row.tier])
-        nodes = row.nodes if wl.kind == "inference" else unit * math.ceil(row.nodes / unit - TOLERANCE)
-        key = physics.group_of(row.workload, wl), row.tier, row.site, row.year
-        runs[key] += nodes
-        spares[key] += wl.spare_fraction * nodes
-    need = {}
-    for key, n in runs.items():
-        unit = physics.job_unit(sc.gpu_tiers.loc[key[1]])
-        need[key] = n + unit * math.ceil(spares[key] / unit - TOLERANCE)
-    pools = plan.pools.set_index(["group", "tier", "site", "year"])
-    for key, n in need.items():
-        have = pools.installed_nodes.get(key, 0)
-        if over(n, have):
+YEAR_DAYS = 365.0
+
+
+def _whole_replicas(sc, w: str, y: int, rows) -> list[str]:
+    """A service runs whole replicas, at least its minimum at each site, each on GPUs whose HBM
+    holds it."""
+    wl, out = sc.workloads.loc[w], []
+    for s, replicas in rows.groupby("site").replicas.sum().items():
+        if (rows.replicas % 1 != 0).any() or replicas < wl.min_replicas:
+            out.append(f"{w}/{s}/{y}: {num(replicas)} replicas, at least {wl.min_replicas} whole ones needed")
+    for row in rows.itertuples():
+        tier = sc.gpu_tiers.loc[row.tier]
+        gpus = math.ceil(physics.replica_gb(wl) / tier.hbm_gb - TOLERANCE)
+        if over(row.replicas * gpus, row.nodes * tier.gpus_per_node):
             out.append(
-                f"pool {'/'.join(map(str, key))}: runs with spares need {num(n)} nodes, {have} installed"
+                f"{w}/{y}: {num(row.replicas)} replicas of {gpus} {row.tier} GPUs on {num(row.nodes)} nodes"
+            )
+    return out
+
+
+def pools_hold_runs(plan) -> list[str]:
+    """On every day of the run calendar, a pool holds its serving nodes, the training runs then
+    under way and the N+k spares of both (isolated workloads in a group of their own); jobs and
+    spares are whole units (`physics.job_unit`: a server, or a tray of a rack-scale node);
+    installed nodes were bought within their lifetime."""
+    sc, out = plan.scenario, []
+    serving: dict = defaultdict(float)
+    serving_spares: dict = defaultdict(float)
+    for row in plan.nodes[plan.nodes.workload.map(sc.workloads.kind) == "inference"].itertuples():
+        key = physics.group_of(row.workload, sc.workloads.loc[row.workload]), row.tier, row.site, row.year
+        serving[key] += row.nodes
+        serving_spares[key] += sc.workloads.at[row.workload, "spare_fraction"] * row.nodes
+    runs = dict(list(plan.schedule.dropna().groupby(["group", "tier", "site", "year"])))
+    pools = plan.pools.set_index(["group", "tier", "site", "year"])
+    for key in sorted(set(serving) | set(runs), key=str):
+        unit = physics.job_unit(sc.gpu_tiers.loc[key[1]])
+        calendar = runs.get(key, plan.schedule.iloc[:0])
+        spare_share = [
+            sc.workloads.at[w, "spare_fraction"] * n
+            for w, n in zip(calendar.workload, calendar.nodes, strict=True)
+        ]
+        peak_runs, peak_spares = busiest(calendar, calendar.nodes), busiest(calendar, spare_share)
+        spares = unit * math.ceil((serving_spares[key] + peak_spares) / unit - TOLERANCE)
+        need = serving[key] + peak_runs + spares
+        have = pools.installed_nodes.get(key, 0)
+        if over(need, have):
+            out.append(
+                f"pool {'/'.join(map(str, key))}: serving {num(serving[key])}, runs at once {num(peak_runs)} "
+                f"and {num(spares)} spares need {num(need)} nodes, {have} installed"
             )
     life = int(sc.policy["hardware_lifetime_years"])
     bought = pools.bought_nodes
@@ -124,4 +149,37 @@ def pools_hold_runs(plan) -> list[str]:
             out.append(
                 f"pool {g}/{t}/{s}/{y}: {n} nodes installed, {alive} bought within the {life}-year life"
             )
+    return out
+
+
+def runs_scheduled(plan) -> list[str]:
+    """Each training job's runs are all in the calendar, one after another within the year, each
+    as long as its deadline on the job's whole nodes."""
+    sc, out = plan.scenario, []
+    jobs = (
+        plan.nodes[plan.nodes.job_nodes.notna()]
+        .groupby(["workload", "tier", "site", "year"])
+        .job_nodes.first()
+    )
+    calendar = dict(list(plan.schedule.groupby(["workload", "tier", "site", "year"])))
+    for (w, t, s, y), nodes in jobs.items():
+        wl = sc.workloads.loc[w]
+        runs = calendar.get((w, t, s, y), plan.schedule.iloc[:0]).sort_values("start_day")
+        where = f"{w}/{t}/{s}/{y}"
+        if runs.start_day.isna().any() or len(runs) != wl.runs_per_year:
+            placed = int(runs.start_day.notna().sum())
+            out.append(f"{where}: {placed} of {wl.runs_per_year} runs placed in the calendar")
+            continue
+        ends = [0.0, *runs.end_day]
+        for run, start, end in zip(runs.run, runs.start_day, runs.end_day, strict=True):
+            if start < ends[run - 1] - TOLERANCE or end > YEAR_DAYS + TOLERANCE:
+                out.append(
+                    f"{where}: run {run} from day {num(start)} to {num(end)} overlaps or leaves the year"
+                )
+            if abs(end - start - wl.deadline_days) > TOLERANCE:
+                out.append(
+                    f"{where}: run {run} takes {num(end - start)} days, deadline {num(wl.deadline_days)}"
+                )
+        if (runs.nodes != nodes).any():
+            out.append(f"{where}: runs on {sorted(set(runs.nodes))} nodes, the job has {num(nodes)}")
     return out

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from . import physics
-from .base import TOLERANCE, num, over
+from .base import TOLERANCE, busiest, num, over
 
 
 def sites_allowed(plan) -> list[str]:
@@ -100,15 +100,18 @@ def _bandwidth(plan) -> list[str]:
         read[row.site, row.year] += row.units * st.at[row.storage_tier, "read_gbps_per_unit"]
         write[row.site, row.year] += row.units * st.at[row.storage_tier, "write_gbps_per_unit"]
     training = plan.nodes[plan.nodes.workload.map(wl.kind) != "inference"]
-    reads, writes = defaultdict(float), defaultdict(float)
-    for row in training.itertuples():
-        gpus = row.nodes * sc.gpu_tiers.at[row.tier, "gpus_per_node"]
-        reads[row.site, row.year] += gpus * wl.at[row.workload, "read_gbps_per_gpu"]
+    writes = defaultdict(float)
+    reads = {}  # the most the runs under way on any day read, from the run calendar
+    for (s, y), runs in plan.schedule.dropna().groupby(["site", "year"]):
+        gpus = runs.nodes * runs.tier.map(sc.gpu_tiers.gpus_per_node)
+        reads[s, y] = busiest(runs, gpus * runs.workload.map(wl.read_gbps_per_gpu))
     for w, s, y in training[["workload", "site", "year"]].drop_duplicates().itertuples(index=False):
         writes[s, y] += physics.checkpoint_gbps(wl.loc[w])
     for (s, y), need in reads.items():
         if over(need, read[s, y]):
-            out.append(f"{s}/{y}: training GPUs read {num(need)} GB/s, hot storage gives {num(read[s, y])}")
+            out.append(
+                f"{s}/{y}: training runs under way read {num(need)} GB/s, hot storage gives {num(read[s, y])}"
+            )
     for (s, y), need in writes.items():
         if over(need, write[s, y]):
             out.append(

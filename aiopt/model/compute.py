@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from .. import demand
-from .data import ModelData, group_by
+from .data import ANY_FABRIC, DAYS_PER_YEAR, ModelData, group_by, replicas_per_node, serving_nodes_bound
 
 
 def add_compute(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -42,10 +42,12 @@ def add_compute(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.eff = pyo.Var(m.TRAIN, domain=pyo.NonNegativeReals, doc="effective PFLOPS of a training run")
     m.job_units = pyo.Var(m.PICK, domain=pyo.NonNegativeIntegers, doc="whole node units a training run holds")
 
+    m.run_bound = pyo.Expression(m.RUN, rule=lambda m, *i: run_bound(m, d, i))
+    _replicas(m, d, serving)
     runs_of = group_by(d.run_index, lambda i: (i[0], i[4]))
 
     def demand_met(m, w, y):
-        supply = sum(m.eff[i] if i in m.TRAIN else m.run[i] * d.perf[i[0], i[1], i[3]] for i in runs_of[w, y])
+        supply = sum(m.eff[i] if i in m.TRAIN else replica_supply(m, d, i) for i in runs_of[w, y])
         return supply >= m.scale * m.demand[w, y]
 
     m.demand_met = pyo.Constraint([wy for wy in m.WY if wy in runs_of], rule=demand_met)
@@ -62,7 +64,6 @@ def add_compute(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.one_tier = pyo.Constraint(
         list(picks_of), rule=lambda m, w, y: sum(m.pick[i] for i in picks_of[w, y]) == 1
     )
-    m.run_bound = pyo.Expression(m.RUN, rule=lambda m, *i: run_bound(m, d, i))
     job_runs = group_by(training, lambda i: (i[0], i[1], i[2], i[4]))
     m.run_on_pick = pyo.Constraint(
         m.PICK,
@@ -95,21 +96,142 @@ def add_compute(m: pyo.ConcreteModel, d: ModelData) -> None:
 
     m.memory_fit = pyo.Constraint(list(tier_runs), rule=memory_fit)
 
-    pool_jobs = group_by(d.pick_index, lambda i: (d.group_of[i[0]], i[1], i[2], i[3]))
-    pool_serving = group_by(serving, lambda i: (d.group_of[i[0]], i[1], i[2], i[4]))
-    m.pool_cover = pyo.Constraint(
-        m.NODE,
-        rule=lambda m, g, t, s, y: (
-            sum(job_nodes(m, d, i) for i in pool_jobs.get((g, t, s, y), ()))
-            + sum(m.run[i] for i in pool_serving.get((g, t, s, y), ()))
-            + d.node_unit[t] * m.spare[g, t, s, y]
-            <= m.nodes[g, t, s, y]
-        ),
-    )
+    _shared_pools(m, d, serving)
     m.run_at_site = pyo.Constraint(
         serving,
         rule=lambda m, w, t, s, f, y: m.run[w, t, s, f, y] <= m.run_bound[w, t, s, f, y] * m.present[w, s, y],
     )
+
+
+def replica_supply(m: pyo.ConcreteModel, d: ModelData, run: tuple):
+    """What a serving run's whole replicas deliver: replicas x per-node rate / replicas per node."""
+    w, t, s, _, y = run
+    return m.replicas[w, t, s, y] * d.perf[w, t, ANY_FABRIC] / replicas_per_node(d, w, t)
+
+
+def _replicas(m: pyo.ConcreteModel, d: ModelData, serving: list[tuple]) -> None:
+    r"""Serving in whole replicas, at least :math:`R^{min}_w` at each site, on one tier unless mixed.
+
+    A replica is `data.replica_gpus` GPUs inside one node, ρ = ⌊GPUs per node / replica GPUs⌋ to a
+    node: :math:`run_{w,t,s,y} \ge replicas_{w,t,s,y} / \rho_{w,t}`; a site it serves from holds
+    :math:`\sum_t replicas_{w,t,s,y} \ge R^{min}_w present_{w,s,y}`. Without `mixed_tiers` one tier
+    a year, :math:`\sum_t tier_{w,t,y} \le 1`,
+    :math:`replicas \le \rho\, M\, tier_{w,t,y}` (M = `run_bound`). With `min_sites` ≥ 2 it is present at
+    that many sites, each carrying its share of the peak on its own:
+    :math:`\sum_t replicas_{w,t,s,y}\, P_{w,t} / \rho \ge share_w D_{w,y}\, present_{w,s,y}`.
+    """
+    wl = d.scenario.workloads
+    m.REPLICA = pyo.Set(initialize=[(w, t, s, y) for (w, t, s, _, y) in serving], dimen=4, ordered=True)
+    m.replicas = pyo.Var(m.REPLICA, domain=pyo.NonNegativeIntegers, doc="whole serving replicas")
+    m.replica_nodes = pyo.Constraint(
+        m.REPLICA,
+        rule=lambda m, w, t, s, y: (
+            m.run[w, t, s, ANY_FABRIC, y] * replicas_per_node(d, w, t) >= m.replicas[w, t, s, y]
+        ),
+    )
+    at_site = group_by(m.REPLICA, lambda i: (i[0], i[2], i[3]))
+    m.min_replicas = pyo.Constraint(
+        list(at_site),
+        rule=lambda m, w, s, y: (
+            sum(m.replicas[i] for i in at_site[w, s, y]) >= int(wl.at[w, "min_replicas"]) * m.present[w, s, y]
+        ),
+    )
+    single = sorted({(w, t, y) for (w, t, s, y) in m.REPLICA if not wl.at[w, "mixed_tiers"]})
+    m.SERVE_TIER = pyo.Set(initialize=single, dimen=3, ordered=True)
+    m.serve_tier = pyo.Var(m.SERVE_TIER, domain=pyo.Binary, doc="serving workload uses this tier this year")
+    tiers_of = group_by(single, lambda i: (i[0], i[2]))
+    m.one_serving_tier = pyo.Constraint(
+        list(tiers_of), rule=lambda m, w, y: sum(m.serve_tier[i] for i in tiers_of[w, y]) <= 1
+    )
+    m.replicas_on_tier = pyo.Constraint(
+        [i for i in m.REPLICA if (i[0], i[1], i[3]) in m.SERVE_TIER],
+        rule=lambda m, w, t, s, y: (
+            m.replicas[w, t, s, y]
+            <= replicas_per_node(d, w, t) * m.run_bound[w, t, s, ANY_FABRIC, y] * m.serve_tier[w, t, y]
+        ),
+    )
+    spread = sorted({(w, y) for (w, _, y) in at_site if wl.at[w, "min_sites"] > 1})
+    m.min_sites = pyo.Constraint(
+        spread,
+        rule=lambda m, w, y: (
+            sum(m.present[w, s, y] for (w2, s, y2) in m.WSY if (w2, y2) == (w, y))
+            >= int(wl.at[w, "min_sites"])
+        ),
+    )
+    m.site_carries_share = pyo.Constraint(
+        [i for i in at_site if (i[0], i[2]) in spread],
+        rule=lambda m, w, s, y: (
+            sum(replica_supply(m, d, (w, t, s, ANY_FABRIC, y)) for (_, t, _, _) in at_site[w, s, y])
+            >= wl.at[w, "site_peak_share"] * m.demand[w, y] * m.present[w, s, y]
+        ),
+    )
+
+
+def _shared_pools(m: pyo.ConcreteModel, d: ModelData, serving: list[tuple]) -> None:
+    r"""Training runs share their pool's nodes over the year; serving holds its nodes all year.
+
+    A pool's jobs run one after another on the nodes beside serving and spares, each run needing
+    all its nodes at once. Where the jobs that may pick a pool could book more than
+    :math:`365\, u_{max}` days between them (`data.solo_index`), a job may instead hold nodes of its
+    own, :math:`own_i \ge job_i - M_i (1 - solo_i)`, :math:`solo_i \le pick_i`, and the others keep
+    to :math:`\sum_i b_i (pick_i - solo_i) \le 365\, u_{max}` (b_i the days its runs book a year).
+    For every job i of pool p (one row with no job where the pool has none):
+
+    .. math::
+        job_i + \sum_{j \ne i} own_j + \sum_{w \in p} run^{inf}_w + u_t\, spare_p \le nodes_p
+
+    so the jobs in sequence and the solo jobs side by side fit, and a list scheduler
+    (`aiopt.schedule`) always places every run.
+    """
+    m.POOL_JOB = pyo.Set(initialize=pool_job_rows(d), dimen=5, ordered=True)
+    m.SOLO = pyo.Set(initialize=d.solo_index, dimen=4, ordered=True)
+    m.solo = pyo.Var(m.SOLO, domain=pyo.Binary, doc="training run holds nodes of its own, beside the others")
+    m.own = pyo.Var(m.SOLO, domain=pyo.NonNegativeReals, doc="nodes a solo training run holds")
+    m.solo_if_picked = pyo.Constraint(m.SOLO, rule=lambda m, *i: m.solo[i] <= m.pick[i])
+    m.own_nodes = pyo.Constraint(
+        m.SOLO,
+        rule=lambda m, *i: m.own[i] >= job_nodes(m, d, i) - max_nodes_of_job(m, d, i) * (1 - m.solo[i]),
+    )
+    limit = DAYS_PER_YEAR * d.scenario.policy["max_pool_utilisation"]
+    solo_pools = group_by(d.solo_index, lambda i: (d.group_of[i[0]], *i[1:]))
+    m.pool_days = pyo.Constraint(
+        list(solo_pools),
+        rule=lambda m, g, t, s, y: (
+            sum(d.booked_days[i[0]] * (m.pick[i] - m.solo[i]) for i in solo_pools[g, t, s, y]) <= limit
+        ),
+    )
+    pool_serving = group_by(serving, lambda i: (d.group_of[i[0]], i[1], i[2], i[4]))
+    m.pool_cover = pyo.Constraint(
+        m.POOL_JOB,
+        rule=lambda m, *r: (
+            beside(m, d, r, lambda i: job_nodes(m, d, i), lambda i: m.own[i])
+            + sum(m.run[i] for i in pool_serving.get(r[:4], ()))
+            + d.node_unit[r[1]] * m.spare[r[:4]]
+            <= m.nodes[r[:4]]
+        ),
+    )
+
+
+NO_JOB = "(no job)"  # workload slot of the pool_cover row of a pool that no training run may pick
+
+
+def pool_job_rows(d: ModelData) -> list[tuple]:
+    """(g, t, s, y, w): one row per job w that may pick pool (g, t, s, y); (..., NO_JOB) for the others."""
+    jobs = group_by(d.pick_index, lambda i: (d.group_of[i[0]], i[1], i[2], i[3]))
+    rows = []
+    for g, t, s in d.gts:
+        for y in d.years:
+            rows += [(g, t, s, y, w) for (w, *_) in jobs.get((g, t, s, y), [(NO_JOB,)])]
+    return rows
+
+
+def beside(m: pyo.ConcreteModel, d: ModelData, row: tuple, of_job, of_solo):
+    r"""What a pool's jobs need at once while job i runs: :math:`x_i + \sum_{j \ne i} y_j` over the
+    pool's solo jobs j, with x = `of_job`, y = `of_solo` (nodes, spares or reads of a job)."""
+    g, t, s, y, w = row
+    mine = of_job((w, t, s, y)) if w != NO_JOB else 0
+    others = [i for i in m.SOLO if i[0] != w and (d.group_of[i[0]], *i[1:]) == (g, t, s, y)]
+    return mine + sum(of_solo(i) for i in others)
 
 
 def run_bound(m: pyo.ConcreteModel, d: ModelData, index: tuple):
@@ -124,6 +246,8 @@ def run_bound(m: pyo.ConcreteModel, d: ModelData, index: tuple):
     w, t, s, f, y = index
     if d.scenario.policy["objective"] != "min_npv":
         return d.max_nodes[t, s]
+    if d.kind[w] == "inference":
+        return serving_nodes_bound(d, w, t, m.demand[w, y])
     return m.demand[w, y] / d.perf[w, t, f] + d.memory_nodes.get((w, t), 0)
 
 

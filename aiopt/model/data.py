@@ -80,6 +80,9 @@ class ModelData:
     goodput_chords: dict = field(default_factory=dict)  # (w, t, s, f, y) -> [(a_j, b_j)] PFLOPS <= a + b·run
     node_unit: dict = field(default_factory=dict)  # t -> smallest part of a node a job or spare takes
     memory_nodes: dict = field(default_factory=dict)  # (w, t) -> nodes whose HBM holds the training state
+    replica_gpus: dict = field(default_factory=dict)  # (w, t) -> GPUs of one serving replica
+    booked_days: dict = field(default_factory=dict)  # w -> days a year its training runs hold their nodes
+    solo_index: list[tuple] = field(default_factory=list)  # (w, t, s, y) jobs that may hold nodes alone
     demand: dict = field(default_factory=dict)  # (w, y) -> required PFLOPS
     designs: dict = field(default_factory=dict)  # (s, f, k) -> FabricSize
     designs_unit: dict = field(default_factory=dict)  # f -> FabricSize of one SU
@@ -129,6 +132,7 @@ def prepare(sc: Scenario) -> ModelData:
     _racks(d, sc, tiers)
     _eligibility(d, sc, tiers)
     _performance(d, sc, tiers)
+    _run_calendar(d, sc)
     _fabric_designs(d, sc, tiers)
     _data(d, sc)
     return d
@@ -198,6 +202,8 @@ def _performance(d: ModelData, sc: Scenario, tiers) -> None:
             if row.kind == "inference":
                 mfu = row.mfu if given(row.mfu) else demand.DEFAULT_INFERENCE_MFU
                 d.perf[w, t, ANY_FABRIC] = node_pflops * mfu * demand.LATENCY_FACTOR[row.latency]
+                kv = row.kv_cache_gb if given(row.kv_cache_gb) else None
+                d.replica_gpus[w, t] = _smallest_replica(demand.replica_gb(row.params_b, kv), tier)
                 continue
             mfu = row.mfu if given(row.mfu) else tier.mfu
             d.memory_nodes[w, t] = math.ceil(
@@ -214,6 +220,46 @@ def _performance(d: ModelData, sc: Scenario, tiers) -> None:
                         d.demand[w, y] / ideal, d.demand[w, y], pflops, d.max_nodes[t, s]
                     )
                     d.goodput_chords[w, t, s, f, y] = _chords([0.0, *points], pflops)
+
+
+def replicas_per_node(d: ModelData, w: str, t: str) -> int:
+    """Whole replicas of serving workload w one node of tier t holds, ⌊GPUs per node / replica GPUs⌋."""
+    return int(d.scenario.gpu_tiers.at[t, "gpus_per_node"] // d.replica_gpus[w, t])
+
+
+def serving_nodes_bound(d: ModelData, w: str, t: str, need):
+    r"""Most nodes serving workload w on tier t can usefully take for a demand `need` (a number or
+    a Param expression): :math:`need / P_{w,t} \cdot \max(1, share_w\, sites_w)` plus the replicas
+    the floors force, :math:`(R^{min}_w + sites_w) / \rho_{w,t}` (ρ replicas per node)."""
+    row = d.scenario.workloads.loc[w]
+    spread = max(1.0, row.site_peak_share * row.min_sites) if row.min_sites > 1 else 1.0
+    floors = (row.min_replicas + row.min_sites) / replicas_per_node(d, w, t)
+    return need / d.perf[w, t, ANY_FABRIC] * spread + floors
+
+
+def _smallest_replica(replica_gb: float, tier) -> int:
+    """GPUs of the smallest replica (a power of two, inside one node) whose HBM holds `replica_gb`."""
+    gpus = 1
+    while gpus * tier.hbm_gb < replica_gb and gpus < tier.gpus_per_node:
+        gpus *= 2
+    return min(gpus, int(tier.gpus_per_node))
+
+
+DAYS_PER_YEAR = 365.0
+
+
+def _run_calendar(d: ModelData, sc: Scenario) -> None:
+    r"""Days each training workload books its nodes a year, :math:`b_w = runs_w \cdot deadline_w`,
+    and the jobs that may hold nodes of their own: those of the pools whose jobs, one after
+    another, could book more than the pool allows, :math:`\sum_w b_w > 365\, u_{max}`."""
+    wl = sc.workloads
+    for w in d.workloads:
+        if d.kind[w] != "inference":
+            d.booked_days[w] = float(wl.at[w, "runs_per_year"] * wl.at[w, "deadline_days"])
+    limit = DAYS_PER_YEAR * sc.policy["max_pool_utilisation"]
+    pools = group_by(d.pick_index, lambda i: (d.group_of[i[0]], i[1], i[2], i[3]))
+    crowded = [jobs for jobs in pools.values() if sum(d.booked_days[j[0]] for j in jobs) > limit]
+    d.solo_index = [i for jobs in crowded for i in jobs]
 
 
 def _run_pflops(ideal: float, tier, workload, nodes: float) -> float:
@@ -302,9 +348,11 @@ def _demand_ports(d: ModelData, s: str, f: str, tiers) -> float:
     tiers_of = group_by([(w, t) for (w, t, site) in d.wts if site == s], lambda i: i[0])
 
     def ports(w, t):
-        slot = ANY_FABRIC if d.kind[w] == "inference" else f
         peak = max(d.demand[w, y] for y in d.years)
-        run = max(peak / d.perf[w, t, slot], d.memory_nodes.get((w, t), 0))
+        if d.kind[w] == "inference":
+            run = serving_nodes_bound(d, w, t, peak)
+        else:
+            run = max(peak / d.perf[w, t, f], d.memory_nodes.get((w, t), 0))
         return fabric_ports(tiers.loc[t]) * (math.ceil(run * (1 + spare[w])) + 1)
 
     return sum(max(ports(w, t) for (_, t) in pairs) for w, pairs in tiers_of.items())

@@ -152,9 +152,10 @@ def _ports_by_fabric(m: pyo.ConcreteModel, d: ModelData, per_su: dict) -> None:
 
     Training runs name their fabric; inference ports are split over fabrics by
     :math:`serve_{g,s,f,y} \le P^{inf}_{g,s}\, fabric_{s,f}` (P the most inference ports the group's
-    demand could need at the site). Then :math:`E_f su_{g,s,f,y} \ge \sum_{train} ports (1+k) run
-    + serve_{g,s,f,y}`, so the relaxation cannot put a site's serving on a cheap fabric and its
-    training on another.
+    demand could need at the site). Then :math:`E_f su_{g,s,f,y} \ge ports_i (1+k_i) run_i
+    + serve_{g,s,f,y}` for each training run i on fabric f (runs share nodes over time, so each on
+    its own), so the relaxation cannot put a site's serving on a cheap fabric and its training on
+    another.
     """
     tiers, spare = d.scenario.gpu_tiers, d.scenario.workloads.spare_fraction
 
@@ -185,13 +186,19 @@ def _ports_by_fabric(m: pyo.ConcreteModel, d: ModelData, per_su: dict) -> None:
     m.serve_on_fabric = pyo.Constraint(
         m.SERVE, rule=lambda m, g, s, f, y: m.serve[g, s, f, y] <= most[g, s] * m.fabric[s, f]
     )
+
+    def serve(g, s, f, y):
+        return m.serve[g, s, f, y] if (g, s, f, y) in m.SERVE else 0
+
     m.ports_by_fabric = pyo.Constraint(
-        [i for i in m.SU if i in training or i in m.SERVE],
-        rule=lambda m, g, s, f, y: (
-            sum(ports(i) * m.run[i] for i in training.get((g, s, f, y), ()))
-            + (m.serve[g, s, f, y] if (g, s, f, y) in m.SERVE else 0)
-            <= per_su[f] * m.su[g, s, f, y]
+        [i for runs in training.values() for i in runs if (d.group_of[i[0]], i[2], i[3], i[4]) in m.SU],
+        rule=lambda m, w, t, s, f, y: (
+            ports((w, t)) * m.run[w, t, s, f, y] + serve(d.group_of[w], s, f, y)
+            <= per_su[f] * m.su[d.group_of[w], s, f, y]
         ),
+    )
+    m.serve_in_units = pyo.Constraint(
+        m.SERVE, rule=lambda m, g, s, f, y: m.serve[g, s, f, y] <= per_su[f] * m.su[g, s, f, y]
     )
 
 

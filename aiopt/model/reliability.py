@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from .compute import job_nodes
+from .compute import NO_JOB, beside, job_nodes
 from .data import ModelData, group_by
 from .fabric import built_sum
 
@@ -13,8 +13,9 @@ def add_reliability(m: pyo.ConcreteModel, d: ModelData) -> None:
     r"""N+k spares, two or more spines per fabric, two carriers where inference is served.
 
     Spares are whole node units (`data.node_unit` u_t: a node, or a tray of a rack-scale node),
-    :math:`u_t\, spare_{g,t,s,y} \ge \sum_{w \in g} k_w (job_{w,t,s,y} + run^{inf}_{w,t,s,y})`,
-    spare integer (k_w the workload's spare fraction, job a training run's whole nodes), so a
+    :math:`u_t\, spare_p \ge k_i job_i + \sum_{j \ne i} k_j own_j + \sum_{w \in p} k_w run^{inf}_w` for every
+    job i of pool p as it runs (`compute.beside`), spare integer (k_w the workload's spare
+    fraction, job a training run's whole nodes, own a solo job's), so a
     pool that runs a job with spares holds at least one, :math:`spare_{g,t,s,y} \ge pick_{w,t,s,y}`
     (implied for integers, it tightens the relaxation); spares take nodes, racks, ports and power
     like any node.
@@ -29,15 +30,14 @@ def add_reliability(m: pyo.ConcreteModel, d: ModelData) -> None:
     def pool(i: tuple) -> tuple:
         return d.group_of[i[0]], i[1], i[2], i[-1]
 
-    jobs = group_by(d.pick_index, pool)
     serving = group_by([i for i in d.run_index if d.kind[i[0]] == "inference"], pool)
     k = wl.spare_fraction
     m.spares_held = pyo.Constraint(
-        [i for i in m.NODE if i in jobs or i in serving],
-        rule=lambda m, *p: (
-            d.node_unit[p[1]] * m.spare[p]
-            >= sum(k[i[0]] * job_nodes(m, d, i) for i in jobs.get(p, ()))
-            + sum(k[i[0]] * m.run[i] for i in serving.get(p, ()))
+        [r for r in m.POOL_JOB if r[4] != NO_JOB or r[:4] in serving],
+        rule=lambda m, *r: (
+            d.node_unit[r[1]] * m.spare[r[:4]]
+            >= beside(m, d, r, lambda i: k[i[0]] * job_nodes(m, d, i), lambda i: k[i[0]] * m.own[i])
+            + sum(k[i[0]] * m.run[i] for i in serving.get(r[:4], ()))
         ),
     )
     m.spare_with_job = pyo.Constraint(

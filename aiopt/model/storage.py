@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from .compute import NO_JOB, beside, job_nodes
 from .data import ModelData, group_by, previous
 
 
@@ -15,7 +16,9 @@ def add_storage(m: pyo.ConcreteModel, d: ModelData) -> None:
     data once, anywhere its compliance allows: :math:`\sum_{s,k} cold_{w,s,k,y} \ge C_{w,y}`.
     Regulated data only on tiers with encryption at rest (no variable otherwise). Capacity:
     :math:`\sum_w hot + cold \le U_k\, units_{s,k,y}`. Read bandwidth of the hot tiers covers
-    the training GPUs, :math:`\sum_{k\,hot} r_k units \ge \sum \rho_w\, gpus_t\, run`; write
+    the training GPUs, :math:`\sum_{k\,hot} r_k units \ge \sum_p read_p`, each pool reading
+    what its jobs read at once (`compute.beside`: a job and the solo jobs beside it,
+    :math:`read_p \ge \rho_i gpus_t run_i + \sum_{j \ne i} \rho_j gpus_t own_j`); write
     bandwidth writes each training job's checkpoint within its window,
     :math:`\sum_{k\,hot} \omega_k units \ge \sum_w (14 N / window_w)\, present_{w,s,y}`.
     """
@@ -66,15 +69,32 @@ def add_storage(m: pyo.ConcreteModel, d: ModelData) -> None:
         ),
     )
 
-    reads = group_by([i for i in d.run_index if d.kind[i[0]] != "inference"], lambda i: (i[2], i[4]))
+    def reads(i: tuple):
+        """GB/s a node of job i = (w, t, s, y) reads while it runs: its GPUs x ρ_w."""
+        return wl.at[i[0], "read_gbps_per_gpu"] * tiers.at[i[1], "gpus_per_node"]
+
+    rows = [r for r in m.POOL_JOB if r[4] != NO_JOB]
+    m.READ_POOL = pyo.Set(initialize=sorted({r[:4] for r in rows}), dimen=4, ordered=True)
+    m.pool_read = pyo.Var(m.READ_POOL, domain=pyo.NonNegativeReals, doc="GB/s a pool's runs read at once")
+    m.pool_reads = pyo.Constraint(
+        rows,
+        rule=lambda m, *r: (
+            m.pool_read[r[:4]]
+            >= beside(
+                m,
+                d,
+                r,
+                lambda i: reads(i) * job_nodes(m, d, i),
+                lambda i: reads(i) * m.own[i],
+            )
+        ),
+    )
+    pools_at = group_by(m.READ_POOL, lambda p: (p[2], p[3]))
     m.read_bandwidth = pyo.Constraint(
-        list(reads),
+        list(pools_at),
         rule=lambda m, s, y: (
             sum(st.at[k, "read_gbps_per_unit"] * m.units[s, k, y] for k in hot)
-            >= sum(
-                wl.at[i[0], "read_gbps_per_gpu"] * tiers.at[i[1], "gpus_per_node"] * m.run[i]
-                for i in reads[s, y]
-            )
+            >= sum(m.pool_read[p] for p in pools_at[s, y])
         ),
     )
     writers = group_by(

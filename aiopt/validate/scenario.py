@@ -23,6 +23,15 @@ KIND_NEEDS = {
     "finetune": ("tokens_t", "deadline_days"),
     "inference": ("tokens_per_s",),
 }
+# optional fields that apply to some kinds only
+KIND_ONLY = {
+    "runs_per_year": ("training", "finetune"),
+    "min_replicas": ("inference",),
+    "min_sites": ("inference",),
+    "site_peak_share": ("inference",),
+    "mixed_tiers": ("inference",),
+}
+DAYS_PER_YEAR = 365
 DOCUMENT_LABEL = "scenario mapping"  # file label of a scenario given as a Python mapping
 CatalogRows = tuple[dict[str, list[Row]], list[Problem]]  # as read_catalog_tables gives them
 
@@ -167,14 +176,53 @@ def check_workload_kinds(workloads: list[Row]) -> list[Problem]:
                 problems.append(
                     w.problem(name, MISSING, f"required for kind {kind}; add e.g. {example(WORKLOADS[name])}")
                 )
-        others = {n for k, needs in KIND_NEEDS.items() for n in needs if k != kind} - set(KIND_NEEDS[kind])
-        for name in sorted(others & w.given):
-            kinds = "/".join(k for k, needs in KIND_NEEDS.items() if name in needs)
+        kinds_of = {n: [k for k, needs in KIND_NEEDS.items() if n in needs] for n in _needed_fields()}
+        kinds_of |= KIND_ONLY
+        for name in sorted(n for n in w.given if n in kinds_of and kind not in kinds_of[n]):
+            kinds = "/".join(kinds_of[name])
             problems.append(
                 w.problem(
                     name, w.values[name], f"applies to {kinds} only, not {kind}; remove it or change kind"
                 )
             )
+    return problems
+
+
+def _needed_fields() -> set[str]:
+    return {n for needs in KIND_NEEDS.values() for n in needs}
+
+
+def check_run_calendar(workloads: list[Row]) -> list[Problem]:
+    """A workload's runs go one after another: runs_per_year x deadline_days fits in a year."""
+    problems = []
+    for w in workloads:
+        if w.values.get("kind") == "inference" or not w.ok("runs_per_year", "deadline_days"):
+            continue
+        runs, days = w.values["runs_per_year"], w.values["deadline_days"]
+        if days is not None and runs * days > DAYS_PER_YEAR:
+            fix = (
+                f"{runs} runs of {days:g} days take {runs * days:g} days, more than a year's "
+                f"{DAYS_PER_YEAR}; lower runs_per_year to {max(1, int(DAYS_PER_YEAR // days))} or shorten "
+                "deadline_days"
+            )
+            problems.append(w.problem("runs_per_year", runs, fix))
+    return problems
+
+
+def check_min_sites(workloads: list[Row], sites: list[Row]) -> list[Problem]:
+    """A service asked to run at more sites (`min_sites`) than its tags allow."""
+    sites = [s for s in sites if s.ok(*SITE_FIELDS)]
+    problems = []
+    for w in workloads:
+        if "min_sites" not in w.given or not w.ok("min_sites") or not w.clean(*SITE_TAGS):
+            continue
+        allowed = [s.id for s in sites if not site_lacks(s.values, w.values)]
+        if w.values["min_sites"] > len(allowed):
+            fix = (
+                f"only {len(allowed)} site(s) may host it ({', '.join(allowed) or 'none'}); lower min_sites "
+                "or make another site eligible"
+            )
+            problems.append(w.problem("min_sites", w.values["min_sites"], fix))
     return problems
 
 
@@ -262,7 +310,9 @@ def check_document(doc: dict, file: str, catalog: CatalogRows) -> Checked:
     problems += check_refs(workloads, "tiers", tiers, "GPU tier")
     problems += check_workload_kinds(workloads)
     problems += check_workload_years(workloads, years)
+    problems += check_run_calendar(workloads)
     problems += check_site_eligibility(workloads, sites)
+    problems += check_min_sites(workloads, sites)
     problems += check_servable(workloads, sites, tiers, racks, years[0] if years else None)
     problems += check_compliant_storage(workloads, tables["storage_tiers"])
 

@@ -9,6 +9,9 @@ from tiny_plans import (
     cost,
     inference,
     installed,
+    rack,
+    site,
+    storage_units,
     tier,
     training,
 )
@@ -118,3 +121,94 @@ def test_compute_chord_intercepts_within_rounding_of_zero_are_zero():
     assert [intercept for intercept, _ in line] == [0.0, 0.0, 0.0, 0.0]
     bent = _chords([0, 0.7, 1.9], lambda n: 0.1 * n * (1 - 1e-9 * n))
     assert bent[1][0] == pytest.approx(0.1 * 1e-9 * 0.7 * 1.9, rel=1e-3)
+
+
+def finetune(id: str, pflops: float, days: float = 10, **values) -> dict:
+    """A fine-tune of the 14.4B model: 6 x 14.4e9 x T x 1e12 / (days x 86400) / 1e15 PFLOPS, so
+    T = pflops x days / 1000 trillion tokens (100 T PFLOPS for 10 days)."""
+    return training(id, kind="finetune", tokens_t=pflops * days / 1000, deadline_days=days, **values)
+
+
+def test_compute_fine_tunes_share_the_pre_training_pool(plan_of):
+    # Pre-training 10 PFLOPS for 100 days -> 2.5 -> 3 nodes (4 PFLOPS a node); fine-tunes of 5 and
+    # 7 PFLOPS for 10 days -> 2 nodes each. Held all year they would need 3 + 2 + 2 = 7 nodes; in
+    # sequence (120 booked days <= 365 x 0.9) the pool needs only the largest job: 3 nodes
+    # (pool_cover, one row per job). Reads at 50 GB/s a GPU: 24 GPUs x 50 = 1,200 GB/s -> 2
+    # storage units of 1,000 GB/s; summed over the three jobs (2,800 GB/s) it would be 3 (pool_reads).
+    read = dict(read_gbps_per_gpu=50)
+    plan = plan_of([training(pflops=10, **read), finetune("ft-a", 5, **read), finetune("ft-b", 7, **read)])
+    assert installed(plan) == 3
+    assert storage_units(plan, "hot") == 2
+    runs = plan.schedule.sort_values("start_day")
+    assert list(runs.nodes) == [3, 2, 2]
+    assert (runs.start_day.iloc[1:].to_numpy() >= runs.end_day.iloc[:-1].to_numpy()).all()  # in sequence
+    used = (3 * 100 + 2 * 10 + 2 * 10) * 24 * 8  # GPU-hours the runs use
+    assert plan.utilisation.used_gpu_hours.iloc[0] == pytest.approx(used)
+    assert plan.utilisation.installed_gpu_hours.iloc[0] == 3 * 8 * 8760
+
+
+def test_compute_monthly_fine_tune_books_twelve_times_the_node_days(plan_of):
+    # 12 runs of a 10-day fine-tune on 2 nodes: 12 x 2 x 10 node-days, 12x one run's; same nodes.
+    once = plan_of([finetune("ft", 5)])
+    monthly = plan_of([finetune("ft", 5, runs_per_year=12)])
+    assert installed(once) == installed(monthly) == 2
+    assert len(monthly.schedule) == 12
+    assert monthly.utilisation.used_gpu_hours.iloc[0] == pytest.approx(
+        12 * once.utilisation.used_gpu_hours.iloc[0]
+    )
+    assert monthly.utilisation.used_gpu_hours.iloc[0] == pytest.approx(12 * 2 * 10 * 24 * 8)
+
+
+@pytest.mark.parametrize(("days", "nodes"), [(150, 3), (200, 6)])
+def test_compute_long_runs_side_by_side_only_when_a_year_cannot_hold_them(plan_of, days, nodes):
+    # Two jobs of 10 PFLOPS over `days` -> 3 nodes each. 2 x 150 = 300 booked days <= 365 x 0.9
+    # = 328.5: one after another on 3 nodes. 2 x 200 = 400 > 328.5: one runs solo, beside the
+    # other, on nodes of its own: 6 (pool_days, solo_if_picked, own_nodes).
+    jobs = [training(f"t{i}", tokens_t=days / 100, deadline_days=days) for i in (1, 2)]
+    plan = plan_of(jobs)
+    assert installed(plan) == nodes
+    runs = plan.schedule.sort_values("start_day")
+    overlap = runs.start_day.iloc[1] < runs.end_day.iloc[0]
+    assert overlap == (nodes == 6)
+
+
+def test_compute_serving_takes_whole_replicas(plan_of):
+    # A 100B replica needs 2 x 100 x 1.25 = 250 GB: 3 GPUs of 100 GB, so 4 (a power of two inside a
+    # node): 2 replicas a node, 2 PFLOPS each. 10 PFLOPS -> 5 replicas on 2.5 nodes -> 3 installed
+    # (replica_nodes).
+    plan = plan_of([inference(pflops=10)])
+    row = plan.nodes.iloc[0]
+    assert (row.replicas, row.nodes) == (5, 2.5)
+    assert installed(plan) == 3
+
+
+def test_compute_serving_holds_its_minimum_replicas(plan_of):
+    # 1 PFLOPS needs 1 replica; at least 3 at the site (min_replicas) -> 1.5 nodes -> 2 installed.
+    plan = plan_of([inference(pflops=1, min_replicas=3)])
+    assert plan.nodes.replicas.sum() == 3
+    assert installed(plan) == 2
+
+
+@pytest.mark.parametrize(("mixed", "nodes"), [(True, {"a": 1, "b": 2}), (False, {"a": 0, "b": 3})])
+def test_compute_serving_on_one_tier_unless_mixed(plan_of, mixed, nodes):
+    # Tier a (cheaper) fits one liquid rack of one node; b fills air racks. 10 PFLOPS = 5 replicas of
+    # 2 PFLOPS, 2 a node: mixed, 2 on the one a node and 3 on 1.5 -> 2 b nodes; one tier only
+    # (one_serving_tier, replicas_on_tier): 2.5 -> 3 b nodes.
+    plan = plan_of(
+        [inference(pflops=10, mixed_tiers=mixed)],
+        gpu_tiers=[tier("a", cooling="liquid"), tier("b", price_usd=150_000)],
+        rack_types=[rack("air"), rack("liquid", cooling="liquid", usable_kw=10)],
+        sites=[site(racks={"air": 4, "liquid": 1})],
+    )
+    assert {t: installed(plan, tier=t) for t in ("a", "b")} == nodes
+
+
+def test_compute_service_at_two_sites_carries_its_share_at_each(plan_of):
+    # min_sites 2, each site 60% of 10 PFLOPS = 6 PFLOPS = 3 replicas -> 1.5 -> 2 nodes at each
+    # (min_sites, site_carries_share).
+    plan = plan_of(
+        [inference(pflops=10, min_sites=2, site_peak_share=0.6)],
+        sites=[site("a"), site("b")],
+    )
+    assert {s: installed(plan, site=s) for s in ("a", "b")} == {"a": 2, "b": 2}
+    assert plan.nodes.groupby("site").replicas.sum().to_dict() == {"a": 3, "b": 3}

@@ -75,7 +75,7 @@ def test_fabric_switch_counts_follow_fat_tree(plan_of):
     # -> ceil(80 / 32) = 3 SUs. Radix 64 (h = 32): leaves = 3 x 8 x ceil(4/32) = 24 <= 64, two tiers,
     # spines = smallest divisor of 32 >= ceil(24/2) = 12 -> 16, no core.
     # Links cost 1 USD so the 3-SU design beats the 4-SU one of the same spine count.
-    # (ports_in_units, ports_by_fabric: 80 ports need 3 SUs of 32; units_as_needed: never a 4th)
+    # (ports_in_units, serve_in_units: 80 serving ports need 3 SUs of 32; units_as_needed: never a 4th)
     plan = plan_of([inference(pflops=38)], fabrics=[fabric(nodes_per_su=4, link_price_usd=1)])
     assert installed(plan) == 10
     row = plan.fabric.iloc[0]
@@ -123,7 +123,8 @@ def test_fabric_design_table_holds_spares_of_memory_bound_jobs(plan_of):
     # 16 B/param x 1,500e9 = 24,000 GB / 800 GB a node = 30 nodes; 10% spares -> 33 nodes
     # = 264 ports > the 256 of one SU (32 nodes x 8 rails). The design table must offer 2 SUs
     # (built_holds_units; its bound is ceil(30 x 1.1) + 1 = 34 nodes, 272 ports -> 2 SUs).
-    # A 2-SU fabric: 16 leaves, spines = smallest divisor of 32 >= 8 = 8.
+    # A 2-SU fabric: 16 leaves, spines = smallest divisor of 32 >= 8 = 8. (ports_by_fabric: the job's
+    # 30 nodes x 8 ports x 1.1 with spares = 264 ports on the fabric, more than one SU's 256)
     plan = plan_of([training(params_b=1500, tokens_t=0.001, spare_fraction=0.1)])
     assert installed(plan) == 33
     row = plan.fabric.iloc[0]

@@ -74,13 +74,13 @@ def test_growth_tier_bought_only_from_its_available_year(plan_of):
 
 def test_growth_storage_never_shrinks(plan_of):
     # hot data 95 TB, halving (growth -0.5): 95.2 TB -> 10 units in 2026; 47.7 TB would fit in 5
-    # in 2027, but installed storage only grows: 10 units, none bought in 2027. Nodes: 3 then 3
-    # (2 would do, but the 2026 nodes are still in service).
+    # in 2027, but installed storage only grows: 10 units, none bought in 2027. Nodes: 3 then 2
+    # (one retires early: it would only draw power).
     # (storage_grows; units_grow keeps the SUs too)
     plan = plan_of([inference(pflops=10, hot_tb=95, growth_per_year=-0.5)], policy={"horizon_years": 2})
     assert [storage_units(plan, "hot", y) for y in (2026, 2027)] == [10, 10]
     assert cost(plan, "storage", 2027) == 0
-    assert [installed(plan, y) for y in (2026, 2027)] == [3, 3]
+    assert [installed(plan, y) for y in (2026, 2027)] == [3, 2]
 
 
 def test_growth_fabric_built_as_units_grow(plan_of):

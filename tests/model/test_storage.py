@@ -62,8 +62,9 @@ def test_storage_cold_on_cheapest_allowed_tier(plan_of, regulated, hot_tier, col
 
 
 def test_storage_read_bandwidth_forces_hot_units(plan_of):
-    # 9 PFLOPS / 4 = 2.25 nodes running (3 installed); 2 GB/s per GPU x 8 GPUs x 2.25 = 36 GB/s
-    # over 10 GB/s units -> ceil(3.6) = 4 units, though 0.6048 TB of checkpoints fit in 1.
+    # 9 PFLOPS / 4 = 2.25 nodes -> a job of 3 whole nodes, all reading while it runs: 2 GB/s per
+    # GPU x 8 GPUs x 3 = 48 GB/s over 10 GB/s units -> ceil(4.8) = 5 units, though 0.6048 TB of
+    # checkpoints fit in 1.
     # Checkpoint write 14 x 14.4 GB / 600 s = 0.336 GB/s < 10 GB/s of one unit.
     # (read_bandwidth binds, checkpoint_bandwidth does not)
     plan = plan_of(
@@ -72,7 +73,7 @@ def test_storage_read_bandwidth_forces_hot_units(plan_of):
     )
     assert installed(plan) == 3
     assert math.ceil(3 * 14 * 14.4 / 1000 / 10) == 1
-    assert storage_units(plan, "hot") == math.ceil(2 * 8 * 2.25 / 10) == 4
+    assert storage_units(plan, "hot") == math.ceil(2 * 8 * 3 / 10) == 5
 
 
 def test_storage_checkpoint_write_bandwidth_forces_hot_units(plan_of):

@@ -70,6 +70,25 @@ def test_unsatisfiable_tags_list_what_each_site_lacks(tiny_doc, tmp_scenario, ca
     assert "eu-site lacks dedicated tenancy (site is shared)" in problem.fix
 
 
+def test_run_calendar_longer_than_a_year(tiny_doc, tmp_scenario, catalog_dir):
+    tiny_doc["workloads"][0] |= {"runs_per_year": 12, "deadline_days": 40}  # 480 days of runs
+    (problem,) = validate(tmp_scenario(tiny_doc), catalog_dir)
+    assert (problem.field, problem.value) == ("runs_per_year", 12)
+    assert "480 days, more than a year's 365; lower runs_per_year to 9" in problem.fix
+
+
+def test_serving_and_training_fields_apply_to_their_kind_only(tiny_doc, tmp_scenario, catalog_dir):
+    tiny_doc["workloads"][0] |= {"min_replicas": 2}  # a training job
+    tiny_doc["workloads"][1] |= {"runs_per_year": 4, "min_sites": 2}  # a service at the one site
+    problems = validate(tmp_scenario(tiny_doc), catalog_dir)
+    assert {(p.where.split("=")[-1].rstrip(")"), p.field) for p in problems} == {
+        ("pretrain-8b", "min_replicas"),
+        ("chat", "runs_per_year"),
+        ("chat", "min_sites"),
+    }
+    assert "only 1 site(s) may host it (lab)" in text(problems)
+
+
 def test_tier_restricted_to_unplaceable_tiers(tiny_doc, tmp_scenario, catalog_dir):
     tiny_doc["sites"][0]["racks"] = {"air-40": 10}
     tiny_doc["workloads"][0]["tiers"] = ["gb200-nvl72"]

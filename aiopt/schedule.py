@@ -1,0 +1,55 @@
+"""The run calendar of a plan: when each training run holds which nodes of its pool.
+
+A pool (node group, tier, site, year) keeps its serving nodes and spares all year; training runs
+take the rest one after another, a run needing all its nodes at once for its deadline. Solo
+runs (the model's `solo` jobs) go first, side by side; the other jobs follow, largest first,
+each run at the earliest day its nodes are free (a list scheduler). The model's pool rows
+(`aiopt.model.compute._shared_pools`) guarantee that this places every run within the year.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+DAYS_PER_YEAR = 365.0
+SLACK = 1e-6  # nodes: solver noise in a pool's free capacity
+
+COLUMNS = ["group", "tier", "site", "year", "workload", "run", "start_day", "end_day", "nodes"]
+
+
+def schedule_runs(jobs: pd.DataFrame, free_nodes: dict) -> pd.DataFrame:
+    """One row per run: (group, tier, site, year, workload, run, start_day, end_day, nodes).
+
+    `jobs`: one row per training job with group, tier, site, year, workload, nodes, days (one
+    run), runs (a year) and solo (bool). `free_nodes`: pool key -> nodes beside serving and
+    spares. A run that fits nowhere in the year gets start_day and end_day NaN (the checker
+    reports it).
+    """
+    rows = []
+    for pool, pool_jobs in jobs.groupby(["group", "tier", "site", "year"], sort=True):
+        ordered = pool_jobs.sort_values(["solo", "nodes", "workload"], ascending=[False, False, True])
+        placed: list[tuple[float, float, float]] = []  # (start, end, nodes)
+        for job in ordered.itertuples():
+            ready = 0.0
+            for run in range(1, int(job.runs) + 1):
+                start = _earliest(placed, ready, job.days, job.nodes, free_nodes.get(pool, 0.0))
+                if start is None:
+                    rows.append((*pool, job.workload, run, float("nan"), float("nan"), job.nodes))
+                    continue
+                placed.append((start, start + job.days, job.nodes))
+                rows.append((*pool, job.workload, run, start, start + job.days, job.nodes))
+                ready = start + job.days
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _earliest(placed: list, ready: float, days: float, nodes: float, free: float) -> float | None:
+    """First day ≥ `ready` (that day or the end of a placed run) from which `nodes` nodes stay free
+    for `days` days within the year; None if there is none."""
+    for start in sorted({ready, *(end for _, end, _ in placed if end > ready)}):
+        if start + days > DAYS_PER_YEAR + SLACK:
+            return None
+        window = [(s, e, n) for s, e, n in placed if s < start + days and e > start]
+        moments = [start, *(s for s, _, _ in window if s > start)]
+        if all(sum(n for s, e, n in window if s <= t < e) + nodes <= free + SLACK for t in moments):
+            return start
+    return None
