@@ -8,6 +8,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from . import demand
+from .model.compute import job_nodes
 from .model.data import ModelData, group_by
 from .model.params import MUSD
 from .model.racks import cooling_kind
@@ -150,7 +151,7 @@ def _nodes(m, d: ModelData) -> pd.DataFrame:
                     fabric=f,
                     year=y,
                     nodes=n,
-                    job_nodes=d.node_unit[t] * _count(m.job_units[w, t, s, y]) if training else float("nan"),
+                    job_nodes=_v(job_nodes(m, d, (w, t, s, y))) if training else float("nan"),
                     replicas=float("nan") if training else _count(m.replicas[w, t, s, y]),
                     runs_per_year=wl.at[w, "runs_per_year"] if training else float("nan"),
                     run_days=wl.at[w, "deadline_days"] if training else float("nan"),

@@ -58,6 +58,8 @@ CELL_MUTATIONS = [
     # check, table, row, column, change, text the failure names the row by
     ("demand_met", "nodes", dict(workload=TRAIN, year=2026), "nodes", lambda n: 0.9 * n, f"{TRAIN}/2026"),
     ("runs_fit", "nodes", dict(workload=TRAIN, year=2027), "tier", lambda t: "l40s-pcie", f"{TRAIN}/2027"),
+    # half a node more: a run past one node that does not take whole nodes (NVLink domains)
+    ("runs_fit", "nodes", dict(workload=TRAIN, year=2026), "job_nodes", lambda n: n + 0.5, "spans NVLink"),
     (
         "pools_hold_runs",
         "pools",

@@ -58,7 +58,8 @@ def _derate(sc, wl, rows) -> str:
 
 def runs_fit(plan) -> list[str]:
     """A run uses an allowed tier that is on sale; a training run uses one tier at one site in a
-    year and its GPUs hold the training state (16 B/param); a serving node holds a replica."""
+    year, its GPUs hold the training state (16 B/param) and, past one node, it takes whole nodes
+    (a rack-scale node is one NVLink domain); a service runs whole replicas."""
     sc, out = plan.scenario, []
     for (w, y), rows in plan.nodes.groupby(["workload", "year"]):
         wl = sc.workloads.loc[w]
@@ -88,6 +89,9 @@ def runs_fit(plan) -> list[str]:
                 f"{w}/{y}: {num(rows.nodes.sum())} nodes hold {num(memory)} GB, "
                 f"the training state needs {num(physics.training_state_gb(wl))} GB"
             )
+        job = rows.job_nodes.iloc[0]
+        if job > 1 + TOLERANCE and abs(job - round(job)) > TOLERANCE:
+            out.append(f"{w}/{y}: a run on {num(job)} nodes spans NVLink domains without taking them whole")
     return out
 
 

@@ -41,6 +41,7 @@ def add_compute(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.TRAIN = pyo.Set(initialize=training, dimen=5, ordered=True)
     m.eff = pyo.Var(m.TRAIN, domain=pyo.NonNegativeReals, doc="effective PFLOPS of a training run")
     m.job_units = pyo.Var(m.PICK, domain=pyo.NonNegativeIntegers, doc="whole node units a training run holds")
+    _whole_domains(m, d)
 
     m.run_bound = pyo.Expression(m.RUN, rule=lambda m, *i: run_bound(m, d, i))
     _replicas(m, d, serving)
@@ -252,8 +253,27 @@ def run_bound(m: pyo.ConcreteModel, d: ModelData, index: tuple):
 
 
 def job_nodes(m: pyo.ConcreteModel, d: ModelData, job: tuple):
-    """Nodes a training run (w, t, s, y) holds: its whole units times the unit, `data.node_unit`."""
-    return d.node_unit[job[1]] * m.job_units[job]
+    """Nodes a training run (w, t, s, y) holds: its whole units times the unit (`data.node_unit`),
+    plus, on a rack-scale tier, the whole nodes (NVLink domains) of a run that spans several."""
+    trays = d.node_unit[job[1]] * m.job_units[job]
+    return trays + m.job_domains[job] if job in m.RACK_JOB else trays
+
+
+def _whole_domains(m: pyo.ConcreteModel, d: ModelData) -> None:
+    r"""A run on a rack-scale tier (node unit u < 1: compute trays of one NVLink domain) either stays
+    inside one domain on trays or takes whole domains: with :math:`span_i` binary,
+    :math:`units_i \le (1/u - 1)(1 - span_i)` and :math:`domains_i \le M_i\, span_i`, the run's nodes
+    :math:`u\, units_i + domains_i` (M from `run_bound`)."""
+    m.RACK_JOB = pyo.Set(initialize=[i for i in d.pick_index if d.node_unit[i[1]] < 1], dimen=4, ordered=True)
+    m.job_domains = pyo.Var(m.RACK_JOB, domain=pyo.NonNegativeIntegers, doc="whole NVLink domains of a run")
+    m.spans = pyo.Var(m.RACK_JOB, domain=pyo.Binary, doc="run spans NVLink domains: takes them whole")
+    m.trays_in_one_domain = pyo.Constraint(
+        m.RACK_JOB,
+        rule=lambda m, *i: m.job_units[i] <= (round(1 / d.node_unit[i[1]]) - 1) * (1 - m.spans[i]),
+    )
+    m.domains_if_spanning = pyo.Constraint(
+        m.RACK_JOB, rule=lambda m, *i: m.job_domains[i] <= (max_nodes_of_job(m, d, i) + 1) * m.spans[i]
+    )
 
 
 def max_nodes_of_job(m: pyo.ConcreteModel, d: ModelData, job: tuple):

@@ -111,6 +111,15 @@ def test_compute_job_on_rack_scale_node_takes_whole_trays(plan_of):
     assert installed(plan) == 1
 
 
+def test_compute_job_spanning_rack_scale_nodes_takes_them_whole(plan_of):
+    # 45 PFLOPS on 36 PFLOPS nodes: 1.25 nodes = 22.5 trays would span two NVLink domains, so the
+    # run takes both whole (trays_in_one_domain, domains_if_spanning): 2 nodes, none on trays.
+    plan = plan_of([training(pflops=45)], gpu_tiers=[tier(gpus_per_node=72)])
+    assert plan.nodes.nodes.sum() == pytest.approx(1.25, rel=1e-3)
+    assert list(plan.nodes.job_nodes) == [2]
+    assert installed(plan) == 2
+
+
 def test_compute_chord_intercepts_within_rounding_of_zero_are_zero():
     # a straight throughput line: every chord passes through the origin, but f(lo) - slope x lo
     # leaves 3.5e-18 and -5.6e-17 of rounding (HiGHS warned of such right-hand sides); a real
