@@ -90,9 +90,12 @@ def serve(
     tpot = math.inf if tpot_ms is None or pd.isna(tpot_ms) else tpot_ms / 1e3
     sizes = replica_sizes(tier)
     domain_gb = sizes[-1] * tier["hbm_gb"] * (1 - MEMORY_RESERVE)
-    best, why = None, (
-        f"{tier_id} holds {domain_gb:.0f} GB in one {sizes[-1]}-GPU domain (90% of HBM); a replica "
-        f"needs {(weights + kv_request) / 1e9:.0f} GB ({precision} weights and one request's KV cache)"
+    best, why = (
+        None,
+        (
+            f"{tier_id} holds {domain_gb:.0f} GB in one {sizes[-1]}-GPU domain (90% of HBM); a replica "
+            f"needs {(weights + kv_request) / 1e9:.0f} GB ({precision} weights and one request's KV cache)"
+        ),
     )
     for g in sizes:
         memory = g * tier["hbm_gb"] * 1e9 * (1 - MEMORY_RESERVE)
