@@ -582,4 +582,7 @@ def render_docs() -> str:
             desc += f" Usually {f.usual_text}; outside, a warning." if f.usual else ""
             out.append(f"| `{f.name}` | {f.kind} | {f.unit} | {default} | {desc} |")
         out.append("")
+        if table.retired:
+            out += ["Fields no longer taken, and the fix their error gives:", ""]
+            out += [f"- `{name}`: {fix}." for name, fix in table.retired.items()] + [""]
     return "\n".join(out)
