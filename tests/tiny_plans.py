@@ -211,7 +211,9 @@ def _cell(value) -> str:
 
 
 def write_catalog(directory: Path, tables: dict[str, list[dict]]) -> Path:
+    """The catalog `tables` as CSVs in `directory`; the models table is the base one unless given."""
     directory.mkdir(parents=True, exist_ok=True)
+    tables = {"models": [model()], **tables}
     for table in CATALOG_TABLES:
         with (directory / f"{table.name}.csv").open("w", newline="") as handle:
             writer = csv.writer(handle)
