@@ -90,13 +90,12 @@ def serve(
     tpot = math.inf if tpot_ms is None or pd.isna(tpot_ms) else tpot_ms / 1e3
     sizes = replica_sizes(tier)
     domain_gb = sizes[-1] * tier["hbm_gb"] * (1 - MEMORY_RESERVE)
-    best, why = (
-        None,
-        (
-            f"{tier_id} holds {domain_gb:.0f} GB in one {sizes[-1]}-GPU domain (90% of HBM); a replica "
-            f"needs {(weights + kv_request) / 1e9:.0f} GB ({precision} weights and one request's KV cache)"
-        ),
+    why = (
+        f"{tier_id} holds {domain_gb:.0f} GB in one {sizes[-1]}-GPU domain ({1 - MEMORY_RESERVE:.0%} "
+        f"of HBM); a replica needs {(weights + kv_request) / 1e9:.0f} GB ({precision} weights and one "
+        "request's KV cache)"
     )
+    best = None
     for g in sizes:
         memory = g * tier["hbm_gb"] * 1e9 * (1 - MEMORY_RESERVE)
         prefill = flops_per_token * input_tokens / (g * compute)
@@ -167,8 +166,7 @@ def throughput(
     found = {t: serve(_row(models, model), _row(tiers, t), *shape) for t in ids}
     if isinstance(tier, str):
         return found[tier]
-    frame = pd.DataFrame([asdict(s) for s in found.values()], index=pd.Index(ids, name="tier"))
-    return frame
+    return pd.DataFrame([asdict(s) for s in found.values()], index=pd.Index(ids, name="tier"))
 
 
 def _catalog(catalog) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -17,6 +17,7 @@ import pytest
 import aiopt
 from aiopt.check import physics
 from aiopt.load import load_catalog
+from aiopt.throughput import Serving
 
 CALIBRATION = Path(__file__).parents[1] / "data" / "calibration" / "inference.csv"
 POINTS = pd.read_csv(CALIBRATION)
@@ -28,7 +29,7 @@ def _target(value):
     return None if pd.isna(value) else value
 
 
-def modelled(point) -> aiopt.throughput:
+def modelled(point) -> Serving:
     return aiopt.throughput(
         point.model,
         point.tier,
