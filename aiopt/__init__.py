@@ -13,6 +13,10 @@ and `solve` chains them:
 and `sweep` solves many variants of one scenario (`aiopt.sweep.spec` describes the spec):
 
 >>> table = aiopt.sweep("sweep.yaml", out="runs/s1")   # one row per variant   # doctest: +SKIP
+
+and `throughput` gives the serving roofline behind inference sizing (output tokens/s per GPU):
+
+>>> aiopt.throughput("llama-3-70b", None, "fp8", 1024, 1024, tpot_ms=45)   # doctest: +SKIP
 """
 
 __version__ = "0.1.0"
@@ -27,6 +31,7 @@ from aiopt.results import Plan, read_plan
 from aiopt.scenario import Scenario
 from aiopt.solve import SolveInfo, solve_model
 from aiopt.sweep import sweep
+from aiopt.throughput import throughput
 from aiopt.validate import PlausibilityWarning, validate
 
 __all__ = [
@@ -50,6 +55,7 @@ __all__ = [
     "solve",
     "solve_model",
     "sweep",
+    "throughput",
     "validate",
     "write_plan",
 ]

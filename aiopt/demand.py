@@ -11,10 +11,7 @@ SECONDS_PER_DAY = 86_400.0
 HOURS_PER_YEAR = 8_760.0
 TRAINING_STATE_BYTES_PER_PARAM = 16.0  # BF16 weights + grads, FP32 master + two Adam moments
 CHECKPOINT_BYTES_PER_PARAM = 14.0  # the same state without gradients
-INFERENCE_BYTES_PER_PARAM = 2.0  # BF16 weights
 CHECKPOINTS_KEPT = 3  # recent checkpoints kept on the hot tier
-LATENCY_FACTOR = {"interactive": 0.5, "standard": 0.75, "batch": 1.0}
-DEFAULT_INFERENCE_MFU = 0.3
 
 
 def training_flops(params_b: float, tokens_t: float) -> float:
@@ -27,16 +24,12 @@ def training_pflops(params_b: float, tokens_t: float, deadline_days: float) -> f
     return training_flops(params_b, tokens_t) / (deadline_days * SECONDS_PER_DAY) / 1e15
 
 
-def inference_pflops(params_b: float, tokens_per_s: float) -> float:
-    """Serving compute, PFLOPS = 2 · N · tokens/s / 1e15."""
-    return 2.0 * params_b * 1e9 * tokens_per_s / 1e15
-
-
-def workload_pflops(workload) -> float:
-    """Effective PFLOPS a workload needs in its start year: `training_pflops` for training and
-    fine-tuning, `inference_pflops` for serving (`workload` is a row of Scenario.workloads)."""
+def workload_demand(workload) -> float:
+    """What a workload needs in its start year, in its own unit: effective PFLOPS
+    (`training_pflops`) for training and fine-tuning, output tokens/s for serving
+    (`workload` is a row of Scenario.workloads)."""
     if workload.kind == "inference":
-        return inference_pflops(workload.params_b, workload.tokens_per_s)
+        return workload.tokens_per_s
     return training_pflops(workload.params_b, workload.tokens_t, workload.deadline_days)
 
 
@@ -53,12 +46,6 @@ def training_state_gb(params_b: float) -> float:
 def checkpoint_gb(params_b: float) -> float:
     """One checkpoint, GB (14 B/param)."""
     return CHECKPOINT_BYTES_PER_PARAM * params_b
-
-
-def replica_gb(params_b: float, kv_cache_gb: float | None) -> float:
-    """Memory one inference replica needs: BF16 weights + KV cache (default 25% of weights)."""
-    weights = INFERENCE_BYTES_PER_PARAM * params_b
-    return weights + (0.25 * weights if kv_cache_gb is None else kv_cache_gb)
 
 
 def goodput(nodes: float, node_mtbf_hours: float, checkpoint_minutes: float) -> float:

@@ -68,6 +68,8 @@ UNITS = {
     "ru_limit": "U",
     "effective_pflops": "PFLOPS",
     "required_pflops": "PFLOPS",
+    "tokens_per_s": "output tokens/s",
+    "required_tokens_per_s": "output tokens/s",
     "tb": "TB",
     "hot_tb_used": "TB",
     "cold_tb_used": "TB",

@@ -157,8 +157,10 @@ def _nodes(m, d: ModelData) -> pd.DataFrame:
                     run_days=wl.at[w, "deadline_days"] if training else float("nan"),
                     solo=solo,
                     gpus=n * tiers.at[t, "gpus_per_node"],
-                    effective_pflops=_v(m.eff[w, t, s, f, y]) if training else n * d.perf[w, t, f],
-                    required_pflops=d.demand[w, y] * _v(m.scale),
+                    effective_pflops=_v(m.eff[w, t, s, f, y]) if training else float("nan"),
+                    required_pflops=d.demand[w, y] * _v(m.scale) if training else float("nan"),
+                    tokens_per_s=float("nan") if training else n * d.perf[w, t, f],
+                    required_tokens_per_s=float("nan") if training else d.demand[w, y] * _v(m.scale),
                 )
             )
     return pd.DataFrame(
@@ -179,6 +181,8 @@ def _nodes(m, d: ModelData) -> pd.DataFrame:
             "gpus",
             "effective_pflops",
             "required_pflops",
+            "tokens_per_s",
+            "required_tokens_per_s",
         ],
     )
 

@@ -7,11 +7,10 @@ a DataFrame row): `tier["cooling"]`, `site["region"]`, and so on.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
-from aiopt.demand import replica_gb
 from aiopt.schema import COOLING_KINDS
+from aiopt.throughput import serve
 
 # rack cooling kinds that can cool a node, by the cooling the node needs
 RACK_COOLING_FOR = {"air": ("air", "rear_door"), "liquid": ("liquid",), "either": COOLING_KINDS}
@@ -38,21 +37,26 @@ def rack_fit_issue(tier: Mapping, rack: Mapping) -> str | None:
     return None
 
 
-def memory_fit_issue(workload: Mapping, tier: Mapping) -> str | None:
-    """Why one node of GPU `tier` cannot hold a replica of `workload` (None: it can).
+def memory_fit_issue(workload: Mapping, tier: Mapping, model: Mapping | None = None) -> str | None:
+    """Why GPU `tier` cannot serve a replica of `workload` (None: it can).
 
-    An inference replica (BF16 weights + KV cache, `demand.replica_gb`) must fit in one node's
-    memory, gpus_per_node · hbm_gb; training and fine-tuning shard their state across the job.
+    A serving replica (weights and the KV cache of at least one request, `aiopt.throughput`)
+    must fit one scale-up domain of the tier and meet the workload's latency targets at the
+    workload's precision; `model` is the row of the model it serves. Training and fine-tuning
+    shard their state across the job.
     """
     if workload["kind"] != "inference":
         return None
-    kv_cache = workload["kv_cache_gb"]
-    need = replica_gb(workload["params_b"], None if kv_cache is None or math.isnan(kv_cache) else kv_cache)
-    node = tier["gpus_per_node"] * tier["hbm_gb"]
-    if need <= node:
-        return None
-    tier_id = tier.get("id", "a node")
-    return f"{tier_id} holds {_number(node)} GB per node (a replica needs {_number(need)} GB)"
+    serving = serve(
+        model,
+        tier,
+        workload["precision"],
+        workload["input_tokens"],
+        workload["output_tokens"],
+        workload["ttft_ms"],
+        workload["tpot_ms"],
+    )
+    return serving.reason or None
 
 
 def nodes_per_rack(tier: Mapping, rack: Mapping) -> int:

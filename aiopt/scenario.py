@@ -26,6 +26,7 @@ from aiopt.validate.scenario import CatalogRows
 # index name of each table's DataFrame (the singular of the table name)
 INDEX_NAMES = {
     "gpu_tiers": "tier",
+    "models": "model",
     "fabrics": "fabric",
     "storage_tiers": "storage_tier",
     "rack_types": "rack_type",
@@ -43,13 +44,14 @@ CHANGED = "changed after it was checked"
 def resolve_defaults(tables: dict[str, list[dict]], policy: dict | None = None) -> None:
     """Fill the defaults that depend on other values, in place.
 
-    GPU tier `fabric_ports` -> `gpus_per_node`; workload `start_year` -> the policy's
+    GPU tier `fabric_ports` and `nvlink_domain_gpus` -> `gpus_per_node`; workload `start_year` -> the policy's
     `start_year`; workload `read_gbps_per_gpu` -> 1.0 for training/finetune, 0.0 for inference.
-    A workload's `mfu` and `kv_cache_gb` stay unset: the model resolves them.
+    A workload's `mfu` stays unset: the model resolves it.
     """
     for tier in tables.get("gpu_tiers", []):
-        if tier["fabric_ports"] is None:
-            tier["fabric_ports"] = tier["gpus_per_node"]
+        for name in ("fabric_ports", "nvlink_domain_gpus"):
+            if tier[name] is None:
+                tier[name] = tier["gpus_per_node"]
     for workload in tables.get("workloads", []):
         if workload["start_year"] is None and policy is not None:
             workload["start_year"] = policy["start_year"]
@@ -128,6 +130,7 @@ class Scenario:
     site_racks: pd.DataFrame
     workloads: pd.DataFrame
     gpu_tiers: pd.DataFrame
+    models: pd.DataFrame
     fabrics: pd.DataFrame
     storage_tiers: pd.DataFrame
     rack_types: pd.DataFrame

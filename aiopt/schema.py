@@ -50,6 +50,7 @@ class Table:
     where: str  # "catalog" (CSV under aiopt/data/catalog) or "scenario" (YAML)
     description: str
     fields: tuple[Field, ...] = field(default_factory=tuple)
+    retired: dict[str, str] = field(default_factory=dict)  # removed field -> how to migrate
 
     def __getitem__(self, name: str) -> Field:
         return {f.name: f for f in self.fields}[name]
@@ -116,6 +117,65 @@ GPU_TIERS = Table(
         Field("fabric_ports", INT, "ports", None, "Compute-fabric ports per node (default: one per GPU).", 1),
         Field("mfu", FLOAT, "fraction", 0.40, "Typical training model-FLOPs utilisation.", 0.01, 1),
         Field("node_mtbf_hours", FLOAT, "h", 50_000.0, "Mean time between node failures.", positive=True),
+        Field("hbm_tbps", FLOAT, "TB/s", None, "Memory bandwidth per GPU (serving needs it).", positive=True),
+        Field(
+            "tflops_fp8", FLOAT, "TFLOPS", None, "Dense FP8 TFLOPS per GPU (empty: no FP8).", positive=True
+        ),
+        Field(
+            "tflops_fp4", FLOAT, "TFLOPS", None, "Dense FP4 TFLOPS per GPU (empty: no FP4).", positive=True
+        ),
+        Field(
+            "nvlink_domain_gpus",
+            INT,
+            "GPUs",
+            None,
+            "GPUs one scale-up (NVLink-class) domain joins; a serving replica stays inside one "
+            "(default: a node).",
+            positive=True,
+        ),
+        Field(
+            "eta_bw",
+            FLOAT,
+            "fraction",
+            0.55,
+            "Serving: share of memory bandwidth a decode step reaches.",
+            0.01,
+            1,
+        ),
+        Field(
+            "eta_compute",
+            FLOAT,
+            "fraction",
+            0.375,
+            "Serving: share of peak TFLOPS prefill and compute-bound decode reach.",
+            0.01,
+            1,
+        ),
+        _source(),
+    ),
+)
+
+MODELS = Table(
+    "models",
+    "catalog",
+    "Model architectures that serving workloads name (`model`); sizes the inference roofline.",
+    (
+        _id("model"),
+        Field("name", STR, description="Human-readable name."),
+        Field(
+            "total_params_b", FLOAT, "B params", description="All parameters (weights held).", positive=True
+        ),
+        Field(
+            "active_params_b",
+            FLOAT,
+            "B params",
+            description="Parameters used per token (MoE: shared + routed experts; dense: all).",
+            positive=True,
+        ),
+        Field("layers", INT, "layers", description="Transformer layers.", positive=True),
+        Field("kv_heads", INT, "heads", description="Key/value heads per layer (GQA).", positive=True),
+        Field("head_dim", INT, "", description="Dimension of one attention head.", positive=True),
+        Field("context_tokens", INT, "tokens", description="Longest context the model takes.", positive=True),
         _source(),
     ),
 )
@@ -362,6 +422,7 @@ SITES = Table(
 )
 
 WORKLOAD_KINDS = ("training", "finetune", "inference")
+INFERENCE_PRECISIONS = ("bf16", "fp8", "fp4")
 
 WORKLOADS = Table(
     "workloads",
@@ -374,7 +435,8 @@ WORKLOADS = Table(
             "params_b",
             FLOAT,
             "B params",
-            description="Model parameters, billions.",
+            None,
+            "Model parameters, billions (training/finetune; serving names a `model`).",
             positive=True,
             usual=(0, 20_000),
         ),
@@ -409,17 +471,18 @@ WORKLOADS = Table(
             FLOAT,
             "tokens/s",
             None,
-            "Served tokens per second (inference).",
+            "Peak generated (output) tokens per second served (inference); prompt tokens come on top.",
             positive=True,
             usual=(0, 100_000_000),
         ),
+        Field("model", STR, "", None, "Model served (inference), a `models` catalog id.", ref="models"),
         Field(
-            "latency",
+            "precision",
             STR,
             "",
-            "standard",
-            "Inference latency class: interactive, standard or batch.",
-            choices=("interactive", "standard", "batch"),
+            "bf16",
+            "Number format of the served weights and math (inference); the tier must have it.",
+            choices=INFERENCE_PRECISIONS,
         ),
         Field(
             "min_replicas",
@@ -455,14 +518,38 @@ WORKLOADS = Table(
             "May serve from several GPU tiers in one year (inference); each part whole replicas.",
         ),
         Field(
-            "kv_cache_gb", FLOAT, "GB", None, "KV cache per replica (inference); default 25% of weights.", 0
+            "input_tokens", INT, "tokens", None, "Mean prompt tokens per request (inference).", positive=True
+        ),
+        Field(
+            "output_tokens",
+            INT,
+            "tokens",
+            None,
+            "Mean generated tokens per request (inference).",
+            positive=True,
+        ),
+        Field(
+            "ttft_ms",
+            FLOAT,
+            "ms",
+            None,
+            "Time-to-first-token target (inference; empty: none).",
+            positive=True,
+        ),
+        Field(
+            "tpot_ms",
+            FLOAT,
+            "ms",
+            None,
+            "Time-per-output-token target (inference; empty: none, batch serving).",
+            positive=True,
         ),
         Field(
             "mfu",
             FLOAT,
             "fraction",
             None,
-            "Model-FLOPs utilisation; default the tier's (training) or 0.3 (inference).",
+            "Model-FLOPs utilisation (training/finetune); default the tier's.",
             0.01,
             1,
         ),
@@ -521,9 +608,15 @@ WORKLOADS = Table(
             positive=True,
         ),
     ),
+    retired={
+        "latency": "removed: serving states its latency targets; use ttft_ms and tpot_ms, "
+        "e.g. tpot_ms: 45 for an interactive service (empty for batch)",
+        "kv_cache_gb": "removed: the KV cache follows from model, input_tokens, output_tokens and the "
+        "batch tpot_ms allows; remove it",
+    },
 )
 
-CATALOG_TABLES = (GPU_TIERS, FABRICS, STORAGE_TIERS, RACK_TYPES, SERVICES)
+CATALOG_TABLES = (GPU_TIERS, MODELS, FABRICS, STORAGE_TIERS, RACK_TYPES, SERVICES)
 SCENARIO_TABLES = (POLICY, SITES, WORKLOADS)
 TABLES = {t.name: t for t in CATALOG_TABLES + SCENARIO_TABLES}
 
@@ -541,4 +634,7 @@ def render_docs() -> str:
             desc += f" Usually {f.usual_text}; outside, a warning." if f.usual else ""
             out.append(f"| `{f.name}` | {f.kind} | {f.unit} | {default} | {desc} |")
         out.append("")
+        if table.retired:
+            out += ["Fields no longer taken, and the fix their error gives:", ""]
+            out += [f"- `{name}`: {fix}." for name, fix in table.retired.items()] + [""]
     return "\n".join(out)

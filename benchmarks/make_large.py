@@ -209,32 +209,51 @@ TRAINING = [
     ("finetune-8b-code", "finetune", 8, 0.05, 2, dict(hot_tb=20, cold_tb=100)),
 ]
 
-# id, params_b, base tokens/s, latency, extra fields
+# id, model, base output tokens/s, request shape, extra fields (base rates keep each service's
+# H100 count of the earlier FLOPs-based sizing; 34B services became a Mixtral-class MoE)
 INFERENCE = [
-    ("chat-405b", 405, 150_000, "interactive", dict(region="us", compliance=["soc2"], hot_tb=20)),
-    ("chat-70b-us", 70, 600_000, "interactive", dict(region="us", compliance=["soc2"], hot_tb=10)),
-    ("chat-70b-eu", 70, 300_000, "interactive", dict(region="eu", hot_tb=10)),
-    ("assistant-8b-apac", 8, 400_000, "standard", dict(region="apac", hot_tb=5)),
-    ("code-assist-34b", 34, 300_000, "interactive", dict(compliance=["soc2"], hot_tb=5)),
-    ("rag-search-8b", 8, 1_000_000, "standard", dict(hot_tb=50, cold_tb=500)),
+    ("chat-405b", "llama-3-405b", 242_000, "interactive", dict(region="us", compliance=["soc2"], hot_tb=20)),
+    (
+        "chat-70b-us",
+        "llama-3-70b",
+        1_363_000,
+        "interactive",
+        dict(region="us", compliance=["soc2"], hot_tb=10),
+    ),
+    ("chat-70b-eu", "llama-3-70b", 682_000, "interactive", dict(region="eu", hot_tb=10)),
+    ("assistant-8b-apac", "llama-3-8b", 300_000, "standard", dict(region="apac", hot_tb=5)),
+    ("code-assist-moe", "mixtral-8x7b", 1_321_000, "interactive", dict(compliance=["soc2"], hot_tb=5)),
+    ("rag-search-8b", "llama-3-8b", 751_000, "standard", dict(hot_tb=50, cold_tb=500)),
     (
         "clinical-assistant-70b",
-        70,
-        80_000,
+        "llama-3-70b",
+        182_000,
         "interactive",
         dict(compliance=["hipaa"], region="us", dedicated=True, isolated=True, hot_tb=20),
     ),
-    ("batch-summarise-70b", 70, 1_500_000, "batch", dict(hot_tb=10, cold_tb=2000)),
-    ("embeddings-8b", 8, 3_000_000, "batch", dict(hot_tb=30, cold_tb=3000)),
-    ("translate-34b-eu", 34, 200_000, "standard", dict(region="eu", compliance=["iso27001"], hot_tb=5)),
+    ("batch-summarise-70b", "llama-3-70b", 348_000, "batch", dict(hot_tb=10, cold_tb=2000)),
+    ("embeddings-8b", "llama-3-8b", 466_000, "batch", dict(hot_tb=30, cold_tb=3000)),
+    (
+        "translate-moe-eu",
+        "mixtral-8x7b",
+        419_000,
+        "standard",
+        dict(region="eu", compliance=["iso27001"], hot_tb=5),
+    ),
     (
         "fraud-scoring-8b",
-        8,
-        500_000,
+        "llama-3-8b",
+        638_000,
         "interactive",
         dict(compliance=["soc2", "iso27001"], spare_fraction=0.15, hot_tb=5),
     ),
 ]
+# request shape: mean input and output tokens, TTFT and TPOT targets (ms; none for batch)
+SHAPES = {
+    "interactive": dict(input_tokens=1024, output_tokens=1024, ttft_ms=1000, tpot_ms=45),
+    "standard": dict(input_tokens=1024, output_tokens=512, ttft_ms=1000, tpot_ms=60),
+    "batch": dict(input_tokens=4096, output_tokens=512),
+}
 
 
 def _stretched(growth: float, stretch: float) -> float:
@@ -267,14 +286,15 @@ def scenario(seed: int = SEED, sites: int = 5, years: int = 8) -> dict:
         {
             "id": name,
             "kind": "inference",
-            "params_b": n,
+            "model": model,
+            "precision": "fp8",
+            **SHAPES[shape],
             "tokens_per_s": round(tps * rng.uniform(0.8, 1.2), -3),
-            "latency": latency,
             "spare_fraction": 0.10,
             "growth_per_year": _stretched(round(rng.uniform(0.2, 0.4), 2), stretch),
             **extra,
         }
-        for name, n, tps, latency, extra in INFERENCE
+        for name, model, tps, shape, extra in INFERENCE
     ]
     chosen = SITES + EXTRA_SITES[: sites - len(SITES)]
     regions = len({site["region"] for site in chosen})

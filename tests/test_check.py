@@ -57,6 +57,8 @@ TRAIN, SERVE, LAB = "pretrain-8b", "chat", "lab"
 CELL_MUTATIONS = [
     # check, table, row, column, change, text the failure names the row by
     ("demand_met", "nodes", dict(workload=TRAIN, year=2026), "nodes", lambda n: 0.9 * n, f"{TRAIN}/2026"),
+    # serving capacity comes from the checker's own roofline (output tokens/s per GPU)
+    ("demand_met", "nodes", dict(workload=SERVE, year=2026), "nodes", lambda n: 0.5 * n, f"{SERVE}/2026"),
     ("runs_fit", "nodes", dict(workload=TRAIN, year=2027), "tier", lambda t: "l40s-pcie", f"{TRAIN}/2027"),
     # half a node more: a run past one node that does not take whole nodes (NVLink domains)
     ("runs_fit", "nodes", dict(workload=TRAIN, year=2026), "job_nodes", lambda n: n + 0.5, "spans NVLink"),
@@ -73,7 +75,7 @@ CELL_MUTATIONS = [
         "racks",
         dict(tier="b200-hgx", year=2026),
         "nodes",
-        lambda n: n + 1,
+        lambda n: n + 2,  # at most 2 per rack: one rack's worth beyond the last part-filled rack
         "lab/air-40",
     ),
     ("site_power", "sites", dict(year=2026), "it_kw", lambda kw: 2000.0, "lab/2026"),

@@ -32,10 +32,10 @@ def test_schema_defaults_are_filled(tiny):
     assert (site.pue, site.tenancy, site.carriers, site.encrypted_wan) == (1.3, "dedicated", 2, True)
     assert math.isnan(site.liquid_cooling_mw)  # optional and unset
     chat = tiny.workloads.loc["chat"]
-    assert (chat.spare_fraction, chat.compliance, chat.latency, chat.dedicated) == (
+    assert (chat.spare_fraction, chat.compliance, chat.precision, chat.dedicated) == (
         0.05,
         (),
-        "interactive",
+        "bf16",
         False,
     )
     assert tiny.policy == {f.name: f.default for f in POLICY.fields} | {

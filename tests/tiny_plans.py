@@ -19,10 +19,18 @@ The base catalog, used unless a test replaces a table:
 * rack type `r1`: air, 40 kW, 42 U, no fit-out price -> min(40 // 10, 42 // 10) = 4 g1 nodes.
 * services: none.
 
-Workload helpers: an inference service of `params_b` = 100 needs 2 x 100e9 x tokens/s / 1e15
-= tokens/s / 5000 PFLOPS, so `inference(pflops=P)` asks for 5000 P tokens/s; with latency
-"batch" (factor 1.0) and MFU 0.5 a g1 node serves 8 x 0.5 x 1.0 = 4 PFLOPS. Its weights,
-2 B/param x 100e9 = 200 GB = 0.2 TB, stay on hot storage where it runs. A training job of
+  For serving, g1's memory bandwidth (1e6 TB/s, beyond any real part) makes every decode step
+  compute-bound, with eta_compute 0.5.
+* model `m100`: dense, 100B parameters; 10 layers x 1 KV head x head dim 100 (a small KV cache).
+
+Workload helpers: `inference(pflops=P)` serves m100 in BF16 with 1000 prompt and 1000 output
+tokens per request and no latency target. Compute-bound, a GPU spends 2 x 100e9 FLOPs on each
+output token and as many on each prompt token, so it serves 0.5 x 1000e12 / (2 x 100e9 x 2)
+= 1250 output tokens/s, a g1 node 8 x 1250 = 10,000 (`aiopt.throughput`); `inference(pflops=P)`
+asks for 2500 P tokens/s, so a g1 node serves P = 4 (as many as 4 PFLOPS of training at MFU
+0.5), and a tier with other GPU counts or TFLOPS in proportion. A replica is 4 g1 GPUs (the
+smallest power of two whose 90% of HBM holds the 200 GB of weights). The weights, 2 B/param x
+100e9 = 200 GB = 0.2 TB, stay on hot storage where it runs. A training job of
 `params_b` = 14.4 and a 100-day deadline needs 6 x 14.4e9 x T x 1e12 / (100 x 86400) / 1e15
 = 10 T PFLOPS for T trillion tokens, so `training(pflops=P)` asks for P / 10 trillion tokens; it
 keeps 3 checkpoints of 14 B/param, 3 x 14 x 14.4 GB = 0.6048 TB, on hot storage.
@@ -62,6 +70,24 @@ def tier(id: str = "g1", **values) -> dict:
         fabric_ports=None,
         mfu=0.5,
         node_mtbf_hours=1e9,
+        hbm_tbps=1_000_000,
+        eta_bw=1.0,
+        eta_compute=0.5,
+        source="test",
+    )
+    return {**row, **values}
+
+
+def model(id: str = "m100", **values) -> dict:
+    row = dict(
+        id=id,
+        name=f"test model {id}",
+        total_params_b=100,
+        active_params_b=100,
+        layers=10,
+        kv_heads=1,
+        head_dim=100,
+        context_tokens=100_000,
         source="test",
     )
     return {**row, **values}
@@ -155,14 +181,14 @@ def site(id: str = "a", **values) -> dict:
 
 
 def inference(id: str = "serve", pflops: float = 10, **values) -> dict:
-    """Inference of a 100B model at `pflops` PFLOPS: tokens/s = 5000 x PFLOPS (see module docstring)."""
+    """Serving m100 at as many tokens/s as `pflops` node quarters serve: 2500 x P (module docstring)."""
     row = dict(
         id=id,
         kind="inference",
-        params_b=100,
-        tokens_per_s=5000 * pflops,
-        latency="batch",
-        mfu=0.5,
+        model="m100",
+        input_tokens=1000,
+        output_tokens=1000,
+        tokens_per_s=2500 * pflops,
         spare_fraction=0.0,
     )
     continuous = dict(min_replicas=1, mixed_tiers=True)  # the family tests size serving in whole nodes
@@ -186,7 +212,9 @@ def _cell(value) -> str:
 
 
 def write_catalog(directory: Path, tables: dict[str, list[dict]]) -> Path:
+    """The catalog `tables` as CSVs in `directory`; the models table is the base one unless given."""
     directory.mkdir(parents=True, exist_ok=True)
+    tables = {"models": [model()], **tables}
     for table in CATALOG_TABLES:
         with (directory / f"{table.name}.csv").open("w", newline="") as handle:
             writer = csv.writer(handle)
@@ -202,6 +230,7 @@ def tiny_scenario(
     sites: list[dict] | None = None,
     policy: dict | None = None,
     gpu_tiers: list[dict] | None = None,
+    models: list[dict] | None = None,
     fabrics: list[dict] | None = None,
     storage_tiers: list[dict] | None = None,
     rack_types: list[dict] | None = None,
@@ -216,6 +245,7 @@ def tiny_scenario(
         directory / "catalog",
         {
             "gpu_tiers": gpu_tiers or [tier()],
+            "models": models or [model()],
             "fabrics": fabrics or [fabric()],
             "storage_tiers": storage_tiers or [storage()],
             "rack_types": rack_types or [rack()],

@@ -11,15 +11,17 @@ from .base import TOLERANCE, busiest, num, over
 
 
 def demand_met(plan) -> list[str]:
-    """Each workload's effective PFLOPS, recomputed from its tokens, parameters and deadline (or
-    tokens/s), is delivered every year. A training run's derate uses the goodput of the job size
-    the plan gives it: all its nodes that year."""
+    """Each workload's demand, recomputed from its inputs, is delivered every year: training's
+    effective PFLOPS from its tokens, parameters and deadline, with the derate of the goodput of
+    the job size the plan gives it (all its nodes that year); serving's output tokens/s at no
+    more than the checker's own roofline allows per GPU (`physics.serving_tokens_per_gpu`)."""
     sc, out = plan.scenario, []
     scale = plan.kpi("demand_scale")
     runs = dict(list(plan.nodes.groupby(["workload", "year"])))
     for w, wl in sc.workloads.iterrows():
+        unit = "tokens/s" if wl.kind == "inference" else "PFLOPS"
         for y in sc.years:
-            need = scale * physics.required_pflops(wl, y)
+            need = scale * physics.required(wl, y)
             rows = runs.get((w, y), plan.nodes.iloc[:0])
             have = _delivered(sc, wl, rows)
             if need > 0 and have < need * (1 - TOLERANCE):
@@ -27,22 +29,28 @@ def demand_met(plan) -> list[str]:
                     f"{num(r.nodes)} nodes of {r.tier} at {r.site} on {r.fabric}" for r in rows.itertuples()
                 ]
                 out.append(
-                    f"{w}/{y}: {', '.join(parts) or 'no nodes'} deliver {have:.6g} PFLOPS"
+                    f"{w}/{y}: {', '.join(parts) or 'no nodes'} deliver {have:.6g} {unit}"
                     f"{_derate(sc, wl, rows)}, needs {need:.6g}"
                 )
     return out
 
 
 def _delivered(sc, wl, rows) -> float:
-    """Effective PFLOPS of one workload's runs in a year (training: one job of all their nodes)."""
+    """What one workload's runs deliver in a year: serving output tokens/s, training effective
+    PFLOPS (one job of all their nodes)."""
+    if wl.kind == "inference":
+        model = physics.served_model(sc, wl)
+        return sum(
+            r.nodes
+            * sc.gpu_tiers.at[r.tier, "gpus_per_node"]
+            * physics.serving_tokens_per_gpu(wl, model, sc.gpu_tiers.loc[r.tier])
+            for r in rows.itertuples()
+        )
     job = rows.nodes.sum()
     return sum(
         r.nodes
         * physics.node_pflops(
-            wl,
-            sc.gpu_tiers.loc[r.tier],
-            None if wl.kind == "inference" else sc.fabrics.at[r.fabric, "scaling_efficiency"],
-            job,
+            wl, sc.gpu_tiers.loc[r.tier], sc.fabrics.at[r.fabric, "scaling_efficiency"], job
         )
         for r in rows.itertuples()
     )
@@ -59,7 +67,8 @@ def _derate(sc, wl, rows) -> str:
 def runs_fit(plan) -> list[str]:
     """A run uses an allowed tier that is on sale; a training run uses one tier at one site in a
     year, its GPUs hold the training state (16 B/param) and, past one node, it takes whole nodes
-    (a rack-scale node is one NVLink domain); a service runs whole replicas."""
+    (a rack-scale node is one NVLink domain); one scale-up domain holds a serving replica (weights
+    at the served precision and one request's KV cache) and a service runs whole replicas."""
     sc, out = plan.scenario, []
     for (w, y), rows in plan.nodes.groupby(["workload", "year"]):
         wl = sc.workloads.loc[w]
@@ -69,11 +78,14 @@ def runs_fit(plan) -> list[str]:
                 out.append(f"{w}/{y}: runs on {row.tier}, allowed {', '.join(wl.tiers)}")
             if tier.available_from > y:
                 out.append(f"{w}/{y}: runs on {row.tier}, on sale from {tier.available_from}")
-            if wl.kind == "inference" and over(physics.replica_gb(wl), physics.node_memory_gb(tier)):
-                out.append(
-                    f"{w}/{y}: a replica needs {num(physics.replica_gb(wl))} GB, a {row.tier} node holds "
-                    f"{num(physics.node_memory_gb(tier))} GB"
-                )
+            if wl.kind == "inference":
+                replica = physics.smallest_replica_gb(wl, physics.served_model(sc, wl))
+                domain = physics.scale_up_gpus(tier) * tier.hbm_gb
+                if over(replica, domain):
+                    out.append(
+                        f"{w}/{y}: a replica needs {num(replica)} GB, one scale-up domain of {row.tier} "
+                        f"holds {num(domain)} GB"
+                    )
         if wl.kind == "inference":
             out += _whole_replicas(sc, w, y, rows)
             continue
@@ -107,7 +119,9 @@ def _whole_replicas(sc, w: str, y: int, rows) -> list[str]:
             out.append(f"{w}/{s}/{y}: {num(replicas)} replicas, at least {wl.min_replicas} whole ones needed")
     for row in rows.itertuples():
         tier = sc.gpu_tiers.loc[row.tier]
-        gpus = math.ceil(physics.replica_gb(wl) / tier.hbm_gb - TOLERANCE)
+        gpus = math.ceil(
+            physics.smallest_replica_gb(wl, physics.served_model(sc, wl)) / tier.hbm_gb - TOLERANCE
+        )
         if over(row.replicas * gpus, row.nodes * tier.gpus_per_node):
             out.append(
                 f"{w}/{y}: {num(row.replicas)} replicas of {gpus} {row.tier} GPUs on {num(row.nodes)} nodes"

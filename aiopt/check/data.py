@@ -76,7 +76,8 @@ def storage_holds_data(plan) -> list[str]:
     cold_of = data.groupby(["workload", "year"]).cold_tb.sum()
     running = plan.nodes[["workload", "site", "year"]].drop_duplicates()
     for r in running.itertuples():
-        need = physics.hot_tb_needed(sc.workloads.loc[r.workload], r.year)
+        wl = sc.workloads.loc[r.workload]
+        need = physics.hot_tb_needed(wl, physics.served_model(sc, wl), r.year)
         have = hot_at.get((r.workload, r.site, r.year), 0.0)
         if have < need * (1 - TOLERANCE):
             out.append(

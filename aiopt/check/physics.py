@@ -14,11 +14,11 @@ HOURS_PER_YEAR = 8_760.0
 SECONDS_PER_DAY = 86_400.0
 STATE_BYTES_PER_PARAM = 16.0  # training: BF16 weights and gradients, FP32 master weights, two Adam moments
 CHECKPOINT_BYTES_PER_PARAM = 14.0  # the training state without gradients
-WEIGHT_BYTES_PER_PARAM = 2.0  # BF16 inference weights
-KV_CACHE_SHARE = 0.25  # default KV cache of a replica, as a share of its weights
+WEIGHT_BYTES = {"bf16": 2.0, "fp8": 1.0, "fp4": 0.5}  # served weight bytes per parameter
+KV_VALUE_BYTES = {"bf16": 2.0, "fp8": 1.0, "fp4": 1.0}  # the KV cache stays FP8 under FP4 weights
+PEAK_COLUMN = {"bf16": "tflops_bf16", "fp8": "tflops_fp8", "fp4": "tflops_fp4"}
+HBM_USABLE = 0.9  # share of HBM a replica may fill
 KEPT_CHECKPOINTS = 3  # recent checkpoints kept on hot storage
-SERVING_MFU = 0.3  # inference MFU when the workload gives none
-LATENCY_SHARE = {"interactive": 0.5, "standard": 0.75, "batch": 1.0}  # throughput kept per latency class
 GOODPUT_FLOOR = 0.05
 SHARED_GROUP = "(shared)"  # the node group of every workload that is not isolated
 COOLS = {"air": {"air", "rear_door"}, "liquid": {"liquid"}}  # rack cooling kinds that cool a node
@@ -41,17 +41,13 @@ def growth(workload, year: int) -> float:
     return (1.0 + workload["growth_per_year"]) ** (year - workload["start_year"])
 
 
-def required_pflops(workload, year: int) -> float:
-    """Effective PFLOPS needed in `year`: training 6·N·D FLOPs within the deadline,
-    serving 2·N FLOPs per token at the asked tokens/s."""
-    params = workload["params_b"] * 1e9
+def required(workload, year: int) -> float:
+    """What a workload needs in `year`: effective PFLOPS for training (6·N·D FLOPs within the
+    deadline), output tokens/s for serving."""
     if workload["kind"] == "inference":
-        flops_per_s = 2.0 * params * workload["tokens_per_s"]
-    else:
-        flops_per_s = (
-            6.0 * params * workload["tokens_t"] * 1e12 / (workload["deadline_days"] * SECONDS_PER_DAY)
-        )
-    return flops_per_s / 1e15 * growth(workload, year)
+        return workload["tokens_per_s"] * growth(workload, year)
+    flops = 6.0 * workload["params_b"] * 1e9 * workload["tokens_t"] * 1e12
+    return flops / (workload["deadline_days"] * SECONDS_PER_DAY) / 1e15 * growth(workload, year)
 
 
 def peak_pflops(tier) -> float:
@@ -59,9 +55,7 @@ def peak_pflops(tier) -> float:
 
 
 def mfu(workload, tier) -> float:
-    if is_set(workload["mfu"]):
-        return workload["mfu"]
-    return SERVING_MFU if workload["kind"] == "inference" else tier["mfu"]
+    return workload["mfu"] if is_set(workload["mfu"]) else tier["mfu"]
 
 
 def goodput(job_nodes: float, node_mtbf_hours: float, checkpoint_minutes: float) -> float:
@@ -78,17 +72,82 @@ def goodput(job_nodes: float, node_mtbf_hours: float, checkpoint_minutes: float)
     return max(GOODPUT_FLOOR, 1.0 - waste)
 
 
-def node_pflops(workload, tier, scaling_efficiency: float | None, job_nodes: float) -> float:
-    """Effective PFLOPS one node delivers: peak × MFU × (serving: latency share; training: the
-    fabric's scaling efficiency × goodput of a job of `job_nodes` nodes)."""
-    effective = peak_pflops(tier) * mfu(workload, tier)
-    if workload["kind"] == "inference":
-        return effective * LATENCY_SHARE[workload["latency"]]
+def node_pflops(workload, tier, scaling_efficiency: float, job_nodes: float) -> float:
+    """Effective training PFLOPS of one node: peak × MFU × the fabric's scaling efficiency ×
+    goodput of a job of `job_nodes` nodes."""
     return (
-        effective
+        peak_pflops(tier)
+        * mfu(workload, tier)
         * scaling_efficiency
         * goodput(job_nodes, tier["node_mtbf_hours"], workload["checkpoint_minutes"])
     )
+
+
+def served_model(scenario, workload):
+    """The models-catalog row a serving workload names (None for training kinds)."""
+    return scenario.models.loc[workload["model"]] if workload["kind"] == "inference" else None
+
+
+def _serving_setup(workload, model) -> tuple[float, float]:
+    """(weight bytes at the served precision, KV bytes of one request at its mean context)."""
+    weights = WEIGHT_BYTES[workload["precision"]] * model["total_params_b"] * 1e9
+    context = workload["input_tokens"] + workload["output_tokens"] / 2.0
+    kv_token = 2.0 * model["layers"] * model["kv_heads"] * model["head_dim"]
+    request_kv = context * kv_token * KV_VALUE_BYTES[workload["precision"]]
+    return weights, request_kv
+
+
+def scale_up_gpus(tier) -> int:
+    """GPUs of one NVLink-class domain (the loader fills a node when the catalog gives none)."""
+    return int(tier["nvlink_domain_gpus"])
+
+
+def smallest_replica_gb(workload, model) -> float:
+    """Weights at the served precision plus the KV cache of one request, GB."""
+    weights, request_kv = _serving_setup(workload, model)
+    return (weights + request_kv) / 1e9
+
+
+def serving_tokens_per_gpu(workload, model, tier) -> float:
+    """The most output tokens/s one GPU of `tier` can serve `workload` at (an upper bound).
+
+    For each replica of 1, 2, 4, ... GPUs of one scale-up domain: a batch of B requests takes a
+    decode step of max(bytes read / bandwidth, FLOPs / compute) and, per step, B/L_out prefills
+    of 2·N_active·L_in FLOPs; the largest B (found by bisection) whose weights and KV cache fit
+    HBM and whose step plus prefill share meets TPOT, with one prefill within TTFT; rate =
+    B / (g · time per token). 0 when no replica can serve it.
+    """
+    peak = tier[PEAK_COLUMN[workload["precision"]]]
+    if not is_set(peak) or not is_set(tier["hbm_tbps"]):
+        return 0.0
+    weights, request_kv = _serving_setup(workload, model)
+    flops_token = 2.0 * model["active_params_b"] * 1e9
+    tpot = workload["tpot_ms"] / 1e3 if is_set(workload["tpot_ms"]) else math.inf
+    ttft = workload["ttft_ms"] / 1e3 if is_set(workload["ttft_ms"]) else math.inf
+    best, gpus = 0.0, 1
+    while gpus <= scale_up_gpus(tier):
+        read = gpus * tier["hbm_tbps"] * 1e12 * tier["eta_bw"]
+        math_rate = gpus * peak * 1e12 * tier["eta_compute"]
+        prefill = flops_token * workload["input_tokens"] / math_rate
+
+        def per_token(batch, read=read, math_rate=math_rate, prefill=prefill):
+            step = max((weights + batch * request_kv) / read, batch * flops_token / math_rate)
+            return step + batch * prefill / workload["output_tokens"]
+
+        def serves(batch, gpus=gpus, per_token=per_token):
+            fits = weights + batch * request_kv <= HBM_USABLE * gpus * tier["hbm_gb"] * 1e9
+            return fits and per_token(batch) <= tpot
+
+        if prefill <= ttft and serves(1):
+            low, high = 1, 2
+            while serves(high):
+                low, high = high, high * 2
+            while high - low > 1:
+                mid = (low + high) // 2
+                low, high = (mid, high) if serves(mid) else (low, mid)
+            best = max(best, low / per_token(low) / gpus)
+        gpus *= 2
+    return best
 
 
 def node_memory_gb(tier) -> float:
@@ -99,26 +158,17 @@ def training_state_gb(workload) -> float:
     return STATE_BYTES_PER_PARAM * workload["params_b"]
 
 
-def replica_gb(workload) -> float:
-    """One serving replica: BF16 weights plus its KV cache (default a quarter of the weights)."""
-    weights = WEIGHT_BYTES_PER_PARAM * workload["params_b"]
-    return weights + (
-        workload["kv_cache_gb"] if is_set(workload["kv_cache_gb"]) else KV_CACHE_SHARE * weights
-    )
-
-
-def hot_tb_needed(workload, year: int) -> float:
-    """Hot TB at each site a workload runs: its hot dataset plus the weights it serves or the
-    checkpoints it keeps; none in a year before it starts."""
+def hot_tb_needed(workload, model, year: int) -> float:
+    """Hot TB at each site a workload runs: its hot dataset plus the weights it serves (of
+    `model`, at its precision) or the checkpoints it keeps; none in a year before it starts."""
     scale = growth(workload, year)
     if scale == 0:
         return 0.0
-    per_param = (
-        WEIGHT_BYTES_PER_PARAM
-        if workload["kind"] == "inference"
-        else (KEPT_CHECKPOINTS * CHECKPOINT_BYTES_PER_PARAM)
-    )
-    return workload["hot_tb"] * scale + per_param * workload["params_b"] / 1000.0
+    if workload["kind"] == "inference":
+        kept = WEIGHT_BYTES[workload["precision"]] * model["total_params_b"]
+    else:
+        kept = KEPT_CHECKPOINTS * CHECKPOINT_BYTES_PER_PARAM * workload["params_b"]
+    return workload["hot_tb"] * scale + kept / 1000.0
 
 
 def cold_tb_needed(workload, year: int) -> float:

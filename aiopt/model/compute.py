@@ -14,7 +14,8 @@ def add_compute(m: pyo.ConcreteModel, d: ModelData) -> None:
     .. math::
         \sum_{t,s} run_{w,t,s,y}\, P_{w,t} + \sum_{t,s,f} eff_{w,t,s,f,y} \ge scale \cdot D_{w,y}
 
-    Inference runs count :math:`P_{w,t} = gpus_t TF_t MFU_{w,t} \cdot latency_w / 1000` per node.
+    Inference runs count :math:`P_{w,t}` output tokens/s per node (the serving roofline,
+    `aiopt.throughput`) against D in output tokens/s; training counts effective PFLOPS.
     A training run on N nodes delivers :math:`\phi(N) = N\, p_{w,t,f}\, good_{w,t}(N)`, p the
     failure-free PFLOPS of a node on fabric f (:math:`\eta_f` included) and good the Young/Daly
     goodput at N nodes: concave, so the chords of :math:`\phi` between breakpoints

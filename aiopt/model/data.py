@@ -18,7 +18,8 @@ from .. import demand
 from ..fabric_sizing import size_for_units
 from ..rules import fabric_ports, memory_fit_issue, nodes_per_rack, site_lacks
 from ..scenario import Scenario
-from .params import required_pflops
+from ..throughput import WEIGHT_BYTES, serve
+from .params import required_demand
 
 # Names of the model's own: in parentheses, which no user id can take (ids match [a-z0-9][a-z0-9._-]*).
 ANY_FABRIC = "(any)"  # fabric slot of inference runs: they do not depend on scaling efficiency
@@ -83,7 +84,7 @@ class ModelData:
     replica_gpus: dict = field(default_factory=dict)  # (w, t) -> GPUs of one serving replica
     booked_days: dict = field(default_factory=dict)  # w -> days a year its training runs hold their nodes
     solo_index: list[tuple] = field(default_factory=list)  # (w, t, s, y) jobs that may hold nodes alone
-    demand: dict = field(default_factory=dict)  # (w, y) -> required PFLOPS
+    demand: dict = field(default_factory=dict)  # (w, y) -> required PFLOPS (training), tokens/s (serving)
     designs: dict = field(default_factory=dict)  # (s, f, k) -> FabricSize
     designs_unit: dict = field(default_factory=dict)  # f -> FabricSize of one SU
     design_limit: dict = field(default_factory=dict)  # (s, f) -> K, the largest tabulated design
@@ -160,7 +161,12 @@ def _eligibility(d: ModelData, sc: Scenario, tiers) -> None:
         allowed_sites = [s for s in d.sites if not site_lacks(sc.sites.loc[s], row)]
         d.cold_sites[w] = allowed_sites
         d.regulated[w] = bool(row.compliance)
-        fits = [t for t in allowed_tiers if t in d.tiers and memory_fit_issue(row, tiers.loc[t]) is None]
+        model = _model_row(sc, row)
+        fits = [
+            t
+            for t in allowed_tiers
+            if t in d.tiers and memory_fit_issue(row, _tier_row(tiers, t), model) is None
+        ]
         for s in allowed_sites:
             hosted = [t for t in fits if (t, s) in d.max_nodes]
             if hosted:
@@ -185,25 +191,27 @@ TRAY_GPUS = 4  # ... of compute trays with this many GPUs (GB200 NVL72: 18 trays
 def _performance(d: ModelData, sc: Scenario, tiers) -> None:
     """Demand per year, per-node throughput and, for training, the goodput chords of each run.
 
-    perf[w,t,f] is a node's effective PFLOPS at the Young/Daly goodput of the largest run the
-    build-time demand needs (the lowest goodput a plan meets demand at), so D / perf bounds a
-    run's nodes; the model itself derates training by `goodput_chords`.
+    Training: perf[w,t,f] is a node's effective PFLOPS at the Young/Daly goodput of the largest
+    run the build-time demand needs (the lowest goodput a plan meets demand at), so D / perf
+    bounds a run's nodes; the model itself derates training by `goodput_chords`. Serving:
+    perf[w,t,ANY_FABRIC] is a node's output tokens/s and replica_gpus[w,t] the GPUs of one
+    replica, both from the roofline (`aiopt.throughput.serve`).
     """
     wl = sc.workloads
     runs = group_by(d.run_index, lambda i: (i[0], i[1], i[3]))
     for t, tier in tiers.iterrows():  # a job or a spare takes whole servers: a node, or a tray of a rack
         d.node_unit[t] = 1.0 if tier.gpus_per_node <= SERVER_GPUS else TRAY_GPUS / tier.gpus_per_node
-    d.demand = required_pflops(sc, d.years)
+    d.demand = required_demand(sc, d.years)
     for w in d.workloads:
         row = wl.loc[w]
         for t in {t for (w2, t, _) in d.wts if w2 == w}:
             tier = tiers.loc[t]
             node_pflops = tier.gpus_per_node * tier.tflops_bf16 / 1000.0
             if row.kind == "inference":
-                mfu = row.mfu if given(row.mfu) else demand.DEFAULT_INFERENCE_MFU
-                d.perf[w, t, ANY_FABRIC] = node_pflops * mfu * demand.LATENCY_FACTOR[row.latency]
-                kv = row.kv_cache_gb if given(row.kv_cache_gb) else None
-                d.replica_gpus[w, t] = _smallest_replica(demand.replica_gb(row.params_b, kv), tier)
+                shape = (row.precision, row.input_tokens, row.output_tokens, row.ttft_ms, row.tpot_ms)
+                serving = serve(_model_row(sc, row), _tier_row(tiers, t), *shape)
+                d.perf[w, t, ANY_FABRIC] = serving.tokens_per_s_gpu * tier.gpus_per_node
+                d.replica_gpus[w, t] = serving.gpus
                 continue
             mfu = row.mfu if given(row.mfu) else tier.mfu
             d.memory_nodes[w, t] = math.ceil(
@@ -237,14 +245,6 @@ def serving_nodes_bound(d: ModelData, w: str, t: str, need):
     return need / d.perf[w, t, ANY_FABRIC] * spread + floors
 
 
-def _smallest_replica(replica_gb: float, tier) -> int:
-    """GPUs of the smallest replica (a power of two, inside one node) whose HBM holds `replica_gb`."""
-    gpus = 1
-    while gpus * tier.hbm_gb < replica_gb and gpus < tier.gpus_per_node:
-        gpus *= 2
-    return min(gpus, int(tier.gpus_per_node))
-
-
 DAYS_PER_YEAR = 365.0
 
 
@@ -260,6 +260,17 @@ def _run_calendar(d: ModelData, sc: Scenario) -> None:
     pools = group_by(d.pick_index, lambda i: (d.group_of[i[0]], i[1], i[2], i[3]))
     crowded = [jobs for jobs in pools.values() if sum(d.booked_days[j[0]] for j in jobs) > limit]
     d.solo_index = [i for jobs in crowded for i in jobs]
+
+
+def _model_row(sc: Scenario, workload) -> dict | None:
+    """The models-catalog row a serving workload names (None for training kinds)."""
+    if workload.kind != "inference":
+        return None
+    return {"id": workload.model, **sc.models.loc[workload.model].to_dict()}
+
+
+def _tier_row(tiers, t: str) -> dict:
+    return {"id": t, **tiers.loc[t].to_dict()}
 
 
 def _run_pflops(ideal: float, tier, workload, nodes: float) -> float:
@@ -364,7 +375,8 @@ def _data(d: ModelData, sc: Scenario) -> None:
         row = wl.loc[w]
         kept = 0.0
         if row.kind == "inference":
-            kept = demand.replica_gb(row.params_b, 0.0) / 1000.0  # weights, TB
+            model = sc.models.loc[row.model]
+            kept = model.total_params_b * WEIGHT_BYTES[row.precision] / 1000.0  # weights, TB
         else:
             kept = demand.CHECKPOINTS_KEPT * demand.checkpoint_gb(row.params_b) / 1000.0
             d.checkpoint_gbps[w] = demand.checkpoint_gb(row.params_b) / (row.checkpoint_minutes * 60.0)

@@ -27,10 +27,11 @@ MUTABLE_PARAMS = (
 )
 
 
-def required_pflops(sc: Scenario, years: list[int]) -> dict:
-    r"""{(w, y): PFLOPS} every workload needs, :math:`D_{w,y} = D_w (1+g_w)^{y - y_w}`."""
+def required_demand(sc: Scenario, years: list[int]) -> dict:
+    r"""{(w, y): demand} of every workload, :math:`D_{w,y} = D_w (1+g_w)^{y - y_w}`, in its own unit
+    (`demand.workload_demand`: effective PFLOPS for training, output tokens/s for serving)."""
     return {
-        (w, y): demand.workload_pflops(row) * demand.growth_factor(row.growth_per_year, row.start_year, y)
+        (w, y): demand.workload_demand(row) * demand.growth_factor(row.growth_per_year, row.start_year, y)
         for w, row in sc.workloads.iterrows()
         for y in years
     }
@@ -45,7 +46,7 @@ def param_values(sc: Scenario, years: list[int]) -> dict:
     policy, sites, first = sc.policy, sc.sites, years[0]
     escalation = policy["electricity_escalation"]
     return {
-        "demand": required_pflops(sc, years),
+        "demand": required_demand(sc, years),
         "node_price": {t: price / MUSD for t, price in sc.gpu_tiers.price_usd.items()},
         "discount": {y: (1 + policy["discount_rate"]) ** -(y - first) for y in years},
         "electricity": {

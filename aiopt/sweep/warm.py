@@ -17,7 +17,7 @@ import pyomo.environ as pyo
 
 from aiopt.errors import InputError
 from aiopt.model import build_model, prepare
-from aiopt.model.params import required_pflops, set_params
+from aiopt.model.params import required_demand, set_params
 from aiopt.scenario import Scenario
 
 # (table, field) of the values a built model holds in mutable Params (aiopt/model/params.py)
@@ -73,7 +73,7 @@ class Solver:
             self.key, self.model = None, None  # free the old model before building the next
             try:
                 data = prepare(reference())
-                key_kept = key if _within(required_pflops(scenario, data.years), data.demand) else None
+                key_kept = key if _within(required_demand(scenario, data.years), data.demand) else None
             except InputError:  # an invalid reference: this variant alone, on its own model
                 data, key_kept = None, None
             data = data if key_kept is not None else prepare(scenario)
@@ -84,7 +84,7 @@ class Solver:
     def _holds(self, scenario: Scenario) -> bool:
         if self.model is None:
             return False
-        return _within(required_pflops(scenario, self.built.years), self.built.demand)
+        return _within(required_demand(scenario, self.built.years), self.built.demand)
 
 
 def _within(required: dict, built: dict) -> bool:

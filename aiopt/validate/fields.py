@@ -176,7 +176,9 @@ def check_record(
     problems = []
     names = table.names
     for key, value in raw.items():
-        if key not in names:
+        if key in table.retired:
+            problems.append(row.problem(str(key), value, table.retired[key]))
+        elif key not in names:
             problems.append(
                 row.problem(str(key), value, f"unknown {table.name} field; {suggest(key, names, 'fields')}")
             )

@@ -19,9 +19,14 @@ from aiopt.validate.servable import SITE_FIELDS, SITE_TAGS, check_servable
 SCENARIO_KEYS = ("name", "description", "policy", "sites", "workloads", "catalog")
 # fields each workload kind needs; the others' demand fields do not apply to it
 KIND_NEEDS = {
-    "training": ("tokens_t", "deadline_days"),
-    "finetune": ("tokens_t", "deadline_days"),
-    "inference": ("tokens_per_s",),
+    "training": ("params_b", "tokens_t", "deadline_days"),
+    "finetune": ("params_b", "tokens_t", "deadline_days"),
+    "inference": ("model", "input_tokens", "output_tokens", "tokens_per_s"),
+}
+# fields of training that serving replaced, and what replaced them
+SERVING_REPLACED = {
+    "params_b": "serving names its model instead: use model (a models catalog id, e.g. llama-3-70b)",
+    "mfu": "serving uses the tier's eta_bw and eta_compute (gpu_tiers catalog); remove it",
 }
 # optional fields that apply to some kinds only
 KIND_ONLY = {
@@ -89,7 +94,8 @@ def _check_items(doc: dict, key: str, table: Table, file: str) -> tuple[list[Row
     """A required, non-empty YAML list of `table` records with unique ids."""
     shown = {
         "sites": "sites: [{id: us-east, region: us, power_mw: 12, racks: {air-40: 20}}]",
-        "workloads": "workloads: [{id: chat, kind: inference, params_b: 70, tokens_per_s: 5000}]",
+        "workloads": "workloads: [{id: chat, kind: inference, model: llama-3-70b, input_tokens: 1024, "
+        "output_tokens: 1024, tokens_per_s: 5000}]",
     }.get(key, "")
     items = doc.get(key)
     if items is None:
@@ -161,10 +167,12 @@ def check_workload_years(workloads: list[Row], years: tuple[int, int] | None) ->
 
 
 def check_workload_kinds(workloads: list[Row]) -> list[Problem]:
-    """Training/finetune need tokens_t and deadline_days; inference needs tokens_per_s.
+    """Training/finetune need params_b, tokens_t and deadline_days; inference needs model,
+    input_tokens, output_tokens and tokens_per_s.
 
     A demand field of another kind (tokens_per_s on a training job, tokens_t or deadline_days
-    on an inference service) is a problem too: it would be silently ignored.
+    on an inference service) is a problem too: it would be silently ignored; `params_b` and
+    `mfu` on a serving workload name what replaced them.
     """
     problems = []
     for w in workloads:
@@ -177,14 +185,10 @@ def check_workload_kinds(workloads: list[Row]) -> list[Problem]:
                     w.problem(name, MISSING, f"required for kind {kind}; add e.g. {example(WORKLOADS[name])}")
                 )
         kinds_of = {n: [k for k, needs in KIND_NEEDS.items() if n in needs] for n in _needed_fields()}
-        kinds_of |= KIND_ONLY
+        kinds_of |= KIND_ONLY | {n: ("training", "finetune") for n in SERVING_REPLACED}
         for name in sorted(n for n in w.given if n in kinds_of and kind not in kinds_of[n]):
-            kinds = "/".join(kinds_of[name])
-            problems.append(
-                w.problem(
-                    name, w.values[name], f"applies to {kinds} only, not {kind}; remove it or change kind"
-                )
-            )
+            fix = f"applies to {'/'.join(kinds_of[name])} only, not {kind}; remove it or change kind"
+            problems.append(w.problem(name, w.values[name], SERVING_REPLACED.get(name, fix)))
     return problems
 
 
@@ -224,6 +228,19 @@ def check_min_sites(workloads: list[Row], sites: list[Row]) -> list[Problem]:
             )
             problems.append(w.problem("min_sites", w.values["min_sites"], fix))
     return problems
+
+
+def check_models(workloads: list[Row], models: Mapping) -> list[Problem]:
+    """A serving workload's `model` names a row of the models catalog."""
+    if not models:  # the catalog table is missing or broken: already reported
+        return []
+    return [
+        w.problem(
+            "model", w.values["model"], f"unknown model; {suggest(w.values['model'], models, 'model ids')}"
+        )
+        for w in workloads
+        if w.ok("model") and w.values["model"] is not None and w.values["model"] not in models
+    ]
 
 
 def check_site_eligibility(workloads: list[Row], sites: list[Row]) -> list[Problem]:
@@ -313,7 +330,9 @@ def check_document(doc: dict, file: str, catalog: CatalogRows) -> Checked:
     problems += check_run_calendar(workloads)
     problems += check_site_eligibility(workloads, sites)
     problems += check_min_sites(workloads, sites)
-    problems += check_servable(workloads, sites, tiers, racks, years[0] if years else None)
+    models = {row.id: row for row in tables["models"]}
+    problems += check_models(workloads, models)
+    problems += check_servable(workloads, sites, tiers, models, racks, years[0] if years else None)
     problems += check_compliant_storage(workloads, tables["storage_tiers"])
 
     tables = {**tables, "sites": sites, "workloads": workloads}

@@ -2,8 +2,9 @@
 
 The rule is the model's (`aiopt.model.data`), so `aiopt validate` rejects what the build
 would: a workload runs on a tier in a year when the tier is allowed (its `tiers`, or any),
-one node holds a replica (`memory_fit_issue`), the tier is on sale that year, and a rack type
-with positions at a site the workload may use holds one node (`rack_fit_issue`). Demand
+one scale-up domain serves a replica within its targets (`memory_fit_issue`), the tier is on
+sale that year, and a rack type with positions at a site the workload may use holds one node
+(`rack_fit_issue`). Demand
 starts in the workload's start year and never falls to zero, so that year decides.
 """
 
@@ -18,6 +19,9 @@ from aiopt.validate.messages import as_yaml
 
 SITE_TAGS = ("compliance", "region", "dedicated")  # workload fields a site must satisfy
 SITE_FIELDS = ("region", "tenancy", "certifications")  # site fields those tags are held to
+SERVING_FIELDS = ("kind", "model", "precision", "input_tokens", "output_tokens")
+MODEL_FIELDS = ("total_params_b", "active_params_b", "layers", "kv_heads", "head_dim")
+TIER_SERVING_FIELDS = ("gpus_per_node", "hbm_gb", "tflops_bf16", "eta_bw", "eta_compute")
 
 
 def rack_need(tier: Row) -> str:
@@ -42,18 +46,26 @@ def _site_hosts(site: Row, tier: Row, racks: Mapping[str, Row]) -> bool:
 
 
 def _why_not(
-    workload: Row, tier: Row, first_year: int | None, sites: list[Row], racks: Mapping[str, Row]
+    workload: Row,
+    tier: Row,
+    model: Row | None,
+    first_year: int | None,
+    sites: list[Row],
+    racks: Mapping[str, Row],
 ) -> tuple[str, str] | None:
-    """Why `tier` cannot serve `workload` from `first_year` at any of `sites`, and what would
-    help (None: it can)."""
+    """Why `tier` cannot serve `workload` (serving `model`) from `first_year` at any of `sites`,
+    and what would help (None: it can)."""
     if (
-        workload.ok("kind", "params_b")
-        and workload.clean("kv_cache_gb")
-        and tier.ok("gpus_per_node", "hbm_gb")
+        model is not None
+        and model.ok(*MODEL_FIELDS)
+        and workload.ok(*SERVING_FIELDS)
+        and workload.clean("ttft_ms", "tpot_ms")
+        and tier.ok(*TIER_SERVING_FIELDS)
+        and tier.clean("hbm_tbps", "tflops_fp8", "tflops_fp4", "nvlink_domain_gpus")
     ):
-        memory = memory_fit_issue(workload.values, tier.values)
+        memory = memory_fit_issue(workload.values, tier.values, model.values)
         if memory:
-            return memory, "shrink the replica (params_b, kv_cache_gb)"
+            return memory, "relax the latency targets, shorten the requests or change precision"
     on_sale = tier.values["available_from"]
     if first_year is not None and on_sale is not None and on_sale > first_year:
         return (
@@ -69,6 +81,7 @@ def check_servable(
     workloads: list[Row],
     sites: list[Row],
     tiers: Mapping[str, Row],
+    models: Mapping[str, Row],
     racks: Mapping[str, Row],
     start_year: int | None,
 ) -> list[Problem]:
@@ -92,7 +105,7 @@ def check_servable(
         first_year = w.values["start_year"] or start_year
         reasons = []
         for tier in candidates:
-            reason = _why_not(w, tier, first_year, eligible, racks)
+            reason = _why_not(w, tier, models.get(w.values["model"]), first_year, eligible, racks)
             if reason is None:
                 break
             reasons.append(reason)

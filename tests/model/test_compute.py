@@ -9,6 +9,7 @@ from tiny_plans import (
     cost,
     inference,
     installed,
+    model,
     rack,
     site,
     storage_units,
@@ -16,22 +17,21 @@ from tiny_plans import (
     training,
 )
 
-from aiopt import demand
-
 
 @pytest.mark.parametrize(
-    ("latency", "nodes"),
+    ("input_tokens", "nodes"),
     [
-        ("batch", 3),  # 10 PFLOPS / (8 PF x 0.5 MFU x 1.0) = 2.5 -> 3 nodes
-        ("interactive", 5),  # 10 PFLOPS / (8 PF x 0.5 MFU x 0.5) = 5.0 -> 5 nodes
+        (1000, 3),  # a GPU: 0.5 x 1000 TF / (2 x 100e9 x (1 + 1000/1000)) = 1250 tok/s; node 10,000
+        (3000, 5),  # a GPU: 0.5 x 1000 TF / (2 x 100e9 x (1 + 3000/1000)) = 625 tok/s; node 5,000
     ],
 )
-def test_compute_nodes_cover_demand(plan_of, latency, nodes):
-    # 100B params x 50,000 tokens/s x 2 FLOPs = 1e16 FLOP/s = 10 PFLOPS
+def test_compute_nodes_cover_demand(plan_of, input_tokens, nodes):
+    # 25,000 output tokens/s; prompts cost prefill FLOPs (2 N per prompt token), so longer
+    # prompts need more nodes: 25,000 / 10,000 = 2.5 -> 3; 25,000 / 5,000 = 5.0 -> 5.
     # (demand_met; pool_cover: the runs fit the installed nodes)
-    plan = plan_of([inference(pflops=10, latency=latency)])
-    per_node = 8 * 1000 / 1000 * 0.5 * {"batch": 1.0, "interactive": 0.5}[latency]
-    assert nodes == math.ceil(10 / per_node)
+    plan = plan_of([inference(pflops=10, input_tokens=input_tokens)])
+    per_node = 8 * 0.5 * 1000e12 / (2 * 100e9 * (1 + input_tokens / 1000))
+    assert nodes == math.ceil(25_000 / per_node)
     assert installed(plan) == nodes
     assert cost(plan, "compute") == pytest.approx(nodes * 100_000)
 
@@ -63,13 +63,17 @@ def test_compute_memory_fit_forces_more_nodes_than_throughput(plan_of):
     assert plan.nodes.nodes.sum() >= 28.8 - 1e-6
 
 
-def test_compute_inference_replica_must_fit_one_node(plan_of):
-    # 400B params at 12,500 tokens/s: 2 x 400e9 x 12,500 / 1e15 = 10 PFLOPS -> 2.5 -> 3 nodes.
-    # A replica needs 2 x 400 = 800 GB of weights + 25% KV cache = 1,000 GB: more than the
-    # 8 x 100 = 800 GB of "small" (3 x 100,000), within the 8 x 200 = 1,600 GB of "big" (3 x 150,000).
+def test_compute_inference_replica_must_fit_one_scale_up_domain(plan_of):
+    # A 400B model in BF16 holds 2 x 400 = 800 GB of weights. One node of "small" is its whole
+    # scale-up domain: 90% of 8 x 100 GB = 720 GB, too little; "big" holds 90% of 8 x 200 GB =
+    # 1,440 GB. A big GPU serves 0.5 x 1000 TF / (2 x 400e9 x 2) = 312.5 tok/s, a node 2,500:
+    # 6,250 tokens/s -> 2.5 -> 3 nodes of big (3 x 150,000), though small is cheaper.
     tiers = [tier("small", hbm_gb=100), tier("big", hbm_gb=200, price_usd=150_000)]
-    plan = plan_of([inference(params_b=400, tokens_per_s=12_500)], gpu_tiers=tiers)
-    assert demand.replica_gb(400, None) == 2 * 400 * 1.25 == 1_000
+    plan = plan_of(
+        [inference(model="m400", tokens_per_s=6_250)],
+        gpu_tiers=tiers,
+        models=[model("m400", total_params_b=400, active_params_b=400)],
+    )
     assert set(plan.nodes.tier) == {"big"}
     assert installed(plan, tier="big") == 3
     assert cost(plan, "compute") == pytest.approx(450_000)

@@ -87,7 +87,7 @@ BAD_SPECS = {
     "uneven zip": ({"zip": [{POWER: [1, 2], RATE: [0.1]}]}, "equally long"),
     "case not a mapping": ({"cases": {"a": [1]}}, "mapping of paths"),
     "solve option": ({"grid": {POWER: [1]}, "solve": {"time_limit": "long"}}, "expected a float"),
-    "text range": ({"random": {"count": 2, "ranges": {"workloads.chat.latency": [1, 2]}}}, "number fields"),
+    "text range": ({"random": {"count": 2, "ranges": {"workloads.chat.precision": [1, 2]}}}, "number fields"),
 }
 
 

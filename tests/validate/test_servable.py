@@ -1,6 +1,7 @@
 """validate and solve agree: what the model cannot serve, validation rejects first.
 
-The model gives a workload a run on a tier in a year only when one node holds a replica, the
+The model gives a workload a run on a tier in a year only when one scale-up domain serves a
+replica within its latency targets at its precision (`aiopt.throughput`), the
 tier is on sale that year and fits a rack at a site the workload may use. These checks used
 to live in the build stage only, so `aiopt validate` said "valid" and `solve` then failed.
 """
@@ -14,7 +15,8 @@ from aiopt import validate
 
 
 def chat(**fields) -> dict:
-    return {"id": "chat", "kind": "inference", "params_b": 8, "tokens_per_s": 20000} | fields
+    shape = {"model": "llama-3-8b", "input_tokens": 1024, "output_tokens": 512}
+    return {"id": "chat", "kind": "inference", "tokens_per_s": 20000} | shape | fields
 
 
 def the_problem(doc, tmp_scenario, catalog_dir) -> aiopt.Problem:
@@ -22,18 +24,34 @@ def the_problem(doc, tmp_scenario, catalog_dir) -> aiopt.Problem:
     return problem
 
 
-def test_replica_bigger_than_every_allowed_node_is_rejected(tiny_doc, tmp_scenario, catalog_dir):
-    # 400B params: 800 GB of BF16 weights + 25% KV cache = 1,000 GB; an H100 node holds 8 x 80 = 640 GB
-    tiny_doc["workloads"][1] = chat(params_b=400, tiers=["h100-sxm"])
+def test_replica_bigger_than_every_allowed_domain_is_rejected(tiny_doc, tmp_scenario, catalog_dir):
+    # Llama 3.1 405B in BF16: 2 x 405.9 = 812 GB of weights (+ 0.6 GB of KV for one request of
+    # 1024 + 256 mean context tokens x 2 x 126 x 8 x 128 x 2 B); an H100 domain (8 GPUs) holds
+    # 90% of 640 = 576 GB
+    tiny_doc["workloads"][1] = chat(model="llama-3-405b", tiers=["h100-sxm"])
     problem = the_problem(tiny_doc, tmp_scenario, catalog_dir)
     assert (problem.where, problem.field) == ("workloads[1] (id=chat)", "tiers")
-    assert "h100-sxm holds 640 GB per node (a replica needs 1000 GB)" in problem.fix
+    assert "h100-sxm holds 576 GB in one 8-GPU domain (90% of HBM); a replica needs 812 GB" in problem.fix
 
 
-def test_kv_cache_counts_toward_the_replica(tiny_doc, tmp_scenario, catalog_dir):
-    tiny_doc["workloads"][1] = chat(params_b=300, kv_cache_gb=50, tiers=["h100-sxm"])  # 600 + 50 GB
-    assert "a replica needs 650 GB" in the_problem(tiny_doc, tmp_scenario, catalog_dir).fix
-    tiny_doc["workloads"][1]["kv_cache_gb"] = 40  # 640 GB: fits exactly
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"precision": "fp4"}, "h100-sxm has no fp4 TFLOPS"),
+        ({"tpot_ms": 4}, "no replica of h100-sxm meets ttft_ms None and tpot_ms 4"),
+        ({"ttft_ms": 1}, "no replica of h100-sxm meets ttft_ms 1"),
+    ],
+)
+def test_precision_and_latency_targets_decide_servability(
+    fields, reason, tiny_doc, tmp_scenario, catalog_dir
+):
+    # 70B FP8 on H100: a decode step reads at least 70.6 GB over 8 x 3.35 TB/s x 0.55 = 4.8 ms > 4 ms;
+    # a 1024-token prefill on 8 GPUs takes 2 x 70.6e9 x 1024 / (8 x 1979e12 x 0.375) = 24 ms > 1 ms
+    tiny_doc["workloads"][1] = chat(
+        model="llama-3-70b", tiers=["h100-sxm"], **({"precision": "fp8"} | fields)
+    )
+    assert reason in the_problem(tiny_doc, tmp_scenario, catalog_dir).fix
+    tiny_doc["workloads"][1] = chat(model="llama-3-70b", precision="fp8", tiers=["h100-sxm"])
     assert validate(tmp_scenario(tiny_doc), catalog_dir) == []
 
 
@@ -52,7 +70,8 @@ def test_tier_on_sale_only_after_the_workload_starts_is_rejected(tiny_doc, tmp_s
 @pytest.mark.parametrize(
     "change",
     [
-        {"workloads": [chat(params_b=300, kv_cache_gb=40, tiers=["h100-sxm"])]},  # 640 GB in 640 GB
+        # BF16 70B: 141.2 GB of weights + 0.5 GB of KV in 2 H100s (90% of 160 = 144 GB)
+        {"workloads": [chat(model="llama-3-70b", precision="bf16", tiers=["h100-sxm"])]},
         {"workloads": [chat(tiers=["b200-hgx"], start_year=2026)]},  # on sale from 2025
         {
             "sites": [{"id": "lab", "region": "us", "power_mw": 2, "racks": {"dlc-130": 1}}],
