@@ -55,6 +55,21 @@ def memory_fit_issue(workload: Mapping, tier: Mapping) -> str | None:
     return f"{tier_id} holds {_number(node)} GB per node (a replica needs {_number(need)} GB)"
 
 
+def precision_issue(workload: Mapping, tier: Mapping) -> str | None:
+    """Why GPU `tier` cannot train `workload` at its precision (None: it can). FP8 training runs at
+    the tier's FP8 peak and FP8 MFU, so it needs both `tflops_fp8` and `mfu_fp8`."""
+    if workload["kind"] == "inference" or workload["precision"] != "fp8":
+        return None
+    missing = [name for name in ("tflops_fp8", "mfu_fp8") if _unset(tier.get(name))]
+    if not missing:
+        return None
+    return f"{tier.get('id', 'the tier')} has no FP8 training figures ({' and '.join(missing)} empty)"
+
+
+def _unset(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def nodes_per_rack(tier: Mapping, rack: Mapping) -> int:
     """Whole nodes of a tier one rack holds: min(⌊rack kW / node kW⌋, ⌊rack U / node U⌋), 0 when
     the cooling kinds do not match."""

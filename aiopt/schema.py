@@ -114,7 +114,33 @@ GPU_TIERS = Table(
         Field("cooling", STR, description="Cooling the node needs.", choices=("air", "liquid", "either")),
         Field("available_from", INT, "year", 2020, "First year the tier can be bought.", 2000, 2100),
         Field("fabric_ports", INT, "ports", None, "Compute-fabric ports per node (default: one per GPU).", 1),
-        Field("mfu", FLOAT, "fraction", 0.40, "Typical training model-FLOPs utilisation.", 0.01, 1),
+        Field(
+            "tflops_fp8",
+            FLOAT,
+            "TFLOPS",
+            None,
+            "Dense FP8 TFLOPS per GPU; empty where the tier has no FP8.",
+            positive=True,
+            usual=(1, 50_000),
+        ),
+        Field(
+            "mfu",
+            FLOAT,
+            "fraction",
+            0.40,
+            "BF16 training model-FLOPs utilisation (calibration: see data/calibration/training.csv).",
+            0.01,
+            1,
+        ),
+        Field(
+            "mfu_fp8",
+            FLOAT,
+            "fraction",
+            None,
+            "FP8 training MFU, of the FP8 peak; empty: FP8 training may not use the tier.",
+            0.01,
+            1,
+        ),
         Field("node_mtbf_hours", FLOAT, "h", 50_000.0, "Mean time between node failures.", positive=True),
         _source(),
     ),
@@ -352,6 +378,8 @@ SITES = Table(
 )
 
 WORKLOAD_KINDS = ("training", "finetune", "inference")
+TRAINING_METHODS = ("full", "lora", "qlora")
+PRECISIONS = ("bf16", "fp8")
 
 WORKLOADS = Table(
     "workloads",
@@ -384,6 +412,23 @@ WORKLOADS = Table(
             None,
             "Wall-clock days to finish one run (training/finetune).",
             positive=True,
+        ),
+        Field(
+            "method",
+            STR,
+            "",
+            "full",
+            "Training method (training/finetune): full parameters, LoRA adapters on frozen BF16 "
+            "weights, or QLoRA adapters on 4-bit weights.",
+            choices=TRAINING_METHODS,
+        ),
+        Field(
+            "precision",
+            STR,
+            "",
+            "bf16",
+            "Compute precision; training uses the tier's peak and MFU at it (fp8: tflops_fp8, mfu_fp8).",
+            choices=PRECISIONS,
         ),
         Field(
             "tokens_per_s",

@@ -58,7 +58,8 @@ def _derate(sc, wl, rows) -> str:
 
 def runs_fit(plan) -> list[str]:
     """A run uses an allowed tier that is on sale; a training run uses one tier at one site in a
-    year and its GPUs hold the training state (16 B/param); a serving node holds a replica."""
+    year and its GPUs hold the training state (by method); FP8 training runs on a tier with FP8
+    figures; a serving node holds a replica."""
     sc, out = plan.scenario, []
     for (w, y), rows in plan.nodes.groupby(["workload", "year"]):
         wl = sc.workloads.loc[w]
@@ -68,6 +69,11 @@ def runs_fit(plan) -> list[str]:
                 out.append(f"{w}/{y}: runs on {row.tier}, allowed {', '.join(wl.tiers)}")
             if tier.available_from > y:
                 out.append(f"{w}/{y}: runs on {row.tier}, on sale from {tier.available_from}")
+            unset = [c for c in physics.precision_columns(wl) if not physics.is_set(tier[c])]
+            if wl.kind != "inference" and unset:
+                out.append(
+                    f"{w}/{y}: trains in {wl.precision} on {row.tier}, whose {' and '.join(unset)} is empty"
+                )
             if wl.kind == "inference" and over(physics.replica_gb(wl), physics.node_memory_gb(tier)):
                 out.append(
                     f"{w}/{y}: a replica needs {num(physics.replica_gb(wl))} GB, a {row.tier} node holds "

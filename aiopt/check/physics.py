@@ -15,6 +15,13 @@ SECONDS_PER_DAY = 86_400.0
 STATE_BYTES_PER_PARAM = 16.0  # training: BF16 weights and gradients, FP32 master weights, two Adam moments
 CHECKPOINT_BYTES_PER_PARAM = 14.0  # the training state without gradients
 WEIGHT_BYTES_PER_PARAM = 2.0  # BF16 inference weights
+# LoRA/QLoRA train adapters of ~1% of the parameters on a frozen base held at 2 B/param (BF16)
+# or 4.127 bits/param (QLoRA's NF4 with double quantisation); they skip the base's weight
+# gradients (a third of 6·N), and QLoRA's dequantisation costs ~39% more time than LoRA.
+TRAINED_SHARE = {"full": 1.0, "lora": 0.01, "qlora": 0.01}
+BASE_BYTES_PER_PARAM = {"full": 0.0, "lora": 2.0, "qlora": 4.127 / 8}
+FLOPS_PER_TOKEN_AND_PARAM = {"full": 6.0, "lora": 6.0 * 2 / 3, "qlora": 6.0 * 2 / 3 * 1.39}
+PEAK_AND_MFU = {"bf16": ("tflops_bf16", "mfu"), "fp8": ("tflops_fp8", "mfu_fp8")}  # tier columns
 KV_CACHE_SHARE = 0.25  # default KV cache of a replica, as a share of its weights
 KEPT_CHECKPOINTS = 3  # recent checkpoints kept on hot storage
 SERVING_MFU = 0.3  # inference MFU when the workload gives none
@@ -42,26 +49,31 @@ def growth(workload, year: int) -> float:
 
 
 def required_pflops(workload, year: int) -> float:
-    """Effective PFLOPS needed in `year`: training 6·N·D FLOPs within the deadline,
-    serving 2·N FLOPs per token at the asked tokens/s."""
+    """Effective PFLOPS needed in `year`: training k·N·D FLOPs within the deadline (k by method,
+    `FLOPS_PER_TOKEN_AND_PARAM`), serving 2·N FLOPs per token at the asked tokens/s."""
     params = workload["params_b"] * 1e9
     if workload["kind"] == "inference":
         flops_per_s = 2.0 * params * workload["tokens_per_s"]
     else:
-        flops_per_s = (
-            6.0 * params * workload["tokens_t"] * 1e12 / (workload["deadline_days"] * SECONDS_PER_DAY)
-        )
+        per_token = FLOPS_PER_TOKEN_AND_PARAM[workload["method"]] * params
+        flops_per_s = per_token * workload["tokens_t"] * 1e12 / (workload["deadline_days"] * SECONDS_PER_DAY)
     return flops_per_s / 1e15 * growth(workload, year)
 
 
-def peak_pflops(tier) -> float:
-    return tier["gpus_per_node"] * tier["tflops_bf16"] / 1000.0
+def precision_columns(workload) -> tuple[str, str]:
+    """The tier's (peak, MFU) columns a workload computes at: BF16 for serving and BF16 training."""
+    return PEAK_AND_MFU["bf16" if workload["kind"] == "inference" else workload["precision"]]
+
+
+def peak_pflops(workload, tier) -> float:
+    """A node's dense peak at the workload's precision, PFLOPS (NaN where the tier has none)."""
+    return tier["gpus_per_node"] * tier[precision_columns(workload)[0]] / 1000.0
 
 
 def mfu(workload, tier) -> float:
     if is_set(workload["mfu"]):
         return workload["mfu"]
-    return SERVING_MFU if workload["kind"] == "inference" else tier["mfu"]
+    return SERVING_MFU if workload["kind"] == "inference" else tier[precision_columns(workload)[1]]
 
 
 def goodput(job_nodes: float, node_mtbf_hours: float, checkpoint_minutes: float) -> float:
@@ -81,7 +93,7 @@ def goodput(job_nodes: float, node_mtbf_hours: float, checkpoint_minutes: float)
 def node_pflops(workload, tier, scaling_efficiency: float | None, job_nodes: float) -> float:
     """Effective PFLOPS one node delivers: peak × MFU × (serving: latency share; training: the
     fabric's scaling efficiency × goodput of a job of `job_nodes` nodes)."""
-    effective = peak_pflops(tier) * mfu(workload, tier)
+    effective = peak_pflops(workload, tier) * mfu(workload, tier)
     if workload["kind"] == "inference":
         return effective * LATENCY_SHARE[workload["latency"]]
     return (
@@ -96,7 +108,16 @@ def node_memory_gb(tier) -> float:
 
 
 def training_state_gb(workload) -> float:
-    return STATE_BYTES_PER_PARAM * workload["params_b"]
+    """GPU memory of a training job: 16 B per trained parameter plus the frozen base, if any."""
+    per_param = (
+        STATE_BYTES_PER_PARAM * TRAINED_SHARE[workload["method"]] + BASE_BYTES_PER_PARAM[workload["method"]]
+    )
+    return per_param * workload["params_b"]
+
+
+def checkpoint_gb(workload) -> float:
+    """One checkpoint: 14 B per trained parameter (LoRA/QLoRA: the adapters only)."""
+    return CHECKPOINT_BYTES_PER_PARAM * TRAINED_SHARE[workload["method"]] * workload["params_b"]
 
 
 def replica_gb(workload) -> float:
@@ -108,17 +129,18 @@ def replica_gb(workload) -> float:
 
 
 def hot_tb_needed(workload, year: int) -> float:
-    """Hot TB at each site a workload runs: its hot dataset plus the weights it serves or the
-    checkpoints it keeps; none in a year before it starts."""
+    """Hot TB at each site a workload runs: its hot dataset plus the weights it serves, or the
+    checkpoints it keeps and (LoRA/QLoRA) the BF16 base weights it loads; none before it starts."""
     scale = growth(workload, year)
     if scale == 0:
         return 0.0
-    per_param = (
-        WEIGHT_BYTES_PER_PARAM
-        if workload["kind"] == "inference"
-        else (KEPT_CHECKPOINTS * CHECKPOINT_BYTES_PER_PARAM)
-    )
-    return workload["hot_tb"] * scale + per_param * workload["params_b"] / 1000.0
+    weights_gb = WEIGHT_BYTES_PER_PARAM * workload["params_b"]
+    if workload["kind"] == "inference":
+        kept_gb = weights_gb
+    else:
+        base_gb = 0.0 if workload["method"] == "full" else weights_gb
+        kept_gb = KEPT_CHECKPOINTS * checkpoint_gb(workload) + base_gb
+    return workload["hot_tb"] * scale + kept_gb / 1000.0
 
 
 def cold_tb_needed(workload, year: int) -> float:
@@ -127,7 +149,7 @@ def cold_tb_needed(workload, year: int) -> float:
 
 def checkpoint_gbps(workload) -> float:
     """GB/s to write one checkpoint within the workload's checkpoint window."""
-    return CHECKPOINT_BYTES_PER_PARAM * workload["params_b"] / (workload["checkpoint_minutes"] * 60.0)
+    return checkpoint_gb(workload) / (workload["checkpoint_minutes"] * 60.0)
 
 
 def nodes_per_rack(tier, rack) -> int:

@@ -16,7 +16,7 @@ import pyomo.environ as pyo
 
 from .. import demand
 from ..fabric_sizing import size_for_units
-from ..rules import fabric_ports, memory_fit_issue, nodes_per_rack, site_lacks
+from ..rules import fabric_ports, memory_fit_issue, nodes_per_rack, precision_issue, site_lacks
 from ..scenario import Scenario
 from .params import required_pflops
 
@@ -156,7 +156,13 @@ def _eligibility(d: ModelData, sc: Scenario, tiers) -> None:
         allowed_sites = [s for s in d.sites if not site_lacks(sc.sites.loc[s], row)]
         d.cold_sites[w] = allowed_sites
         d.regulated[w] = bool(row.compliance)
-        fits = [t for t in allowed_tiers if t in d.tiers and memory_fit_issue(row, tiers.loc[t]) is None]
+        fits = [
+            t
+            for t in allowed_tiers
+            if t in d.tiers
+            and memory_fit_issue(row, tiers.loc[t]) is None
+            and precision_issue(row, tiers.loc[t]) is None
+        ]
         for s in allowed_sites:
             hosted = [t for t in fits if (t, s) in d.max_nodes]
             if hosted:
@@ -199,9 +205,10 @@ def _performance(d: ModelData, sc: Scenario, tiers) -> None:
                 mfu = row.mfu if given(row.mfu) else demand.DEFAULT_INFERENCE_MFU
                 d.perf[w, t, ANY_FABRIC] = node_pflops * mfu * demand.LATENCY_FACTOR[row.latency]
                 continue
-            mfu = row.mfu if given(row.mfu) else tier.mfu
+            node_pflops = tier.gpus_per_node * tier[demand.PRECISION_PEAK[row.precision]] / 1000.0
+            mfu = row.mfu if given(row.mfu) else tier[demand.PRECISION_MFU[row.precision]]
             d.memory_nodes[w, t] = math.ceil(
-                demand.training_state_gb(row.params_b) / (tier.gpus_per_node * tier.hbm_gb)
+                demand.training_state_gb(row.params_b, row.method) / (tier.gpus_per_node * tier.hbm_gb)
             )
             peak = max(d.demand[w, y] for y in d.years)
             for f in d.fabrics:
@@ -318,8 +325,10 @@ def _data(d: ModelData, sc: Scenario) -> None:
         if row.kind == "inference":
             kept = demand.replica_gb(row.params_b, 0.0) / 1000.0  # weights, TB
         else:
-            kept = demand.CHECKPOINTS_KEPT * demand.checkpoint_gb(row.params_b) / 1000.0
-            d.checkpoint_gbps[w] = demand.checkpoint_gb(row.params_b) / (row.checkpoint_minutes * 60.0)
+            checkpoint = demand.checkpoint_gb(row.params_b, row.method)
+            base = demand.base_weights_gb(row.params_b, row.method)
+            kept = (demand.CHECKPOINTS_KEPT * checkpoint + base) / 1000.0
+            d.checkpoint_gbps[w] = checkpoint / (row.checkpoint_minutes * 60.0)
         for y in d.years:
             g = demand.growth_factor(row.growth_per_year, row.start_year, y)
             d.hot_tb[w, y] = (row.hot_tb * g + kept) if g > 0 else 0.0

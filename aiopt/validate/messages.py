@@ -21,6 +21,8 @@ EXAMPLES = {
     "tokens_per_s": 5000,
     "kv_cache_gb": 40,
     "mfu": 0.4,
+    "mfu_fp8": 0.29,
+    "tflops_fp8": 1979,
     "start_year": 2026,
     "read_gbps_per_gpu": 1.0,
     "certifications": ("soc2",),

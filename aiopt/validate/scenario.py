@@ -178,6 +178,22 @@ def check_workload_kinds(workloads: list[Row]) -> list[Problem]:
     return problems
 
 
+def check_training_method(workloads: list[Row]) -> list[Problem]:
+    """`method` on a serving workload (it applies to training/finetune only), and QLoRA in FP8:
+    QLoRA dequantises its 4-bit weights to BF16 for every matrix product."""
+    problems = []
+    for w in workloads:
+        if not w.ok("kind", "method", "precision"):
+            continue
+        if w.values["kind"] == "inference" and "method" in w.given:
+            fix = "applies to training/finetune only, not inference; remove it or change kind"
+            problems.append(w.problem("method", w.values["method"], fix))
+        elif w.values["method"] == "qlora" and w.values["precision"] == "fp8":
+            fix = "QLoRA computes in BF16 on dequantised 4-bit weights; use precision: bf16, or method: lora"
+            problems.append(w.problem("precision", "fp8", fix))
+    return problems
+
+
 def check_site_eligibility(workloads: list[Row], sites: list[Row]) -> list[Problem]:
     """A workload whose compliance, region and dedicated tags no site satisfies."""
     sites = [s for s in sites if s.ok(*SITE_FIELDS)]
@@ -261,6 +277,7 @@ def check_document(doc: dict, file: str, catalog: CatalogRows) -> Checked:
     problems += check_site_racks(sites)
     problems += check_refs(workloads, "tiers", tiers, "GPU tier")
     problems += check_workload_kinds(workloads)
+    problems += check_training_method(workloads)
     problems += check_workload_years(workloads, years)
     problems += check_site_eligibility(workloads, sites)
     problems += check_servable(workloads, sites, tiers, racks, years[0] if years else None)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from aiopt.errors import Problem
-from aiopt.rules import memory_fit_issue, rack_fit_issue, site_lacks
+from aiopt.rules import memory_fit_issue, precision_issue, rack_fit_issue, site_lacks
 from aiopt.validate.fields import Row
 from aiopt.validate.messages import as_yaml
 
@@ -54,6 +54,10 @@ def _why_not(
         memory = memory_fit_issue(workload.values, tier.values)
         if memory:
             return memory, "shrink the replica (params_b, kv_cache_gb)"
+    if workload.ok("kind", "precision") and tier.clean("tflops_fp8", "mfu_fp8"):
+        precision = precision_issue(workload.values, tier.values)
+        if precision:
+            return precision, "train in bf16 (precision: bf16)"
     on_sale = tier.values["available_from"]
     if first_year is not None and on_sale is not None and on_sale > first_year:
         return (
