@@ -61,7 +61,7 @@ def required_pflops(workload, year: int) -> float:
 
 
 def precision_columns(workload) -> tuple[str, str]:
-    """The tier's (peak, MFU) columns a workload computes at: BF16 for serving and BF16 training."""
+    """The tier's (peak, MFU) columns a workload computes at: training at its precision, serving BF16."""
     return PEAK_AND_MFU["bf16" if workload["kind"] == "inference" else workload["precision"]]
 
 

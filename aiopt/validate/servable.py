@@ -2,7 +2,8 @@
 
 The rule is the model's (`aiopt.model.data`), so `aiopt validate` rejects what the build
 would: a workload runs on a tier in a year when the tier is allowed (its `tiers`, or any),
-one node holds a replica (`memory_fit_issue`), the tier is on sale that year, and a rack type
+one node holds a replica (`memory_fit_issue`), an FP8 training job finds the tier's FP8 figures
+(`precision_issue`), the tier is on sale that year, and a rack type
 with positions at a site the workload may use holds one node (`rack_fit_issue`). Demand
 starts in the workload's start year and never falls to zero, so that year decides.
 """
