@@ -127,6 +127,8 @@ SCENARIO_MUTATIONS = [
     # its data sits on flash-object, a tier without encryption at rest
     ("data_encrypted", "workloads", TRAIN, dict(compliance=("soc2",)), f"{TRAIN}/lab/flash-object/2026"),
     ("npv_and_budget", "policy", None, dict(capex_budget_usd=1e6), "over the budget of 1,000,000"),
+    # the test catalog's tiers have no FP8 figures
+    ("runs_fit", "workloads", TRAIN, dict(precision="fp8"), "which has no tflops_fp8 or mfu_fp8"),
 ]
 
 

@@ -72,7 +72,7 @@ def runs_fit(plan) -> list[str]:
             unset = [c for c in physics.precision_columns(wl) if not physics.is_set(tier[c])]
             if wl.kind != "inference" and unset:
                 out.append(
-                    f"{w}/{y}: trains in {wl.precision} on {row.tier}, whose {' and '.join(unset)} is empty"
+                    f"{w}/{y}: trains in {wl.precision} on {row.tier}, which has no {' or '.join(unset)}"
                 )
             if wl.kind == "inference" and over(physics.replica_gb(wl), physics.node_memory_gb(tier)):
                 out.append(
