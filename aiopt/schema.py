@@ -96,6 +96,15 @@ GPU_TIERS = Table(
             usual=(1, 50_000),
         ),
         Field(
+            "tflops_fp8",
+            FLOAT,
+            "TFLOPS",
+            None,
+            "Dense FP8 TFLOPS per GPU; empty where the tier has no FP8.",
+            positive=True,
+            usual=(1, 50_000),
+        ),
+        Field(
             "hbm_gb", FLOAT, "GB", description="Accelerator memory per GPU.", positive=True, usual=(1, 2_000)
         ),
         Field(
@@ -114,15 +123,6 @@ GPU_TIERS = Table(
         Field("cooling", STR, description="Cooling the node needs.", choices=("air", "liquid", "either")),
         Field("available_from", INT, "year", 2020, "First year the tier can be bought.", 2000, 2100),
         Field("fabric_ports", INT, "ports", None, "Compute-fabric ports per node (default: one per GPU).", 1),
-        Field(
-            "tflops_fp8",
-            FLOAT,
-            "TFLOPS",
-            None,
-            "Dense FP8 TFLOPS per GPU; empty where the tier has no FP8.",
-            positive=True,
-            usual=(1, 50_000),
-        ),
         Field(
             "mfu",
             FLOAT,
