@@ -7,6 +7,7 @@ a DataFrame row): `tier["cooling"]`, `site["region"]`, and so on.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 from aiopt.schema import COOLING_KINDS
@@ -57,6 +58,21 @@ def memory_fit_issue(workload: Mapping, tier: Mapping, model: Mapping | None = N
         workload["tpot_ms"],
     )
     return serving.reason or None
+
+
+def precision_issue(workload: Mapping, tier: Mapping) -> str | None:
+    """Why GPU `tier` cannot train `workload` at its precision (None: it can). FP8 training runs at
+    the tier's FP8 peak and FP8 MFU, so it needs both `tflops_fp8` and `mfu_fp8`."""
+    if workload["kind"] == "inference" or workload["precision"] != "fp8":
+        return None
+    missing = [name for name in ("tflops_fp8", "mfu_fp8") if _unset(tier.get(name))]
+    if not missing:
+        return None
+    return f"{tier.get('id', 'the tier')} has no FP8 training figures ({' and '.join(missing)} empty)"
+
+
+def _unset(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def nodes_per_rack(tier: Mapping, rack: Mapping) -> int:

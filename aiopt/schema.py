@@ -97,6 +97,15 @@ GPU_TIERS = Table(
             usual=(1, 50_000),
         ),
         Field(
+            "tflops_fp8",
+            FLOAT,
+            "TFLOPS",
+            None,
+            "Dense FP8 TFLOPS per GPU; empty where the tier has no FP8.",
+            positive=True,
+            usual=(1, 50_000),
+        ),
+        Field(
             "hbm_gb", FLOAT, "GB", description="Accelerator memory per GPU.", positive=True, usual=(1, 2_000)
         ),
         Field(
@@ -115,12 +124,26 @@ GPU_TIERS = Table(
         Field("cooling", STR, description="Cooling the node needs.", choices=("air", "liquid", "either")),
         Field("available_from", INT, "year", 2020, "First year the tier can be bought.", 2000, 2100),
         Field("fabric_ports", INT, "ports", None, "Compute-fabric ports per node (default: one per GPU).", 1),
-        Field("mfu", FLOAT, "fraction", 0.40, "Typical training model-FLOPs utilisation.", 0.01, 1),
+        Field(
+            "mfu",
+            FLOAT,
+            "fraction",
+            0.40,
+            "BF16 training model-FLOPs utilisation (calibration: see data/calibration/training.csv).",
+            0.01,
+            1,
+        ),
+        Field(
+            "mfu_fp8",
+            FLOAT,
+            "fraction",
+            None,
+            "FP8 training MFU, of the FP8 peak; empty: FP8 training may not use the tier.",
+            0.01,
+            1,
+        ),
         Field("node_mtbf_hours", FLOAT, "h", 50_000.0, "Mean time between node failures.", positive=True),
         Field("hbm_tbps", FLOAT, "TB/s", None, "Memory bandwidth per GPU (serving needs it).", positive=True),
-        Field(
-            "tflops_fp8", FLOAT, "TFLOPS", None, "Dense FP8 TFLOPS per GPU (empty: no FP8).", positive=True
-        ),
         Field(
             "tflops_fp4", FLOAT, "TFLOPS", None, "Dense FP4 TFLOPS per GPU (empty: no FP4).", positive=True
         ),
@@ -422,6 +445,8 @@ SITES = Table(
 )
 
 WORKLOAD_KINDS = ("training", "finetune", "inference")
+TRAINING_METHODS = ("full", "lora", "qlora")
+TRAINING_PRECISIONS = ("bf16", "fp8")
 INFERENCE_PRECISIONS = ("bf16", "fp8", "fp4")
 
 WORKLOADS = Table(
@@ -467,6 +492,15 @@ WORKLOADS = Table(
             365,
         ),
         Field(
+            "method",
+            STR,
+            "",
+            "full",
+            "Training method (training/finetune): full parameters, LoRA adapters on frozen BF16 "
+            "weights, or QLoRA adapters on 4-bit weights.",
+            choices=TRAINING_METHODS,
+        ),
+        Field(
             "tokens_per_s",
             FLOAT,
             "tokens/s",
@@ -481,7 +515,8 @@ WORKLOADS = Table(
             STR,
             "",
             "bf16",
-            "Number format of the served weights and math (inference); the tier must have it.",
+            "Number format of the math: training and fine-tuning use the tier's peak and MFU at it "
+            "(bf16 or fp8: tflops_fp8, mfu_fp8); serving its weights and math (bf16, fp8 or fp4).",
             choices=INFERENCE_PRECISIONS,
         ),
         Field(

@@ -134,6 +134,8 @@ SCENARIO_MUTATIONS = [
     ("data_encrypted", "workloads", TRAIN, dict(compliance=("soc2",)), f"{TRAIN}/lab/flash-object/2026"),
     ("npv_and_budget", "policy", None, dict(capex_budget_usd=1e6), "over the budget of 1,000,000"),
     ("runs_scheduled", "workloads", TRAIN, dict(runs_per_year=2), "1 of 2 runs placed"),
+    # the test catalog's tiers have no FP8 training MFU
+    ("runs_fit", "workloads", TRAIN, dict(precision="fp8"), "which has no mfu_fp8"),
 ]
 
 

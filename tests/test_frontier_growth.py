@@ -97,9 +97,11 @@ def test_final_spine_layer_would_not_fit_year_one(plan):
 
 def test_training_meets_its_deadline_at_the_plans_own_node_count(plan):
     """Each yearly run: 6·N·D·(1+g)^(y−y0) FLOPs within the deadline, delivered by its nodes at
-    TFLOPS × MFU × fabric scaling × Young/Daly goodput at the run's node count."""
+    TFLOPS × MFU (at the run's precision) × fabric scaling × Young/Daly goodput at the run's node
+    count. The runs train every parameter (method full: 6 FLOPs per parameter and token)."""
     sc = plan.scenario
     training = sc.workloads[sc.workloads.kind != "inference"]
+    assert (training.method == "full").all()
     largest = 0.0
     for w, job in training.iterrows():
         for year in sc.years:
@@ -110,12 +112,13 @@ def test_training_meets_its_deadline_at_the_plans_own_node_count(plan):
             assert len(runs) == 1, f"{w}/{year}: one run on one tier, site and fabric"
             run = runs.iloc[0]
             tier = sc.gpu_tiers.loc[run.tier]
-            mfu = job.mfu if pd.notna(job.mfu) else tier.mfu
+            peak, tier_mfu = ("tflops_fp8", "mfu_fp8") if job.precision == "fp8" else ("tflops_bf16", "mfu")
+            mfu = job.mfu if pd.notna(job.mfu) else tier[tier_mfu]
             growth = (1 + job.growth_per_year) ** (year - job.start_year)
             flops = 6 * job.params_b * 1e9 * job.tokens_t * 1e12 * growth
             need_pflops = flops / (job.deadline_days * 86_400) / 1e15
             goodput = young_daly_goodput(run.nodes, tier.node_mtbf_hours, job.checkpoint_minutes)
-            per_node = tier.gpus_per_node * tier.tflops_bf16 / 1000 * mfu
+            per_node = tier.gpus_per_node * tier[peak] / 1000 * mfu
             delivered = run.nodes * per_node * sc.fabrics.at[run.fabric, "scaling_efficiency"] * goodput
             assert delivered >= need_pflops * (1 - REL), (
                 f"{w}/{year}: {run.nodes:.1f} {run.tier} nodes at goodput {goodput:.3f} deliver "

@@ -66,9 +66,10 @@ def _derate(sc, wl, rows) -> str:
 
 def runs_fit(plan) -> list[str]:
     """A run uses an allowed tier that is on sale; a training run uses one tier at one site in a
-    year, its GPUs hold the training state (16 B/param) and, past one node, it takes whole nodes
-    (a rack-scale node is one NVLink domain); one scale-up domain holds a serving replica (weights
-    at the served precision and one request's KV cache) and a service runs whole replicas."""
+    year, its GPUs hold the training state (by method), FP8 training runs on a tier with FP8
+    figures and, past one node, a run takes whole nodes (a rack-scale node is one NVLink domain);
+    one scale-up domain holds a serving replica (weights at the served precision and one
+    request's KV cache) and a service runs whole replicas."""
     sc, out = plan.scenario, []
     for (w, y), rows in plan.nodes.groupby(["workload", "year"]):
         wl = sc.workloads.loc[w]
@@ -78,7 +79,13 @@ def runs_fit(plan) -> list[str]:
                 out.append(f"{w}/{y}: runs on {row.tier}, allowed {', '.join(wl.tiers)}")
             if tier.available_from > y:
                 out.append(f"{w}/{y}: runs on {row.tier}, on sale from {tier.available_from}")
-            if wl.kind == "inference":
+            if wl.kind != "inference":
+                unset = [c for c in physics.precision_columns(wl) if not physics.is_set(tier[c])]
+                if unset:
+                    out.append(
+                        f"{w}/{y}: trains in {wl.precision} on {row.tier}, which has no {' or '.join(unset)}"
+                    )
+            else:
                 replica = physics.smallest_replica_gb(wl, physics.served_model(sc, wl))
                 domain = physics.scale_up_gpus(tier) * tier.hbm_gb
                 if over(replica, domain):

@@ -18,6 +18,13 @@ WEIGHT_BYTES = {"bf16": 2.0, "fp8": 1.0, "fp4": 0.5}  # served weight bytes per 
 KV_VALUE_BYTES = {"bf16": 2.0, "fp8": 1.0, "fp4": 1.0}  # the KV cache stays FP8 under FP4 weights
 PEAK_COLUMN = {"bf16": "tflops_bf16", "fp8": "tflops_fp8", "fp4": "tflops_fp4"}
 HBM_USABLE = 0.9  # share of HBM a replica may fill
+# LoRA/QLoRA train adapters of ~1% of the parameters on a frozen base held at 2 B/param (BF16)
+# or 4.127 bits/param (QLoRA's NF4 with double quantisation); they skip the base's weight
+# gradients (a third of 6·N), and QLoRA's dequantisation costs ~39% more time than LoRA.
+TRAINED_SHARE = {"full": 1.0, "lora": 0.01, "qlora": 0.01}
+BASE_BYTES_PER_PARAM = {"full": 0.0, "lora": 2.0, "qlora": 4.127 / 8}
+FLOPS_PER_TOKEN_AND_PARAM = {"full": 6.0, "lora": 6.0 * 2 / 3, "qlora": 6.0 * 2 / 3 * 1.39}
+PEAK_AND_MFU = {"bf16": ("tflops_bf16", "mfu"), "fp8": ("tflops_fp8", "mfu_fp8")}  # tier columns
 KEPT_CHECKPOINTS = 3  # recent checkpoints kept on hot storage
 GOODPUT_FLOOR = 0.05
 SHARED_GROUP = "(shared)"  # the node group of every workload that is not isolated
@@ -42,20 +49,32 @@ def growth(workload, year: int) -> float:
 
 
 def required(workload, year: int) -> float:
-    """What a workload needs in `year`: effective PFLOPS for training (6·N·D FLOPs within the
-    deadline), output tokens/s for serving."""
+    """What a workload needs in `year`: effective PFLOPS for training (k·N·D FLOPs within the
+    deadline, k by method, `FLOPS_PER_TOKEN_AND_PARAM`), output tokens/s for serving."""
     if workload["kind"] == "inference":
         return workload["tokens_per_s"] * growth(workload, year)
-    flops = 6.0 * workload["params_b"] * 1e9 * workload["tokens_t"] * 1e12
+    flops = (
+        FLOPS_PER_TOKEN_AND_PARAM[workload["method"]]
+        * workload["params_b"]
+        * 1e9
+        * workload["tokens_t"]
+        * 1e12
+    )
     return flops / (workload["deadline_days"] * SECONDS_PER_DAY) / 1e15 * growth(workload, year)
 
 
-def peak_pflops(tier) -> float:
-    return tier["gpus_per_node"] * tier["tflops_bf16"] / 1000.0
+def precision_columns(workload) -> tuple[str, str]:
+    """The tier's (peak, MFU) columns a training workload computes at, by its precision."""
+    return PEAK_AND_MFU[workload["precision"]]
+
+
+def peak_pflops(workload, tier) -> float:
+    """A node's dense peak at the workload's precision, PFLOPS (NaN where the tier has none)."""
+    return tier["gpus_per_node"] * tier[precision_columns(workload)[0]] / 1000.0
 
 
 def mfu(workload, tier) -> float:
-    return workload["mfu"] if is_set(workload["mfu"]) else tier["mfu"]
+    return workload["mfu"] if is_set(workload["mfu"]) else tier[precision_columns(workload)[1]]
 
 
 def goodput(job_nodes: float, node_mtbf_hours: float, checkpoint_minutes: float) -> float:
@@ -76,7 +95,7 @@ def node_pflops(workload, tier, scaling_efficiency: float, job_nodes: float) -> 
     """Effective training PFLOPS of one node: peak × MFU × the fabric's scaling efficiency ×
     goodput of a job of `job_nodes` nodes."""
     return (
-        peak_pflops(tier)
+        peak_pflops(workload, tier)
         * mfu(workload, tier)
         * scaling_efficiency
         * goodput(job_nodes, tier["node_mtbf_hours"], workload["checkpoint_minutes"])
@@ -155,20 +174,31 @@ def node_memory_gb(tier) -> float:
 
 
 def training_state_gb(workload) -> float:
-    return STATE_BYTES_PER_PARAM * workload["params_b"]
+    """GPU memory of a training job: 16 B per trained parameter plus the frozen base, if any."""
+    per_param = (
+        STATE_BYTES_PER_PARAM * TRAINED_SHARE[workload["method"]] + BASE_BYTES_PER_PARAM[workload["method"]]
+    )
+    return per_param * workload["params_b"]
+
+
+def checkpoint_gb(workload) -> float:
+    """One checkpoint: 14 B per trained parameter (LoRA/QLoRA: the adapters only)."""
+    return CHECKPOINT_BYTES_PER_PARAM * TRAINED_SHARE[workload["method"]] * workload["params_b"]
 
 
 def hot_tb_needed(workload, model, year: int) -> float:
     """Hot TB at each site a workload runs: its hot dataset plus the weights it serves (of
-    `model`, at its precision) or the checkpoints it keeps; none in a year before it starts."""
+    `model`, at its precision), or the checkpoints it keeps and (LoRA/QLoRA) the BF16 base weights
+    it loads; none in a year before it starts."""
     scale = growth(workload, year)
     if scale == 0:
         return 0.0
     if workload["kind"] == "inference":
-        kept = WEIGHT_BYTES[workload["precision"]] * model["total_params_b"]
+        kept_gb = WEIGHT_BYTES[workload["precision"]] * model["total_params_b"]
     else:
-        kept = KEPT_CHECKPOINTS * CHECKPOINT_BYTES_PER_PARAM * workload["params_b"]
-    return workload["hot_tb"] * scale + kept / 1000.0
+        base_gb = 0.0 if workload["method"] == "full" else WEIGHT_BYTES["bf16"] * workload["params_b"]
+        kept_gb = KEPT_CHECKPOINTS * checkpoint_gb(workload) + base_gb
+    return workload["hot_tb"] * scale + kept_gb / 1000.0
 
 
 def cold_tb_needed(workload, year: int) -> float:
@@ -177,7 +207,7 @@ def cold_tb_needed(workload, year: int) -> float:
 
 def checkpoint_gbps(workload) -> float:
     """GB/s to write one checkpoint within the workload's checkpoint window."""
-    return CHECKPOINT_BYTES_PER_PARAM * workload["params_b"] / (workload["checkpoint_minutes"] * 60.0)
+    return checkpoint_gb(workload) / (workload["checkpoint_minutes"] * 60.0)
 
 
 def nodes_per_rack(tier, rack) -> int:

@@ -91,7 +91,7 @@ def add_compute(m: pyo.ConcreteModel, d: ModelData) -> None:
 
     def memory_fit(m, w, t, y):
         gpu_gb = tiers.at[t, "gpus_per_node"] * tiers.at[t, "hbm_gb"]
-        state = demand.training_state_gb(wl.at[w, "params_b"])
+        state = demand.training_state_gb(wl.at[w, "params_b"], wl.at[w, "method"])
         return sum(m.run[i] for i in tier_runs[w, t, y]) * gpu_gb >= state * sum(
             m.pick[p] for p in tier_picks[w, t, y]
         )

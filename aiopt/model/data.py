@@ -16,7 +16,7 @@ import pyomo.environ as pyo
 
 from .. import demand
 from ..fabric_sizing import size_for_units
-from ..rules import fabric_ports, memory_fit_issue, nodes_per_rack, site_lacks
+from ..rules import fabric_ports, memory_fit_issue, nodes_per_rack, precision_issue, site_lacks
 from ..scenario import Scenario
 from ..throughput import WEIGHT_BYTES, serve
 from .params import required_demand
@@ -165,7 +165,9 @@ def _eligibility(d: ModelData, sc: Scenario, tiers) -> None:
         fits = [
             t
             for t in allowed_tiers
-            if t in d.tiers and memory_fit_issue(row, _tier_row(tiers, t), model) is None
+            if t in d.tiers
+            and memory_fit_issue(row, _tier_row(tiers, t), model) is None
+            and precision_issue(row, tiers.loc[t]) is None
         ]
         for s in allowed_sites:
             hosted = [t for t in fits if (t, s) in d.max_nodes]
@@ -206,16 +208,16 @@ def _performance(d: ModelData, sc: Scenario, tiers) -> None:
         row = wl.loc[w]
         for t in {t for (w2, t, _) in d.wts if w2 == w}:
             tier = tiers.loc[t]
-            node_pflops = tier.gpus_per_node * tier.tflops_bf16 / 1000.0
             if row.kind == "inference":
                 shape = (row.precision, row.input_tokens, row.output_tokens, row.ttft_ms, row.tpot_ms)
                 serving = serve(_model_row(sc, row), _tier_row(tiers, t), *shape)
                 d.perf[w, t, ANY_FABRIC] = serving.tokens_per_s_gpu * tier.gpus_per_node
                 d.replica_gpus[w, t] = serving.gpus
                 continue
-            mfu = row.mfu if given(row.mfu) else tier.mfu
+            node_pflops = tier.gpus_per_node * tier[demand.PRECISION_PEAK[row.precision]] / 1000.0
+            mfu = row.mfu if given(row.mfu) else tier[demand.PRECISION_MFU[row.precision]]
             d.memory_nodes[w, t] = math.ceil(
-                demand.training_state_gb(row.params_b) / (tier.gpus_per_node * tier.hbm_gb)
+                demand.training_state_gb(row.params_b, row.method) / (tier.gpus_per_node * tier.hbm_gb)
             )
             peak = max(d.demand[w, y] for y in d.years)
             for f in d.fabrics:
@@ -378,8 +380,10 @@ def _data(d: ModelData, sc: Scenario) -> None:
             model = sc.models.loc[row.model]
             kept = model.total_params_b * WEIGHT_BYTES[row.precision] / 1000.0  # weights, TB
         else:
-            kept = demand.CHECKPOINTS_KEPT * demand.checkpoint_gb(row.params_b) / 1000.0
-            d.checkpoint_gbps[w] = demand.checkpoint_gb(row.params_b) / (row.checkpoint_minutes * 60.0)
+            checkpoint = demand.checkpoint_gb(row.params_b, row.method)
+            base = demand.base_weights_gb(row.params_b, row.method)
+            kept = (demand.CHECKPOINTS_KEPT * checkpoint + base) / 1000.0
+            d.checkpoint_gbps[w] = checkpoint / (row.checkpoint_minutes * 60.0)
         for y in d.years:
             g = demand.growth_factor(row.growth_per_year, row.start_year, y)
             d.hot_tb[w, y] = (row.hot_tb * g + kept) if g > 0 else 0.0

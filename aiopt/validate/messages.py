@@ -33,6 +33,7 @@ EXAMPLES = {
     "hbm_tbps": 3.35,
     "tflops_fp8": 1979,
     "mfu": 0.4,
+    "mfu_fp8": 0.29,
     "start_year": 2026,
     "read_gbps_per_gpu": 1.0,
     "certifications": ("soc2",),

@@ -9,7 +9,7 @@ from pathlib import Path
 from aiopt.errors import InputError, Problem
 from aiopt.read import display_path, read_scenario_file
 from aiopt.rules import site_lacks
-from aiopt.schema import POLICY, SITES, STR, WORKLOADS, Field, Table
+from aiopt.schema import POLICY, SITES, STR, TRAINING_PRECISIONS, WORKLOADS, Field, Table
 from aiopt.validate.catalog import apply_overrides, check_catalog_tables, read_catalog_tables
 from aiopt.validate.fields import BadValue, Checked, Row, check_record, check_unique_ids, convert, item_where
 from aiopt.validate.messages import MISSING, brief, example, suggest
@@ -31,6 +31,7 @@ SERVING_REPLACED = {
 # optional fields that apply to some kinds only
 KIND_ONLY = {
     "runs_per_year": ("training", "finetune"),
+    "method": ("training", "finetune"),
     "min_replicas": ("inference",),
     "min_sites": ("inference",),
     "site_peak_share": ("inference",),
@@ -243,6 +244,22 @@ def check_models(workloads: list[Row], models: Mapping) -> list[Problem]:
     ]
 
 
+def check_training_precision(workloads: list[Row]) -> list[Problem]:
+    """Training precision is bf16 or fp8 (fp4 is for serving), and QLoRA computes in BF16: it
+    dequantises its 4-bit weights for every matrix product."""
+    problems = []
+    for w in workloads:
+        if not w.ok("kind", "method", "precision") or w.values["kind"] == "inference":
+            continue
+        if w.values["precision"] not in TRAINING_PRECISIONS:
+            fix = f"training runs in {' or '.join(TRAINING_PRECISIONS)} (fp4 is for serving); use fp8"
+            problems.append(w.problem("precision", w.values["precision"], fix))
+        elif w.values["method"] == "qlora" and w.values["precision"] == "fp8":
+            fix = "QLoRA computes in BF16 on dequantised 4-bit weights; use precision: bf16, or method: lora"
+            problems.append(w.problem("precision", "fp8", fix))
+    return problems
+
+
 def check_site_eligibility(workloads: list[Row], sites: list[Row]) -> list[Problem]:
     """A workload whose compliance, region and dedicated tags no site satisfies."""
     sites = [s for s in sites if s.ok(*SITE_FIELDS)]
@@ -326,6 +343,7 @@ def check_document(doc: dict, file: str, catalog: CatalogRows) -> Checked:
     problems += check_site_racks(sites)
     problems += check_refs(workloads, "tiers", tiers, "GPU tier")
     problems += check_workload_kinds(workloads)
+    problems += check_training_precision(workloads)
     problems += check_workload_years(workloads, years)
     problems += check_run_calendar(workloads)
     problems += check_site_eligibility(workloads, sites)

@@ -2,9 +2,9 @@
 
 The rule is the model's (`aiopt.model.data`), so `aiopt validate` rejects what the build
 would: a workload runs on a tier in a year when the tier is allowed (its `tiers`, or any),
-one scale-up domain serves a replica within its targets (`memory_fit_issue`), the tier is on
-sale that year, and a rack type with positions at a site the workload may use holds one node
-(`rack_fit_issue`). Demand
+one scale-up domain serves a replica within its targets (`memory_fit_issue`), an FP8 training
+job finds the tier's FP8 figures (`precision_issue`), the tier is on sale that year, and a rack
+type with positions at a site the workload may use holds one node (`rack_fit_issue`). Demand
 starts in the workload's start year and never falls to zero, so that year decides.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from aiopt.errors import Problem
-from aiopt.rules import memory_fit_issue, rack_fit_issue, site_lacks
+from aiopt.rules import memory_fit_issue, precision_issue, rack_fit_issue, site_lacks
 from aiopt.validate.fields import Row
 from aiopt.validate.messages import as_yaml
 
@@ -66,6 +66,10 @@ def _why_not(
         memory = memory_fit_issue(workload.values, tier.values, model.values)
         if memory:
             return memory, "relax the latency targets, shorten the requests or change precision"
+    if workload.ok("kind", "precision") and tier.clean("tflops_fp8", "mfu_fp8"):
+        precision = precision_issue(workload.values, tier.values)
+        if precision:
+            return precision, "train in bf16 (precision: bf16)"
     on_sale = tier.values["available_from"]
     if first_year is not None and on_sale is not None and on_sale > first_year:
         return (
