@@ -3,11 +3,15 @@
 A pool (node group, tier, site, year) keeps its serving nodes and spares all year; training runs
 take the rest one after another, a run needing all its nodes at once for its deadline. Solo
 runs (the model's `solo` jobs) go first, side by side; the other jobs follow, largest first,
-each run at the earliest day its nodes are free (a list scheduler). The model's pool rows
-(`aiopt.model.compute._shared_pools`) guarantee that this places every run within the year.
+each run at the earliest day its nodes are free (a list scheduler). Run k of a job with R runs a
+year is not started before day 365 (k - 1) / R, so a monthly job runs about monthly; a pool whose
+runs do not all fit that way is scheduled again without those release days, which the model's
+pool rows (`aiopt.model.compute._shared_pools`) guarantee places every run within the year.
 """
 
 from __future__ import annotations
+
+import math
 
 import pandas as pd
 
@@ -28,18 +32,28 @@ def schedule_runs(jobs: pd.DataFrame, free_nodes: dict) -> pd.DataFrame:
     rows = []
     for pool, pool_jobs in jobs.groupby(["group", "tier", "site", "year"], sort=True):
         ordered = pool_jobs.sort_values(["solo", "nodes", "workload"], ascending=[False, False, True])
-        placed: list[tuple[float, float, float]] = []  # (start, end, nodes)
-        for job in ordered.itertuples():
-            ready = 0.0
-            for run in range(1, int(job.runs) + 1):
-                start = _earliest(placed, ready, job.days, job.nodes, free_nodes.get(pool, 0.0))
-                if start is None:
-                    rows.append((*pool, job.workload, run, float("nan"), float("nan"), job.nodes))
-                    continue
-                placed.append((start, start + job.days, job.nodes))
-                rows.append((*pool, job.workload, run, start, start + job.days, job.nodes))
-                ready = start + job.days
+        calendar = _calendar(pool, ordered, free_nodes.get(pool, 0.0), spread=True)
+        if any(math.isnan(row[6]) for row in calendar):  # some run found no room
+            calendar = _calendar(pool, ordered, free_nodes.get(pool, 0.0), spread=False)
+        rows += calendar
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _calendar(pool: tuple, jobs: pd.DataFrame, free: float, spread: bool) -> list[tuple]:
+    """The rows of one pool's calendar; runs spread over the year by release days if `spread`."""
+    rows, placed = [], []  # placed: (start, end, nodes)
+    for job in jobs.itertuples():
+        ready = 0.0
+        for run in range(1, int(job.runs) + 1):
+            release = DAYS_PER_YEAR * (run - 1) / job.runs if spread else 0.0
+            start = _earliest(placed, max(ready, release), job.days, job.nodes, free)
+            if start is None:
+                rows.append((*pool, job.workload, run, float("nan"), float("nan"), job.nodes))
+                continue
+            placed.append((start, start + job.days, job.nodes))
+            rows.append((*pool, job.workload, run, start, start + job.days, job.nodes))
+            ready = start + job.days
+    return rows
 
 
 def _earliest(placed: list, ready: float, days: float, nodes: float, free: float) -> float | None:

@@ -105,14 +105,14 @@ class _Clock:
 
 
 def _fabric_guess(model: pyo.ConcreteModel, highs: HighsModel, lp_values: np.ndarray):
-    """Each site's fabric binaries fixed to the LP's favourite (none where the LP uses none)."""
+    """Each site's fabric binaries fixed to the LP's favourite; a site where the LP uses none is
+    left to the MIP (fixing it empty can leave a deadline unmeetable at the other sites)."""
     columns, values = [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=bool)]
     for s in model.S:
         site = highs.columns_of(model.fabric[s, f] for f in model.F)
-        if len(site):
-            favourite = np.arange(len(site)) == np.argmax(lp_values[site])
+        if len(site) and lp_values[site].max() > 1e-6:
             columns.append(site)
-            values.append(favourite & (lp_values[site] > 1e-6))
+            values.append(np.arange(len(site)) == np.argmax(lp_values[site]))
     return np.concatenate(columns).astype(np.int32), np.concatenate(values).astype(float)
 
 
