@@ -584,7 +584,7 @@ WORKLOADS = Table(
             FLOAT,
             "fraction",
             None,
-            "Model-FLOPs utilisation (training/finetune); default the tier's.",
+            "Model-FLOPs utilisation (training/finetune); default the tier's at the workload's precision.",
             0.01,
             1,
         ),

@@ -28,13 +28,14 @@ def add_compute(m: pyo.ConcreteModel, d: ModelData) -> None:
 
     Each year's training run is on one tier at one site, :math:`\sum_{t,s} pick_{w,t,s,y} = 1`,
     :math:`\sum_f run_{w,t,s,f,y} \le M_{w,t,s,y}\, pick_{w,t,s,y}`, holds the training state,
-    :math:`\sum_{s,f} run_{w,t,s,f,y}\, gpus_t HBM_t \ge 16 N \sum_s pick_{w,t,s,y}`, and takes whole
-    nodes, :math:`job_{w,t,s,y} = u_t\, units_{w,t,s,y} \ge \sum_f run`, units integer and u_t the
-    node unit (`data.node_unit`: a node, or a compute tray of a rack-scale node). Jobs, inference runs and
-    spares fit in the installed pool of the workload's group,
-    :math:`\sum_{w \in g} (job_{w,t,s,y} + run^{inf}_{w,t,s,y}) + u_t\, spare_{g,t,s,y} \le nodes_{g,t,s,y}`.
-    A workload is present at a site in a year where it runs: training where its tier was
-    picked, inference :math:`run \le M\, present_{w,s,y}` (M from `run_bound`).
+    :math:`\sum_{s,f} run_{w,t,s,f,y}\, gpus_t HBM_t \ge S_w \sum_s pick_{w,t,s,y}` (S_w the state
+    by method, `demand.training_state_gb`), and takes whole nodes,
+    :math:`job_{w,t,s,y} = u_t\, units_{w,t,s,y} \ge \sum_f run`, units integer and u_t the node
+    unit (`data.node_unit`: a node, or a compute tray of a rack-scale node; `_whole_domains`).
+    Serving takes whole replicas (`_replicas`); jobs share their pool over the year beside the
+    serving and spares (`_shared_pools`). A workload is present at a site in a year where it
+    runs: training where its tier was picked, inference :math:`run \le M\, present_{w,s,y}` (M from
+    `run_bound`).
     """
     tiers, wl = d.scenario.gpu_tiers, d.scenario.workloads
     training = [i for i in d.run_index if d.kind[i[0]] != "inference"]
@@ -240,7 +241,7 @@ def run_bound(m: pyo.ConcreteModel, d: ModelData, index: tuple):
     r"""Most nodes one run can usefully take, the big-M of every on/off link of a run.
 
     Under min NPV a run never needs more than its demand plus what memory fit forces,
-    :math:`D_{w,y} / P_{w,t,f} + \lceil 16N / (gpus_t HBM_t) \rceil`, P at the goodput of the
+    :math:`D_{w,y} / P_{w,t,f} + \lceil S_w / (gpus_t HBM_t) \rceil`, P at the goodput of the
     largest run the build-time demand needs (`data._performance`); a Param expression, so it
     follows a sweep's demand, and valid while the demand stays within that build-time need.
     Under max capacity, the site's rack bound.
