@@ -37,6 +37,7 @@ __all__ = [
     "npv_by_category",
     "power_headroom",
     "rack_utilisation",
+    "run_calendar",
     "to_html",
     "use_offline_renderer",
 ]
@@ -178,6 +179,33 @@ def gpus_by_site(plan: Plan) -> alt.Chart:
             ),
         )
         .properties(width=alt.Step(32))
+    )
+
+
+def run_calendar(plan: Plan, year: int | None = None) -> alt.Chart:
+    """The training runs of one year (default the first) as a Gantt chart: one bar per run from
+    its start to its end day, one row per workload, one panel per pool (tier · site)."""
+    year = plan.scenario.years[0] if year is None else year
+    runs = plan.schedule[plan.schedule.year == year].dropna(subset=["start_day"]).copy()
+    runs["pool"] = runs.tier + " · " + runs.site
+    return (
+        alt.Chart(runs, title=_title(f"Training runs in {year}", "Days of the year each run holds its nodes"))
+        .mark_bar()
+        .encode(
+            x=alt.X("start_day:Q", title="Day of the year", scale=alt.Scale(domain=[0, 365])),
+            x2="end_day:Q",
+            y=alt.Y("workload:N", title="Workload"),
+            color=alt.Color("workload:N", legend=None),
+            row=alt.Row("pool:N", title="Pool (tier · site)"),
+            tooltip=_tooltips(
+                ("workload:N", "Workload"),
+                ("run:Q", "Run", ",.0f"),
+                ("start_day:Q", "Start day", ",.1f"),
+                ("end_day:Q", "End day", ",.1f"),
+                ("nodes:Q", "Nodes", ",.0f"),
+            ),
+        )
+        .properties(width=480)
     )
 
 

@@ -28,6 +28,7 @@ CHARTS = [
     plot.gpus_by_site,
     plot.rack_utilisation,
     plot.power_headroom,
+    plot.run_calendar,
 ]
 
 
@@ -101,6 +102,18 @@ def test_gpus_by_site_counts_installed_gpus(plan):
     assert close(data.loc[data.year == last, "gpus"].sum(), plan.kpi("gpus_final_year"))
     assert close(data.gpus.sum(), plan.pools.gpus.sum())
     assert set(data.site) == set(plan.pools.site)
+
+
+def test_run_calendar_draws_every_run_of_the_year_from_start_to_end(plan):
+    spec = plot.run_calendar(plan).to_dict()
+    enc, data = spec["encoding"], rows(spec)
+    first = plan.scenario.years[0]
+    assert mark(spec) == "bar"
+    assert [field(enc[c]) for c in ("x", "x2", "y", "row")] == ["start_day", "end_day", "workload", "pool"]
+    runs = plan.schedule[plan.schedule.year == first]
+    assert len(data) == len(runs) > 0
+    assert close((data.end_day - data.start_day).sum(), (runs.end_day - runs.start_day).sum())
+    assert set(data.pool) == {f"{t} · {s}" for t, s in zip(runs.tier, runs.site, strict=True)}
 
 
 def test_rack_utilisation_shows_used_and_limit_kw(plan):
