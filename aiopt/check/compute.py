@@ -121,14 +121,14 @@ def _whole_replicas(sc, w: str, y: int, rows) -> list[str]:
     """A service runs whole replicas, at least its minimum at each site, each on GPUs whose HBM
     holds it."""
     wl, out = sc.workloads.loc[w], []
-    for s, replicas in rows.groupby("site").replicas.sum().items():
-        if (rows.replicas % 1 != 0).any() or replicas < wl.min_replicas:
+    for s, part in rows.groupby("site"):
+        replicas = part.replicas.sum()
+        if (part.replicas % 1 != 0).any() or replicas < wl.min_replicas:
             out.append(f"{w}/{s}/{y}: {num(replicas)} replicas, at least {wl.min_replicas} whole ones needed")
+    replica_gb = physics.smallest_replica_gb(wl, physics.served_model(sc, wl))
     for row in rows.itertuples():
         tier = sc.gpu_tiers.loc[row.tier]
-        gpus = math.ceil(
-            physics.smallest_replica_gb(wl, physics.served_model(sc, wl)) / tier.hbm_gb - TOLERANCE
-        )
+        gpus = math.ceil(replica_gb / tier.hbm_gb - TOLERANCE)
         if over(row.replicas * gpus, row.nodes * tier.gpus_per_node):
             out.append(
                 f"{w}/{y}: {num(row.replicas)} replicas of {gpus} {row.tier} GPUs on {num(row.nodes)} nodes"

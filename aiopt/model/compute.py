@@ -196,14 +196,14 @@ def _shared_pools(m: pyo.ConcreteModel, d: ModelData, serving: list[tuple]) -> N
         rule=lambda m, *i: m.own[i] >= job_nodes(m, d, i) - max_nodes_of_job(m, d, i) * (1 - m.solo[i]),
     )
     limit = DAYS_PER_YEAR * d.scenario.policy["max_pool_utilisation"]
-    solo_pools = group_by(d.solo_index, lambda i: (d.group_of[i[0]], *i[1:]))
+    solo_pools = group_by(d.solo_index, d.pool_of)
     m.pool_days = pyo.Constraint(
         list(solo_pools),
         rule=lambda m, g, t, s, y: (
             sum(d.booked_days[i[0]] * (m.pick[i] - m.solo[i]) for i in solo_pools[g, t, s, y]) <= limit
         ),
     )
-    pool_serving = group_by(serving, lambda i: (d.group_of[i[0]], i[1], i[2], i[4]))
+    pool_serving = group_by(serving, d.pool_of)
     m.pool_cover = pyo.Constraint(
         m.POOL_JOB,
         rule=lambda m, *r: (
@@ -220,7 +220,7 @@ NO_JOB = "(no job)"  # workload slot of the pool_cover row of a pool that no tra
 
 def pool_job_rows(d: ModelData) -> list[tuple]:
     """(g, t, s, y, w): one row per job w that may pick pool (g, t, s, y); (..., NO_JOB) for the others."""
-    jobs = group_by(d.pick_index, lambda i: (d.group_of[i[0]], i[1], i[2], i[3]))
+    jobs = group_by(d.pick_index, d.pool_of)
     rows = []
     for g, t, s in d.gts:
         for y in d.years:
@@ -233,7 +233,7 @@ def beside(m: pyo.ConcreteModel, d: ModelData, row: tuple, of_job, of_solo):
     pool's solo jobs j, with x = `of_job`, y = `of_solo` (nodes, spares or reads of a job)."""
     g, t, s, y, w = row
     mine = of_job((w, t, s, y)) if w != NO_JOB else 0
-    others = [i for i in m.SOLO if i[0] != w and (d.group_of[i[0]], *i[1:]) == (g, t, s, y)]
+    others = [i for i in m.SOLO if i[0] != w and d.pool_of(i) == (g, t, s, y)]
     return mine + sum(of_solo(i) for i in others)
 
 

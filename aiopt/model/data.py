@@ -101,6 +101,11 @@ class ModelData:
     def first_year(self) -> int:
         return self.years[0]
 
+    def pool_of(self, index: tuple) -> tuple:
+        """The node pool (g, t, s, y) of a job (w, t, s, y) or run (w, t, s, f, y): the
+        workload's node group, the tier, the site and the year."""
+        return self.group_of[index[0]], index[1], index[2], index[-1]
+
 
 def prepare(sc: Scenario) -> ModelData:
     """Derive the sparse sets and coefficients of the model from a validated scenario.
@@ -259,7 +264,7 @@ def _run_calendar(d: ModelData, sc: Scenario) -> None:
         if d.kind[w] != "inference":
             d.booked_days[w] = float(wl.at[w, "runs_per_year"] * wl.at[w, "deadline_days"])
     limit = DAYS_PER_YEAR * sc.policy["max_pool_utilisation"]
-    pools = group_by(d.pick_index, lambda i: (d.group_of[i[0]], i[1], i[2], i[3]))
+    pools = group_by(d.pick_index, d.pool_of)
     crowded = [jobs for jobs in pools.values() if sum(d.booked_days[j[0]] for j in jobs) > limit]
     d.solo_index = [i for jobs in crowded for i in jobs]
 

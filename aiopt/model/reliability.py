@@ -27,10 +27,7 @@ def add_reliability(m: pyo.ConcreteModel, d: ModelData) -> None:
     """
     wl, sites = d.scenario.workloads, d.scenario.sites
 
-    def pool(i: tuple) -> tuple:
-        return d.group_of[i[0]], i[1], i[2], i[-1]
-
-    serving = group_by([i for i in d.run_index if d.kind[i[0]] == "inference"], pool)
+    serving = group_by([i for i in d.run_index if d.kind[i[0]] == "inference"], d.pool_of)
     k = wl.spare_fraction
     m.spares_held = pyo.Constraint(
         [r for r in m.POOL_JOB if r[4] != NO_JOB or r[:4] in serving],
