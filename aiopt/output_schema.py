@@ -90,6 +90,14 @@ UNITS = {
     "utilisation": "fraction",
     "usd_per_installed_gpu_hour": "USD/GPU-h",
     "usd_per_used_gpu_hour": "USD/GPU-h",
+    "gpu_hours": "GPU-h",
+    "egress_usd": "USD",
+    "owned_gpu_hours": "GPU-h",
+    "rented_gpu_hours": "GPU-h",
+    "rented_share": "fraction",
+    "owned_usd_per_gpu_year": "USD/GPU-yr",
+    "rent_usd_per_gpu_hour": "USD/GPU-h",
+    "break_even_utilisation": "fraction",
 }
 DECIMALS = {"USD": 2, "kW": 3, "s": 3}
 SIGNIFICANT = 6

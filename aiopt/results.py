@@ -12,6 +12,7 @@ from .model.compute import job_nodes
 from .model.data import ModelData, group_by
 from .model.params import MUSD
 from .model.racks import cooling_kind
+from .model.rent import rented_gpus
 from .rules import fabric_ports
 from .scenario import Scenario
 from .schedule import schedule_runs
@@ -37,7 +38,9 @@ class Plan:
     `data` says whose data is where (workload, site, storage tier, year, hot and cold TB);
     `fabric`'s `group_units` which node group uses how many of the year's SUs ("(shared)=2;iso=1").
     `schedule` is the run calendar (`aiopt.schedule`): when each training run holds which nodes;
-    `utilisation` the installed and used GPU-hours of each pool and year.
+    `utilisation` the installed and used GPU-hours of each pool and year. `rent` the rented GPUs,
+    GPU-hours and costs, `owned_vs_rented` each workload's owned and rented GPU-hours a year and
+    `break_even` the utilisation below which renting a tier beats owning it (`_rent_tables`).
     """
 
     scenario: Scenario
@@ -53,6 +56,9 @@ class Plan:
     kpis: pd.DataFrame = field(default_factory=pd.DataFrame)
     schedule: pd.DataFrame = field(default_factory=pd.DataFrame)
     utilisation: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rent: pd.DataFrame = field(default_factory=pd.DataFrame)
+    owned_vs_rented: pd.DataFrame = field(default_factory=pd.DataFrame)
+    break_even: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     TABLES = (
         "kpis",
@@ -66,6 +72,9 @@ class Plan:
         "data",
         "sites",
         "costs",
+        "rent",
+        "owned_vs_rented",
+        "break_even",
         "solve_info",
     )
 
@@ -129,6 +138,7 @@ def read_plan(m: pyo.ConcreteModel, info: SolveInfo) -> Plan:
     )
     plan.schedule = _schedule(plan)
     plan.utilisation = _utilisation(plan)
+    plan.rent, plan.owned_vs_rented, plan.break_even = _rent_tables(m, d, plan)
     plan.kpis = _kpis(m, d, plan)
     return plan
 
@@ -551,9 +561,121 @@ def _kpis(m, d: ModelData, plan: Plan) -> pd.DataFrame:
         ("effective_pflops_final_year", delivered, "PFLOPS"),
         ("usd_per_gpu_hour", costs.usd.sum() / gpu_hours if gpu_hours else float("nan"), "USD/GPU-h"),
         ("gpu_hours_used_share", used / gpu_hours if gpu_hours else float("nan"), "fraction"),
+        ("rented_gpu_hours_share", _rented_share(plan), "fraction"),
         ("network_share_of_capex", network / capex if capex else 0.0, "fraction"),
         ("peak_it_kw", plan.sites.it_kw.max(), "kW"),
         ("demand_scale", _v(m.scale), "x"),
         ("gap", plan.info.gap if plan.info.gap is not None else float("nan"), "fraction"),
     ]
     return pd.DataFrame(rows, columns=["metric", "value", "unit"])
+
+
+def _rent_tables(m, d: ModelData, plan: Plan) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """`rent`: per workload, year and offer rented, the GPUs (replicas x their GPUs for a service),
+    GPU-hours billed (`model.rent.billed_hours`), rent and egress in USD. `owned_vs_rented`: per
+    workload and year, the owned GPU-hours used (a run's job GPUs x runs x 24 x days; serving GPUs
+    x 8760) and the rented GPU-hours billed. `break_even` (`_break_even`)."""
+    offers = d.scenario.cloud_offers
+    rows = []
+    for i in [*m.RENT, *m.RENT_SERVE]:
+        w, o, y = i
+        gpus = _count(rented_gpus(m, i))
+        if not gpus:
+            continue
+        hours = gpus * m.rent_option[w, o].billed_hours
+        rows.append(
+            dict(
+                workload=w,
+                year=y,
+                offer=o,
+                tier=offers.at[o, "tier"],
+                term=offers.at[o, "term"],
+                replicas=_count(m.rent_replicas[i]) if i in m.RENT_SERVE else float("nan"),
+                gpus=gpus,
+                gpu_hours=hours,
+                usd=hours * _v(m.rent_price[o]) * MUSD,
+                egress_usd=offers.at[o, "egress_usd_per_tb"] * d.hot_tb[w, y],
+            )
+        )
+    columns = [
+        "workload",
+        "year",
+        "offer",
+        "tier",
+        "term",
+        "replicas",
+        "gpus",
+        "gpu_hours",
+        "usd",
+        "egress_usd",
+    ]
+    rent = pd.DataFrame(rows, columns=columns)
+    nodes, gpus_per_node = plan.nodes, d.scenario.gpu_tiers.gpus_per_node
+    runs = nodes[nodes.job_nodes.notna()].groupby(["workload", "year"]).first()  # one job a year
+    serving = nodes[nodes.job_nodes.isna()]
+    owned = (runs.job_nodes * runs.tier.map(gpus_per_node) * 24.0 * runs.runs_per_year * runs.run_days).add(
+        (serving.gpus * demand.HOURS_PER_YEAR).groupby([serving.workload, serving.year]).sum(), fill_value=0.0
+    )
+    rented = rent.groupby(["workload", "year"]).gpu_hours.sum()
+    rows = []
+    for w in d.workloads:
+        for y in d.active_years[w]:
+            mine, theirs = owned.get((w, y), 0.0), rented.get((w, y), 0.0)
+            share = theirs / (mine + theirs) if mine + theirs else float("nan")
+            rows.append(
+                dict(workload=w, year=y, owned_gpu_hours=mine, rented_gpu_hours=theirs, rented_share=share)
+            )
+    split = pd.DataFrame(
+        rows, columns=["workload", "year", "owned_gpu_hours", "rented_gpu_hours", "rented_share"]
+    )
+    return rent, split, _break_even(m, d)
+
+
+def _break_even(m, d: ModelData) -> pd.DataFrame:
+    r"""Per GPU tier with an offer some workload may rent: the utilisation below which renting its
+    cheapest such offer beats owning. Owning a GPU costs a year
+    :math:`c = price / life + support\% \cdot price + kW \cdot PUE \cdot load \cdot 8760 \cdot e`
+    (per GPU: node figures / GPUs per node) at the site with the cheapest energy, first-year
+    electricity; renting it for a share u of the year costs :math:`u \cdot 8760 \cdot p`, so
+    :math:`u^* = c / (8760\, p)`."""
+    sc = d.scenario
+    tiers, sites, policy = sc.gpu_tiers, sc.sites, sc.policy
+    site = min(sites.index, key=lambda s: sites.at[s, "electricity_usd_per_kwh"] * sites.at[s, "pue"])
+    cheapest: dict = {}
+    for _, o in m.rent_option:
+        t = sc.cloud_offers.at[o, "tier"]
+        price = _v(m.rent_price[o]) * MUSD
+        if t not in cheapest or price < cheapest[t][1]:
+            cheapest[t] = (o, price)
+    rows = []
+    for t, (o, price) in sorted(cheapest.items()):
+        tier = tiers.loc[t]
+        node_year = tier.price_usd * (1 / policy["hardware_lifetime_years"] + tier.support_pct / 100)
+        energy = tier.node_kw * sites.at[site, "pue"] * policy["average_load"] * demand.HOURS_PER_YEAR
+        owned = (node_year + energy * sites.at[site, "electricity_usd_per_kwh"]) / tier.gpus_per_node
+        rows.append(
+            dict(
+                tier=t,
+                offer=o,
+                site=site,
+                owned_usd_per_gpu_year=owned,
+                rent_usd_per_gpu_hour=price,
+                break_even_utilisation=owned / (demand.HOURS_PER_YEAR * price),
+            )
+        )
+    columns = [
+        "tier",
+        "offer",
+        "site",
+        "owned_usd_per_gpu_year",
+        "rent_usd_per_gpu_hour",
+        "break_even_utilisation",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _rented_share(plan: Plan) -> float:
+    """Rented GPU-hours over all GPU-hours the workloads use (owned used + rented billed)."""
+    split = plan.owned_vs_rented
+    total = split.owned_gpu_hours.sum() + split.rented_gpu_hours.sum()
+    return split.rented_gpu_hours.sum() / total if total else 0.0

@@ -651,7 +651,80 @@ WORKLOADS = Table(
     },
 )
 
-CATALOG_TABLES = (GPU_TIERS, MODELS, FABRICS, STORAGE_TIERS, RACK_TYPES, SERVICES)
+CLOUD_TERMS = ("on_demand", "block", "reserved")
+
+CLOUD_OFFERS = Table(
+    "cloud_offers",
+    "catalog",
+    "GPUs for rent: a provider class's price for one GPU tier in a region and term. A training run "
+    "or part of a service may rent instead of owning where the workload's compliance, residency and "
+    "tenancy allow (optional table: a catalog without the file rents nothing).",
+    (
+        _id("offer"),
+        Field("name", STR, description="Human-readable name."),
+        Field(
+            "provider_class",
+            STR,
+            description="hyperscaler or neocloud.",
+            choices=("hyperscaler", "neocloud"),
+        ),
+        Field("tier", STR, description="GPU tier rented, a `gpu_tiers` id.", ref="gpu_tiers"),
+        Field("region", STR, description="Region code of the capacity, as sites' `region`."),
+        Field(
+            "term",
+            STR,
+            description="on_demand (by the hour), block (a 1-3-month reservation) or reserved (a year).",
+            choices=CLOUD_TERMS,
+        ),
+        Field(
+            "usd_per_gpu_hour",
+            FLOAT,
+            "USD/GPU-h",
+            description="Price of one GPU-hour.",
+            positive=True,
+            usual=(0.1, 50),
+        ),
+        Field(
+            "min_hours",
+            FLOAT,
+            "h",
+            1.0,
+            "Hours each rental is billed at least (on-demand 1, a block its months, reserved 8760).",
+            positive=True,
+        ),
+        Field("max_gpus", INT, "GPUs", None, "GPUs available a year (empty: no limit).", positive=True),
+        Field("certifications", LIST, "", (), "Certifications the offer holds, e.g. soc2;iso27001."),
+        Field(
+            "tenancy",
+            STR,
+            "",
+            "shared",
+            "dedicated (single-tenant hosts) or shared.",
+            choices=("dedicated", "shared"),
+        ),
+        Field(
+            "egress_usd_per_tb",
+            FLOAT,
+            "USD/TB",
+            0.0,
+            "Data transfer per TB; a rented run pays it on the workload's hot TB once a year it rents.",
+            0,
+        ),
+        Field(
+            "scaling_efficiency",
+            FLOAT,
+            "fraction",
+            0.95,
+            "Distributed-training scaling efficiency of the offer's cluster (default: InfiniBand NDR, "
+            "as the `ib-ndr` fabric).",
+            0.01,
+            1,
+        ),
+        _source(),
+    ),
+)
+
+CATALOG_TABLES = (GPU_TIERS, MODELS, FABRICS, STORAGE_TIERS, RACK_TYPES, SERVICES, CLOUD_OFFERS)
 SCENARIO_TABLES = (POLICY, SITES, WORKLOADS)
 TABLES = {t.name: t for t in CATALOG_TABLES + SCENARIO_TABLES}
 

@@ -157,6 +157,28 @@ def service(id: str = "svc", **values) -> dict:
     return {**row, **values}
 
 
+def offer(id: str = "cloud", **values) -> dict:
+    """A cloud offer of g1 GPUs in region us: on demand, 1 USD/GPU-h, billed by the hour, no cap,
+    no certifications, shared tenancy, no egress, scaling efficiency 1.0 (as the base fabric)."""
+    row = dict(
+        id=id,
+        name=f"test offer {id}",
+        provider_class="neocloud",
+        tier="g1",
+        region="us",
+        term="on_demand",
+        usd_per_gpu_hour=1.0,
+        min_hours=1,
+        max_gpus=None,
+        certifications="",
+        tenancy="shared",
+        egress_usd_per_tb=0,
+        scaling_efficiency=1.0,
+        source="test",
+    )
+    return {**row, **values}
+
+
 def young_daly_goodput(nodes: float, mtbf_hours: float, checkpoint_minutes: float) -> float:
     """The failure derating written out again from the design (not imported from aiopt):
     M = MTBF/N, δ = checkpoint time, T = √(2δM) − δ; goodput = 1 − (δ/(T+δ) + (T/2+δ)/M)."""
@@ -235,6 +257,7 @@ def tiny_scenario(
     storage_tiers: list[dict] | None = None,
     rack_types: list[dict] | None = None,
     services: list[dict] | None = None,
+    cloud_offers: list[dict] | None = None,
 ) -> aiopt.Scenario:
     """Write a tiny catalog and scenario under `directory` and load it.
 
@@ -250,6 +273,7 @@ def tiny_scenario(
             "storage_tiers": storage_tiers or [storage()],
             "rack_types": rack_types or [rack()],
             "services": services or [],
+            "cloud_offers": cloud_offers or [],
         },
     )
     doc = {

@@ -19,6 +19,7 @@ from .data import data_encrypted, sites_allowed, storage_holds_data
 from .fabric import fabric_serves_nodes, fabric_sized
 from .money import capex_recomputed, npv_and_budget, opex_recomputed
 from .placement import cooling, nothing_before_opening, racks_within_limits, site_power
+from .rent import owned_or_rented, rent_allowed_and_billed
 
 CHECKS = (
     demand_met,
@@ -37,6 +38,8 @@ CHECKS = (
     capex_recomputed,
     opex_recomputed,
     npv_and_budget,
+    rent_allowed_and_billed,
+    owned_or_rented,
 )
 
 

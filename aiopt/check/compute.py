@@ -8,13 +8,15 @@ from collections import defaultdict
 
 from . import physics
 from .base import TOLERANCE, busiest, num, over
+from .rent import rented_delivered
 
 
 def demand_met(plan) -> list[str]:
     """Each workload's demand, recomputed from its inputs, is delivered every year: training's
     effective PFLOPS from its tokens, parameters and deadline, with the derate of the goodput of
     the job size the plan gives it (all its nodes that year); serving's output tokens/s at no
-    more than the checker's own roofline allows per GPU (`physics.serving_tokens_per_gpu`)."""
+    more than the checker's own roofline allows per GPU (`physics.serving_tokens_per_gpu`); rented
+    GPUs add theirs (`rent.rented_delivered`)."""
     sc, out = plan.scenario, []
     scale = plan.kpi("demand_scale")
     runs = dict(list(plan.nodes.groupby(["workload", "year"])))
@@ -23,7 +25,7 @@ def demand_met(plan) -> list[str]:
         for y in sc.years:
             need = scale * physics.required(wl, y)
             rows = runs.get((w, y), plan.nodes.iloc[:0])
-            have = _delivered(sc, wl, rows)
+            have = _delivered(sc, wl, rows) + rented_delivered(plan, w, y)
             if need > 0 and have < need * (1 - TOLERANCE):
                 parts = [
                     f"{num(r.nodes)} nodes of {r.tier} at {r.site} on {r.fabric}" for r in rows.itertuples()

@@ -22,9 +22,11 @@ from .growth import add_growth
 from .power import add_power
 from .racks import add_racks
 from .reliability import add_reliability
+from .rent import add_rent
 from .storage import add_storage
 
 FAMILIES = {
+    "rent": add_rent,
     "compute": add_compute,
     "fabric": add_fabric,
     "storage": add_storage,

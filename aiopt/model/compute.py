@@ -6,6 +6,7 @@ import pyomo.environ as pyo
 
 from .. import demand
 from .data import ANY_FABRIC, DAYS_PER_YEAR, ModelData, group_by, replicas_per_node, serving_nodes_bound
+from .rent import rented_runs, rented_supply
 
 
 def add_compute(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -26,7 +27,8 @@ def add_compute(m: pyo.ConcreteModel, d: ModelData) -> None:
     (about 1 % for a 90 % goodput job and the 1.25 step; the chord error itself is second order),
     and above the last fine breakpoint, where no min-NPV run goes, by more.
 
-    Each year's training run is on one tier at one site, :math:`\sum_{t,s} pick_{w,t,s,y} = 1`,
+    Each year's training run is on one tier at one site or on one rented offer (family rent),
+    :math:`\sum_{t,s} pick_{w,t,s,y} + \sum_o rent_{w,o,y} = 1`; rented GPUs add to the supply,
     :math:`\sum_f run_{w,t,s,f,y} \le M_{w,t,s,y}\, pick_{w,t,s,y}`, holds the training state,
     :math:`\sum_{s,f} run_{w,t,s,f,y}\, gpus_t HBM_t \ge S_w \sum_s pick_{w,t,s,y}` (S_w the state
     by method, `demand.training_state_gb`), and takes whole nodes,
@@ -50,10 +52,11 @@ def add_compute(m: pyo.ConcreteModel, d: ModelData) -> None:
     runs_of = group_by(d.run_index, lambda i: (i[0], i[4]))
 
     def demand_met(m, w, y):
-        supply = sum(m.eff[i] if i in m.TRAIN else replica_supply(m, d, i) for i in runs_of[w, y])
-        return supply >= m.scale * m.demand[w, y]
+        owned = runs_of.get((w, y), ())
+        supply = sum(m.eff[i] if i in m.TRAIN else replica_supply(m, d, i) for i in owned)
+        return supply + rented_supply(m, w, y) >= m.scale * m.demand[w, y]
 
-    m.demand_met = pyo.Constraint([wy for wy in m.WY if wy in runs_of], rule=demand_met)
+    m.demand_met = pyo.Constraint([wy for wy in m.WY if wy in runs_of or wy in m.rents_of], rule=demand_met)
     m.goodput_chord = pyo.Constraint(
         [(*i, j) for i in training for j in range(len(d.goodput_chords[i]))],
         rule=lambda m, w, t, s, f, y, j: (
@@ -64,8 +67,10 @@ def add_compute(m: pyo.ConcreteModel, d: ModelData) -> None:
     )
 
     picks_of = group_by(d.pick_index, lambda i: (i[0], i[3]))
+    choices = sorted(set(picks_of) | {(w, y) for (w, _, y) in m.RENT})
     m.one_tier = pyo.Constraint(
-        list(picks_of), rule=lambda m, w, y: sum(m.pick[i] for i in picks_of[w, y]) == 1
+        choices,
+        rule=lambda m, w, y: sum(m.pick[i] for i in picks_of.get((w, y), ())) + rented_runs(m, w, y) == 1,
     )
     job_runs = group_by(training, lambda i: (i[0], i[1], i[2], i[4]))
     m.run_on_pick = pyo.Constraint(

@@ -9,8 +9,9 @@ from ..schema import SERVICE_LAYERS
 from .data import ModelData, group_by, previous
 from .params import MUSD, param_values
 
+RENT_OPEX = ("rent", "egress")  # rented GPU-hours and data moved to the cloud (family rent)
 CAPEX = ("compute", "fabric", "storage", "racks", *SERVICE_LAYERS, "facility")
-OPEX = ("energy", "colocation", "support", "licences", "carriers")
+OPEX = ("energy", "colocation", "support", "licences", "carriers", *RENT_OPEX)
 
 
 def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -21,7 +22,7 @@ def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
     storage units, rack fit-out, service items (site services when the site opens), power
     blocks. Opex per year: energy :math:`kW^{IT} \cdot PUE \cdot load \cdot 8760 \cdot price`,
     colocation :math:`kW^{IT} \cdot 12 \cdot fee`, support as a % of installed hardware,
-    licences, added carriers in the years they are needed.
+    licences, added carriers in the years they are needed; rented GPU-hours and egress (`rent`).
     :math:`NPV = \sum_{c,y} cost_{c,y} (1+r)^{-(y-y_0)}`. Budget:
     :math:`\sum_{c \in capex, y} cost_{c,y} \le B` and :math:`\sum_{c \in capex} cost_{c,y} \le B_y`.
     Both rows always exist (a budget Param set on a built model binds; `NO_BUDGET` for none).
@@ -84,6 +85,8 @@ def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
         return nodes + switches + storage
 
     def opex(m, c, y):
+        if c in RENT_OPEX:
+            return m.rent_cost[y] if c == "rent" else m.egress_cost[y]
         if c == "energy":
             load = policy["average_load"] * HOURS_PER_YEAR / MUSD
             return sum(m.it_kw[s, y] * sites.at[s, "pue"] * load * m.electricity[s, y] for s in m.S)

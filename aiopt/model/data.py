@@ -219,22 +219,34 @@ def _performance(d: ModelData, sc: Scenario, tiers) -> None:
                 d.perf[w, t, ANY_FABRIC] = serving.tokens_per_s_gpu * tier.gpus_per_node
                 d.replica_gpus[w, t] = serving.gpus
                 continue
-            node_pflops = tier.gpus_per_node * tier[demand.PRECISION_PEAK[row.precision]] / 1000.0
-            mfu = row.mfu if given(row.mfu) else tier[demand.PRECISION_MFU[row.precision]]
             d.memory_nodes[w, t] = math.ceil(
                 demand.training_state_gb(row.params_b, row.method) / (tier.gpus_per_node * tier.hbm_gb)
             )
             peak = max(d.demand[w, y] for y in d.years)
             for f in d.fabrics:
-                ideal = node_pflops * mfu * sc.fabrics.at[f, "scaling_efficiency"]  # no failures
-                pflops = partial(_run_pflops, ideal, tier, row)
-                largest = _goodput_breakpoints(peak / ideal, peak, pflops)[-1]
-                d.perf[w, t, f] = pflops(largest) / largest
+                ideal, pflops = training_throughput(tier, row, sc.fabrics.at[f, "scaling_efficiency"])
+                d.perf[w, t, f] = node_rate(ideal, pflops, peak)
                 for _, _, s, _, y in runs.get((w, t, f), ()):
                     points = _goodput_breakpoints(
                         d.demand[w, y] / ideal, d.demand[w, y], pflops, d.max_nodes[t, s]
                     )
                     d.goodput_chords[w, t, s, f, y] = _chords([0.0, *points], pflops)
+
+
+def training_throughput(tier, workload, scaling_efficiency: float) -> tuple[float, partial]:
+    """(ideal, pflops): a node's failure-free effective PFLOPS for a training `workload` (peak at its
+    precision x MFU x the fabric's scaling efficiency) and N -> the PFLOPS of a run on N nodes."""
+    node_pflops = tier.gpus_per_node * tier[demand.PRECISION_PEAK[workload.precision]] / 1000.0
+    mfu = workload.mfu if given(workload.mfu) else tier[demand.PRECISION_MFU[workload.precision]]
+    ideal = node_pflops * mfu * scaling_efficiency  # no failures
+    return ideal, partial(_run_pflops, ideal, tier, workload)
+
+
+def node_rate(ideal: float, pflops, need: float) -> float:
+    """Effective PFLOPS per node of a run that must deliver `need`, at the goodput of the largest
+    node count it may take (`_goodput_breakpoints`): need / rate nodes always suffice."""
+    largest = _goodput_breakpoints(need / ideal, need, pflops)[-1]
+    return pflops(largest) / largest
 
 
 def replicas_per_node(d: ModelData, w: str, t: str) -> int:

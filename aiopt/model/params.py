@@ -24,6 +24,7 @@ MUTABLE_PARAMS = (
     "power_mw",
     "budget_total",
     "budget_year",
+    "rent_price",
 )
 
 
@@ -40,7 +41,7 @@ def required_demand(sc: Scenario, years: list[int]) -> dict:
 def param_values(sc: Scenario, years: list[int]) -> dict:
     """{Param name: value or {index: value}} for every name in `MUTABLE_PARAMS`.
 
-    node price in MUSD; discount :math:`(1+r)^{-(y-y_0)}`; electricity USD/kWh escalated
+    node and rented GPU-hour prices in MUSD; discount :math:`(1+r)^{-(y-y_0)}`; electricity USD/kWh escalated
     :math:`(1+e)^{y-y_0}`; facility MW; capex budgets in MUSD (`NO_BUDGET` when unset).
     """
     policy, sites, first = sc.policy, sc.sites, years[0]
@@ -57,6 +58,7 @@ def param_values(sc: Scenario, years: list[int]) -> dict:
         "power_mw": dict(sites.power_mw),
         "budget_total": _budget(policy.get("capex_budget_usd")),
         "budget_year": _budget(policy.get("capex_budget_per_year_usd")),
+        "rent_price": {o: price / MUSD for o, price in sc.cloud_offers.usd_per_gpu_hour.items()},
     }
 
 

@@ -29,6 +29,7 @@ PARAM_FIELDS = {
     ("sites", "power_mw"),
     ("sites", "electricity_usd_per_kwh"),
     ("gpu_tiers", "price_usd"),
+    ("cloud_offers", "usd_per_gpu_hour"),
     ("workloads", "tokens_per_s"),
     ("workloads", "tokens_t"),
     ("workloads", "deadline_days"),

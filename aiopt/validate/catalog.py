@@ -11,7 +11,8 @@ from aiopt.schema import CATALOG_TABLES, Table
 from aiopt.validate.fields import Checked, Row, check_record, check_unique_ids, item_where
 from aiopt.validate.messages import MISSING, brief, example, suggest
 
-OPTIONAL_TABLES = ("services",)  # catalog tables that may have no rows
+OPTIONAL_TABLES = ("services", "cloud_offers")  # catalog tables that may have no rows
+OPTIONAL_FILES = ("cloud_offers",)  # catalog tables whose CSV may be absent (no rows)
 
 
 def read_catalog_tables(directory: str | Path | None = None) -> tuple[dict[str, list[Row]], list[Problem]]:
@@ -31,6 +32,8 @@ def read_catalog_tables(directory: str | Path | None = None) -> tuple[dict[str, 
 
 def _read_table(table: Table, path: Path) -> tuple[list[Row], list[Problem]]:
     file = display_path(path)
+    if table.name in OPTIONAL_FILES and not path.exists():
+        return [], []
     try:
         header, records = read_catalog_csv(path)
     except InputError as exc:
@@ -126,7 +129,22 @@ def check_catalog_tables(tables: dict[str, list[Row]]) -> list[Problem]:
         )
         problems.append(Problem(storage[0].file, "all rows", "hot", False, fix))
     problems += check_tiers_fit_racks(tables.get("gpu_tiers", []), tables.get("rack_types", []))
+    problems += check_offer_tiers(tables.get("cloud_offers", []), tables.get("gpu_tiers", []))
     return problems
+
+
+def check_offer_tiers(offers: list[Row], tiers: list[Row]) -> list[Problem]:
+    """A cloud offer names a GPU tier the catalog has."""
+    known = {row.id for row in tiers}
+    return [
+        offer.problem(
+            "tier",
+            offer.values["tier"],
+            f"unknown GPU tier; {suggest(offer.values['tier'], known, 'tier ids')}",
+        )
+        for offer in offers
+        if offer.ok("tier") and offer.values["tier"] not in known
+    ]
 
 
 def check_catalog(directory: str | Path | None = None) -> Checked:
