@@ -611,11 +611,13 @@ def _rent_tables(m, d: ModelData, plan: Plan) -> tuple[pd.DataFrame, pd.DataFram
     ]
     rent = pd.DataFrame(rows, columns=columns)
     nodes, gpus_per_node = plan.nodes, d.scenario.gpu_tiers.gpus_per_node
-    runs = nodes[nodes.job_nodes.notna()].groupby(["workload", "year"]).first()  # one job a year
-    serving = nodes[nodes.job_nodes.isna()]
-    owned = (runs.job_nodes * runs.tier.map(gpus_per_node) * 24.0 * runs.runs_per_year * runs.run_days).add(
-        (serving.gpus * demand.HOURS_PER_YEAR).groupby([serving.workload, serving.year]).sum(), fill_value=0.0
-    )
+    per_node = nodes.tier.map(gpus_per_node).astype(float)
+    run_hours = nodes.job_nodes * per_node * 24.0 * nodes.runs_per_year * nodes.run_days  # NaN: serving
+    key = [nodes.workload, nodes.year]
+    owned = (
+        run_hours.groupby(key).first().fillna(0.0)
+        + (nodes.gpus * demand.HOURS_PER_YEAR).where(run_hours.isna(), 0.0).groupby(key).sum()
+    )  # one job a year, whatever its fabric rows; serving GPUs all year
     rented = rent.groupby(["workload", "year"]).gpu_hours.sum()
     rows = []
     for w in d.workloads:

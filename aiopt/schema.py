@@ -367,6 +367,14 @@ POLICY = Table(
             0.1,
             1,
         ),
+        Field(
+            "allow_rent",
+            BOOL,
+            "",
+            False,
+            "Training runs and part of serving may rent GPUs from the catalog's cloud_offers "
+            "(min_npv only; renting is opex, outside the capex budget).",
+        ),
     ),
 )
 

@@ -43,10 +43,10 @@ def billed_hours(offer, workload) -> float:
 def rent_options(d: ModelData) -> dict:
     """{(w, o): RentOption} of every offer workload w may rent: the offer meets its compliance,
     residency and tenancy (`rules.site_lacks`, as a site would), its tier is one the workload allows,
-    holds it and computes at its precision. None under max capacity (renting is opex, outside the
-    capex budget that bounds the scale)."""
+    holds it and computes at its precision. None unless the policy allows renting, and none under
+    max capacity (renting is opex, outside the capex budget that bounds the scale)."""
     sc = d.scenario
-    if sc.policy["objective"] != "min_npv":
+    if not sc.policy["allow_rent"] or sc.policy["objective"] != "min_npv":
         return {}
     options = {}
     for w, row in sc.workloads.iterrows():
