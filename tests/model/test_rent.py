@@ -8,13 +8,16 @@ costs u x 8760 x p, so renting wins below u* = 12,500 / (8760 p).
 
 from __future__ import annotations
 
+import pyomo.environ as pyo
 import pytest
 from conftest import REPO
-from tiny_plans import cost, inference, installed, offer, site, training
+from tiny_plans import cost, inference, installed, offer, site, tiny_scenario, training
 
 import aiopt
 from aiopt.check.compute import demand_met
 from aiopt.check.rent import owned_or_rented, rent_allowed_and_billed
+from aiopt.model.params import set_params
+from aiopt.sweep.spec import apply, target
 
 OWNED_USD_PER_GPU_YEAR = 100_000 / 8 / 1
 RUN_HOURS = 100 * 24  # training(): a 100-day deadline, one run a year
@@ -165,3 +168,17 @@ def test_shipped_rent_or_buy_rents_the_bursty_training_and_owns_the_steady_servi
     assert (split.loc["chat-70b", "rented_share"] == 0.0).all()  # 100% of the year > break-even
     h100 = plan.break_even.set_index("tier").loc["h100-sxm"]
     assert 60 / 365 < h100.break_even_utilisation < 1.0
+
+
+def test_offer_price_is_a_mutable_param_sweeps_may_vary(tmp_path):
+    sc = tiny_scenario(tmp_path, [training(pflops=JOB)], cloud_offers=[offer()], policy=RENT)
+    path = "catalog.cloud_offers.cloud.usd_per_gpu_hour"
+    assert target(path, sc).field.name == "usd_per_gpu_hour"
+    variant = apply(sc, {path: 7.0})
+    warm = aiopt.build_model(sc)
+    set_params(warm, variant)
+    assert (
+        pyo.value(warm.rent_price["cloud"])
+        == pyo.value(aiopt.build_model(variant).rent_price["cloud"])
+        == 7e-6
+    )
