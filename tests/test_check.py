@@ -153,6 +153,7 @@ def test_changed_input_fails_its_check(tiny_plan, check, table, row, values, nam
 def test_every_check_has_a_mutation_test():
     tested = {case[0] for case in CELL_MUTATIONS + SCENARIO_MUTATIONS}
     tested |= {"data_encrypted"}  # in transit: test_checker_flags_regulated_data_over_a_plain_wan
+    tested |= {"rent_allowed_and_billed", "owned_or_rented"}  # tests/model/test_rent.py: test_checker_*
     assert {c.__name__ for c in CHECKS} <= tested
 
 
