@@ -593,7 +593,7 @@ def _rent_tables(m, d: ModelData, plan: Plan) -> tuple[pd.DataFrame, pd.DataFram
                 replicas=_count(m.rent_replicas[i]) if i in m.RENT_SERVE else float("nan"),
                 gpus=gpus,
                 gpu_hours=hours,
-                usd=hours * _v(m.rent_price[o]) * MUSD,
+                usd=hours * pyo.value(m.rent_price[o]) * MUSD,
                 egress_usd=offers.at[o, "egress_usd_per_tb"] * d.hot_tb[w, y],
             )
         )
@@ -646,7 +646,7 @@ def _break_even(m, d: ModelData) -> pd.DataFrame:
     cheapest: dict = {}
     for _, o in m.rent_option:
         t = sc.cloud_offers.at[o, "tier"]
-        price = _v(m.rent_price[o]) * MUSD
+        price = pyo.value(m.rent_price[o]) * MUSD
         if t not in cheapest or price < cheapest[t][1]:
             cheapest[t] = (o, price)
     rows = []

@@ -100,11 +100,12 @@ def test_billed_hours_at_least_the_offer_minimum(plan_of):
 
 def test_steady_serving_rents_whole_replicas_when_cheaper(plan_of):
     # rent_replicas_on_choice: 25,000 tokens/s; a 4-GPU replica serves 4 x 1250 = 5000 -> 5 replicas,
-    # 20 GPUs x 8760 h x 1 USD = 175,200 against 3 owned nodes (2.5 needed) = 300,000
-    plan = plan_of([inference(pflops=10)], cloud_offers=[offer()], policy=ONE_YEAR_LIFE)
+    # 20 GPUs x 8760 h x 0.5 USD = 87,600 against 3 owned nodes (2.5 needed) = 300,000
+    plan = plan_of([inference(pflops=10)], cloud_offers=[offer(usd_per_gpu_hour=0.5)], policy=ONE_YEAR_LIFE)
     assert installed(plan) == 0
     assert plan.rent[["replicas", "gpus"]].values.tolist() == [[5, 20]]
-    assert cost(plan, "rent") == pytest.approx(20 * 8760)
+    assert cost(plan, "rent") == pytest.approx(20 * 8760 * 0.5)
+    assert plan.rent.usd.tolist() == pytest.approx([20 * 8760 * 0.5])  # a price below 1e-6 MUSD/GPU-h too
 
 
 def test_nothing_is_rented_unless_the_policy_allows_it(plan_of):
