@@ -1,4 +1,4 @@
-"""Family 0, rent or buy: a training run, or part of a service, on rented cloud GPUs."""
+"""Family rent (built before compute): a training run, or part of a service, on rented cloud GPUs."""
 
 from __future__ import annotations
 
