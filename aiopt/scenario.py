@@ -31,6 +31,7 @@ INDEX_NAMES = {
     "storage_tiers": "storage_tier",
     "rack_types": "rack_type",
     "services": "service",
+    "software_stacks": "stack",
     "sites": "site",
     "workloads": "workload",
 }
@@ -135,6 +136,7 @@ class Scenario:
     storage_tiers: pd.DataFrame
     rack_types: pd.DataFrame
     services: pd.DataFrame
+    software_stacks: pd.DataFrame
     path: Path | None = None
     source: Source | None = field(default=None, repr=False)
 

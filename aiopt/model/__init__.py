@@ -22,6 +22,7 @@ from .growth import add_growth
 from .power import add_power
 from .racks import add_racks
 from .reliability import add_reliability
+from .stacks import add_stacks
 from .storage import add_storage
 
 FAMILIES = {
@@ -33,6 +34,7 @@ FAMILIES = {
     "compliance": add_compliance,
     "growth": add_growth,
     "reliability": add_reliability,
+    "stacks": add_stacks,
     "cost": add_cost,
 }
 

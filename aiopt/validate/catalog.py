@@ -11,7 +11,8 @@ from aiopt.schema import CATALOG_TABLES, Table
 from aiopt.validate.fields import Checked, Row, check_record, check_unique_ids, item_where
 from aiopt.validate.messages import MISSING, brief, example, suggest
 
-OPTIONAL_TABLES = ("services",)  # catalog tables that may have no rows
+OPTIONAL_TABLES = ("services", "software_stacks")  # catalog tables that may have no rows
+OPTIONAL_FILES = ("software_stacks",)  # ... and whose file may be left out (no rows)
 
 
 def read_catalog_tables(directory: str | Path | None = None) -> tuple[dict[str, list[Row]], list[Problem]]:
@@ -24,7 +25,11 @@ def read_catalog_tables(directory: str | Path | None = None) -> tuple[dict[str, 
         ]
     tables, problems = {}, []
     for table in CATALOG_TABLES:
-        tables[table.name], found = _read_table(table, directory / f"{table.name}.csv")
+        path = directory / f"{table.name}.csv"
+        if table.name in OPTIONAL_FILES and not path.exists():
+            tables[table.name] = []
+            continue
+        tables[table.name], found = _read_table(table, path)
         problems += found
     return tables, problems
 
@@ -126,7 +131,19 @@ def check_catalog_tables(tables: dict[str, list[Row]]) -> list[Problem]:
         )
         problems.append(Problem(storage[0].file, "all rows", "hot", False, fix))
     problems += check_tiers_fit_racks(tables.get("gpu_tiers", []), tables.get("rack_types", []))
+    problems += check_tier_stacks(tables.get("gpu_tiers", []), tables.get("software_stacks", []))
     return problems
+
+
+def check_tier_stacks(tiers: list[Row], stacks: list[Row]) -> list[Problem]:
+    """A GPU tier whose `stack` names no row of the software_stacks table."""
+    known = {row.id for row in stacks}
+    unknown = [tier for tier in tiers if tier.ok("stack") and tier.values["stack"] not in known]
+    return [
+        tier.problem("stack", tier.values["stack"], f"unknown software stack; {suggest(stack, known, 'ids')}")
+        for tier in unknown
+        for stack in [tier.values["stack"]]
+    ]
 
 
 def check_catalog(directory: str | Path | None = None) -> Checked:
