@@ -11,7 +11,19 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from tiny_plans import cost, inference, installed, software_stack, tier, training
+from tiny_plans import (
+    cost,
+    fabric,
+    inference,
+    installed,
+    rack,
+    software_stack,
+    storage,
+    tier,
+    tiny_scenario,
+    training,
+    write_catalog,
+)
 
 import aiopt
 
@@ -87,3 +99,29 @@ def test_checker_flags_a_stack_not_paid_for(plan_of):
     costs.loc[(costs.category == "stacks") & (costs.kind == "opex") & (costs.year == 2027), "usd"] = 0.0
     failures = aiopt.check_plan(dataclasses.replace(plan, costs=costs)).failed("stacks_paid")
     assert any("2027: annual stack costs 0.00 USD, owed 10,000.00" in f for f in failures), failures
+
+
+def test_stack_inputs_are_checked(tmp_path):
+    # a tier's stack must name a software_stacks row; a workload's stacks must leave it a tier
+    with pytest.raises(aiopt.InputError, match="unknown software stack"):
+        tiny_scenario(tmp_path / "tier", [inference()], gpu_tiers=[tier("a", stack="s9")])
+    with pytest.raises(aiopt.InputError, match="no GPU tier it may use runs on these stacks"):
+        tiny_scenario(
+            tmp_path / "workload",
+            [inference(stacks=["s2"])],
+            gpu_tiers=[tier("a", stack="s1")],
+            software_stacks=[software_stack("s1"), software_stack("s2")],
+        )
+
+
+def test_catalog_without_a_software_stacks_file_loads(tmp_path):
+    # the table is optional: an older catalog directory without the file has no stacks
+    tables = {
+        "gpu_tiers": [tier()],
+        "fabrics": [fabric()],
+        "storage_tiers": [storage()],
+        "rack_types": [rack()],
+    }
+    catalog = write_catalog(tmp_path / "catalog", tables)
+    (catalog / "software_stacks.csv").unlink()
+    assert aiopt.load_catalog(catalog)["software_stacks"].empty
