@@ -463,17 +463,18 @@ def _data_moves(m, d: ModelData, plan: Plan) -> pd.DataFrame:
     moves: dict = {}
 
     def add(w, y, sources: dict, targets: dict):
+        """TB from each source site, shared among the targets in proportion to their weights."""
+        total = sum(targets.values())
         for a, out in sources.items():
-            for b, share in targets.items():
-                key = (w, y, a, b)
-                moves[key] = moves.get(key, 0.0) + out * share / sum(targets.values())
+            for b, weight in targets.items():
+                moves[w, y, a, b] = moves.get((w, y, a, b), 0.0) + out * weight / total
 
     for (w, s, y), var in m.cold_moved.items():
         out = _v(var)
         if out:
             keep = keep_share(d, w, y)
             gain = {b: cold.get((w, y, b), 0.0) - keep * cold.get((w, y - 1, b), 0.0) for b in d.sites}
-            add(w, y, {s: out}, {b: g for b, g in gain.items() if g > 1e-6} or {"(unknown)": 1.0})
+            add(w, y, {s: out}, {b: g for b, g in gain.items() if g > 1e-6} or {"(elsewhere)": 1.0})
     for (w, s, y), var in m.hot_copied.items():
         tb = _v(var)
         if tb:

@@ -130,11 +130,7 @@ def _data_moves(m: pyo.ConcreteModel, d: ModelData, hot_of: dict, cold_at: dict)
     before: :math:`copy_{w,s,y} \ge H_{w,y} (present_{w,s,y} - present_{w,s,y-1})`. A workload's
     first year places its data free (it arrives from outside the plan).
     """
-    cold_moves = [
-        (w, s, y)
-        for (w, s, y) in cold_at
-        if y != d.active_years[w][0] and (w, s, y - 1) in cold_at and d.cold_tb[w, y - 1] > 0
-    ]
+    cold_moves = [(w, s, y) for (w, s, y) in cold_at if (w, s, y - 1) in cold_at]  # C_{w,y-1} > 0
     hot_copies = [(w, s, y) for (w, s, y) in hot_of if y != d.active_years[w][0]]
     m.COLD_MOVE = pyo.Set(initialize=cold_moves, dimen=3, ordered=True)
     m.HOT_COPY = pyo.Set(initialize=hot_copies, dimen=3, ordered=True)
