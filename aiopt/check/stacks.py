@@ -22,7 +22,7 @@ def stacks_paid(plan) -> list[str]:
     costs = plan.costs[plan.costs.category == "stacks"].groupby(["kind", "year"]).usd.sum()
     table = plan.stacks.groupby("year")[["one_time_usd", "annual_usd"]].sum()
     held: set[str] = set()
-    paid = owed = 0.0
+    paid = 0.0
     for y in sc.years:
         installed = pools[(pools.year == y) & (pools.installed_nodes > 0)].tier
         held |= {k for k in installed.map(tiers["stack"]) if isinstance(k, str)}
