@@ -98,6 +98,8 @@ UNITS = {
     "owned_usd_per_gpu_year": "USD/GPU-yr",
     "rent_usd_per_gpu_hour": "USD/GPU-h",
     "break_even_utilisation": "fraction",
+    "one_time_usd": "USD",
+    "annual_usd": "USD",
 }
 DECIMALS = {"USD": 2, "kW": 3, "s": 3}
 SIGNIFICANT = 6

@@ -13,6 +13,8 @@ from .model.data import ModelData, group_by
 from .model.params import MUSD
 from .model.racks import cooling_kind
 from .model.rent import rented_gpus
+from .model.stacks import tier_stacks
+from .model.storage import keep_share
 from .rules import fabric_ports
 from .scenario import Scenario
 from .schedule import schedule_runs
@@ -41,6 +43,8 @@ class Plan:
     `utilisation` the installed and used GPU-hours of each pool and year. `rent` the rented GPUs,
     GPU-hours and costs, `owned_vs_rented` each workload's owned and rented GPU-hours a year and
     `break_even` the utilisation below which renting a tier beats owning it (`_rent_tables`).
+    `data_moves` the data moved between sites (workload, year, from_site, to_site, tb, usd);
+    `stacks` the software stacks used each year, with what each costs that year.
     """
 
     scenario: Scenario
@@ -59,6 +63,8 @@ class Plan:
     rent: pd.DataFrame = field(default_factory=pd.DataFrame)
     owned_vs_rented: pd.DataFrame = field(default_factory=pd.DataFrame)
     break_even: pd.DataFrame = field(default_factory=pd.DataFrame)
+    data_moves: pd.DataFrame = field(default_factory=pd.DataFrame)
+    stacks: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     TABLES = (
         "kpis",
@@ -76,6 +82,8 @@ class Plan:
         "owned_vs_rented",
         "break_even",
         "solve_info",
+        "data_moves",
+        "stacks",
     )
 
     @property
@@ -136,6 +144,8 @@ def read_plan(m: pyo.ConcreteModel, info: SolveInfo) -> Plan:
         sites=_sites(m, d),
         costs=_costs(m, d),
     )
+    plan.data_moves = _data_moves(m, d, plan)
+    plan.stacks = _stacks(m, d)
     plan.schedule = _schedule(plan)
     plan.utilisation = _utilisation(plan)
     plan.rent, plan.owned_vs_rented, plan.break_even = _rent_tables(m, d, plan)
@@ -449,6 +459,64 @@ def _data(m) -> pd.DataFrame:
     columns = ["workload", "site", "storage_tier", "year", "hot_tb", "cold_tb"]
     rows = [(*key, row["hot_tb"], row["cold_tb"]) for key, row in sorted(placed.items())]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _data_moves(m, d: ModelData, plan: Plan) -> pd.DataFrame:
+    """TB moved between sites, one row per (workload, year, from_site, to_site), and their cost.
+
+    Cold data leaving a site (`cold_moved`) goes to the sites whose cold TB grew by more than
+    the data's own growth, in proportion to that gain; hot data copied to a site (`hot_copied`)
+    comes from the sites the workload ran at the year before, in equal shares."""
+    price = d.scenario.policy["transfer_usd_per_tb"]
+    cold = plan.data.groupby(["workload", "year", "site"]).cold_tb.sum()
+    ran = plan.nodes.groupby(["workload", "year"]).site.unique()
+    moves: dict = {}
+
+    def add(w, y, sources: dict, targets: dict):
+        """TB from each source site, shared among the targets in proportion to their weights."""
+        total = sum(targets.values())
+        for a, out in sources.items():
+            for b, weight in targets.items():
+                moves[w, y, a, b] = moves.get((w, y, a, b), 0.0) + out * weight / total
+
+    for (w, s, y), var in m.cold_moved.items():
+        out = _v(var)
+        if out:
+            keep = keep_share(d, w, y)
+            gain = {b: cold.get((w, y, b), 0.0) - keep * cold.get((w, y - 1, b), 0.0) for b in d.sites}
+            add(w, y, {s: out}, {b: g for b, g in gain.items() if g > 1e-6} or {"(elsewhere)": 1.0})
+    for (w, s, y), var in m.hot_copied.items():
+        tb = _v(var)
+        if tb:
+            before = ran.get((w, y - 1), ())
+            add(w, y, {a: tb / len(before) for a in before} or {"(outside)": tb}, {s: 1.0})
+    rows = [(*key, tb, tb * price) for key, tb in sorted(moves.items())]
+    return pd.DataFrame(rows, columns=["workload", "year", "from_site", "to_site", "tb", "usd"])
+
+
+def _stacks(m, d: ModelData) -> pd.DataFrame:
+    """Software stacks used per year: the tiers of each with installed nodes, whether it was
+    adopted that year, and its one-time (capex) and annual (opex) cost that year."""
+    catalog, stack_of = d.scenario.software_stacks, tier_stacks(d)
+    installed = group_by([i for i in m.NODE if i[1] in stack_of and _count(m.nodes[i])], lambda i: i[3])
+    rows = []
+    for k in m.STACK:
+        for y in d.years:
+            if not _count(m.stack_used[k, y]):
+                continue
+            adopted = bool(_count(m.stack_adopted[k, y]))
+            tiers = sorted({i[1] for i in installed.get(y, ()) if stack_of[i[1]] == k})
+            rows.append(
+                dict(
+                    stack=k,
+                    year=y,
+                    adopted=adopted,
+                    tiers=";".join(tiers),
+                    one_time_usd=catalog.at[k, "one_time_usd"] if adopted else 0.0,
+                    annual_usd=catalog.at[k, "annual_usd"],
+                )
+            )
+    return pd.DataFrame(rows, columns=["stack", "year", "adopted", "tiers", "one_time_usd", "annual_usd"])
 
 
 def _storage(m, d: ModelData) -> pd.DataFrame:

@@ -32,6 +32,7 @@ INDEX_NAMES = {
     "rack_types": "rack_type",
     "services": "service",
     "cloud_offers": "offer",
+    "software_stacks": "stack",
     "sites": "site",
     "workloads": "workload",
 }
@@ -137,6 +138,7 @@ class Scenario:
     rack_types: pd.DataFrame
     services: pd.DataFrame
     cloud_offers: pd.DataFrame
+    software_stacks: pd.DataFrame
     path: Path | None = None
     source: Source | None = field(default=None, repr=False)
 

@@ -175,6 +175,14 @@ GPU_TIERS = Table(
             1,
         ),
         _source(),
+        Field(
+            "stack",
+            STR,
+            "",
+            None,
+            "Software stack the tier runs on, a `software_stacks` id (empty: none, no stack cost).",
+            ref="software_stacks",
+        ),
     ),
 )
 
@@ -374,6 +382,17 @@ POLICY = Table(
             False,
             "Training runs and part of serving may rent GPUs from the catalog's cloud_offers "
             "(min_npv only; renting is opex, outside the capex budget).",
+        ),
+        Field(
+            "transfer_usd_per_tb",
+            FLOAT,
+            "USD/TB",
+            50.0,
+            "Cost of moving one TB of a workload's data to another site (WAN transfer, egress, "
+            "verification). Default [est]: cloud egress lists $50-90/TB at volume (AWS S3 data "
+            "transfer out, 2025), an owned WAN far less; staff time to verify a move on top.",
+            0,
+            usual=(0, 1_000),
         ),
     ),
 )
@@ -650,6 +669,14 @@ WORKLOADS = Table(
             "Window to write one checkpoint (training/finetune).",
             positive=True,
         ),
+        Field(
+            "stacks",
+            LIST,
+            "",
+            (),
+            "Software stacks the workload runs on (empty: any); it uses only tiers of these stacks.",
+            ref="software_stacks",
+        ),
     ),
     retired={
         "latency": "removed: serving states its latency targets; use ttft_ms and tpot_ms, "
@@ -732,7 +759,30 @@ CLOUD_OFFERS = Table(
     ),
 )
 
-CATALOG_TABLES = (GPU_TIERS, MODELS, FABRICS, STORAGE_TIERS, RACK_TYPES, SERVICES, CLOUD_OFFERS)
+SOFTWARE_STACKS = Table(
+    "software_stacks",
+    "catalog",
+    "Software stacks GPU tiers run on (`gpu_tiers.stack`): what a plan pays to adopt and keep one "
+    "(porting and validation once; engineering and on-call each year). The file may be left out.",
+    (
+        _id("software stack"),
+        Field("name", STR, description="Human-readable name."),
+        Field("one_time_usd", FLOAT, "USD", description="Paid the year the stack is adopted.", low=0),
+        Field("annual_usd", FLOAT, "USD/yr", description="Paid every year from adoption on.", low=0),
+        _source(),
+    ),
+)
+
+CATALOG_TABLES = (
+    GPU_TIERS,
+    MODELS,
+    FABRICS,
+    STORAGE_TIERS,
+    RACK_TYPES,
+    SERVICES,
+    CLOUD_OFFERS,
+    SOFTWARE_STACKS,
+)
 SCENARIO_TABLES = (POLICY, SITES, WORKLOADS)
 TABLES = {t.name: t for t in CATALOG_TABLES + SCENARIO_TABLES}
 

@@ -105,6 +105,15 @@ CELL_MUTATIONS = [
     ("opex_recomputed", "sites", dict(year=2027), "it_kw", lambda kw: kw + 10, "energy/2027"),
     ("npv_and_budget", "kpis", dict(metric="npv_usd"), "value", lambda usd: usd + 1000, "NPV"),
     (
+        "data_moves_paid",
+        "costs",
+        dict(category="data_transfer", year=2027),
+        "usd",
+        lambda usd: usd + 100,
+        "2027: data_transfer costs",
+    ),
+    ("stacks_paid", "costs", dict(category="stacks", kind="opex", year=2027), "usd", lambda usd: 100, "2027"),
+    (
         "npv_and_budget",
         "costs",
         dict(category="support", year=2027),

@@ -17,7 +17,7 @@ The base catalog, used unless a test replaces a table:
 * storage `hot`: hot flash, 10 TB units at 1 USD/TB (10 USD a unit), 1000 GB/s read and write
   per unit, no power, no rack units, encrypted at rest.
 * rack type `r1`: air, 40 kW, 42 U, no fit-out price -> min(40 // 10, 42 // 10) = 4 g1 nodes.
-* services: none.
+* services: none; software stacks: none (tiers name no stack).
 
   For serving, g1's memory bandwidth (1e6 TB/s, beyond any real part) makes every decode step
   compute-bound, with eta_compute 0.5.
@@ -179,6 +179,12 @@ def offer(id: str = "cloud", **values) -> dict:
     return {**row, **values}
 
 
+def software_stack(id: str = "s1", **values) -> dict:
+    """A software-stack row: free unless a test prices it."""
+    row = dict(id=id, name=f"test stack {id}", one_time_usd=0, annual_usd=0, source="test")
+    return {**row, **values}
+
+
 def young_daly_goodput(nodes: float, mtbf_hours: float, checkpoint_minutes: float) -> float:
     """The failure derating written out again from the design (not imported from aiopt):
     M = MTBF/N, δ = checkpoint time, T = √(2δM) − δ; goodput = 1 − (δ/(T+δ) + (T/2+δ)/M)."""
@@ -258,6 +264,7 @@ def tiny_scenario(
     rack_types: list[dict] | None = None,
     services: list[dict] | None = None,
     cloud_offers: list[dict] | None = None,
+    software_stacks: list[dict] | None = None,
 ) -> aiopt.Scenario:
     """Write a tiny catalog and scenario under `directory` and load it.
 
@@ -274,6 +281,7 @@ def tiny_scenario(
             "rack_types": rack_types or [rack()],
             "services": services or [],
             "cloud_offers": cloud_offers or [],
+            "software_stacks": software_stacks or [],
         },
     )
     doc = {

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from ..results import Plan
 from .base import TOLERANCE
 from .compute import demand_met, pools_hold_runs, runs_fit, runs_scheduled
-from .data import data_encrypted, sites_allowed, storage_holds_data
+from .data import data_encrypted, data_moves_paid, sites_allowed, storage_holds_data
 from .fabric import fabric_serves_nodes, fabric_sized
 from .money import capex_recomputed, npv_and_budget, opex_recomputed
 from .placement import cooling, nothing_before_opening, racks_within_limits, site_power
 from .rent import owned_or_rented, rent_allowed_and_billed
+from .stacks import stacks_paid
 
 CHECKS = (
     demand_met,
@@ -35,6 +36,8 @@ CHECKS = (
     sites_allowed,
     data_encrypted,
     storage_holds_data,
+    data_moves_paid,
+    stacks_paid,
     capex_recomputed,
     opex_recomputed,
     npv_and_budget,

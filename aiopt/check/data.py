@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from . import physics
-from .base import TOLERANCE, busiest, num, over
+from .base import busiest, differ, num, over
 
 
 def sites_allowed(plan) -> list[str]:
@@ -51,8 +51,9 @@ def data_encrypted(plan) -> list[str]:
 
 def storage_holds_data(plan) -> list[str]:
     """Storage units hold the data placed on them (hot data on hot tiers); each workload keeps
-    its hot data at every site where it runs and all its cold data somewhere; hot tiers read
-    fast enough for the training GPUs and write each checkpoint within its window."""
+    its hot data at every site where it runs (and none elsewhere) and its cold data somewhere,
+    the TB stored being the TB that exist; hot tiers read fast enough for the training GPUs and
+    write each checkpoint within its window."""
     sc, out = plan.scenario, []
     st, data = sc.storage_tiers, plan.data
     placed = data.groupby(["site", "storage_tier", "year"])[["hot_tb", "cold_tb"]].sum()
@@ -74,22 +75,19 @@ def storage_holds_data(plan) -> list[str]:
     ]
     hot_at = data.groupby(["workload", "site", "year"]).hot_tb.sum()
     cold_of = data.groupby(["workload", "year"]).cold_tb.sum()
-    running = plan.nodes[["workload", "site", "year"]].drop_duplicates()
-    for r in running.itertuples():
-        wl = sc.workloads.loc[r.workload]
-        need = physics.hot_tb_needed(wl, physics.served_model(sc, wl), r.year)
-        have = hot_at.get((r.workload, r.site, r.year), 0.0)
-        if have < need * (1 - TOLERANCE):
-            out.append(
-                f"{r.workload}/{r.site}/{r.year}: {num(have)} TB hot data where it runs, needs {num(need)} TB"
-            )
+    running = set(plan.nodes[["workload", "site", "year"]].itertuples(index=False, name=None))
+    for w, s, y in sorted(running | set(hot_at[hot_at > 0].index)):
+        wl = sc.workloads.loc[w]
+        need = physics.hot_tb_needed(wl, physics.served_model(sc, wl), y) if (w, s, y) in running else 0.0
+        have = hot_at.get((w, s, y), 0.0)
+        if differ(have, need):
+            where = "where it runs" if (w, s, y) in running else "where it does not run"
+            out.append(f"{w}/{s}/{y}: {num(have)} TB hot data {where}, has {num(need)} TB")
     for w, wl in sc.workloads.iterrows():
         for y in sc.years:
             need = physics.cold_tb_needed(wl, y)
-            if cold_of.get((w, y), 0.0) < need * (1 - TOLERANCE):
-                out.append(
-                    f"{w}/{y}: {num(cold_of.get((w, y), 0.0))} TB cold data kept, needs {num(need)} TB"
-                )
+            if differ(cold_of.get((w, y), 0.0), need):
+                out.append(f"{w}/{y}: {num(cold_of.get((w, y), 0.0))} TB cold data kept, has {num(need)} TB")
     return out + _bandwidth(plan)
 
 
@@ -118,4 +116,42 @@ def _bandwidth(plan) -> list[str]:
             out.append(
                 f"{s}/{y}: checkpoints need {num(need)} GB/s of writes, hot storage gives {num(write[s, y])}"
             )
+    return out
+
+
+def data_moves_paid(plan) -> list[str]:
+    r"""Data that leaves a site is paid for: per workload and year, the TB moved are at least the
+    cold TB that left each site, :math:`\max(0, \kappa\, C^{s}_{y-1} - C^{s}_{y})` with
+    :math:`\kappa = \min(1, C_y / C_{y-1})`, plus the hot TB of each site it runs at and did not
+    the year before (none in its first year); `data_moves` costs the transfer price per TB and
+    adds up to the `data_transfer` opex of each year."""
+    sc, out = plan.scenario, []
+    price, moves = sc.policy["transfer_usd_per_tb"], plan.data_moves
+    cold = plan.data.groupby(["workload", "site", "year"]).cold_tb.sum()
+    runs = set(plan.nodes[["workload", "site", "year"]].itertuples(index=False, name=None))
+    moved = moves.groupby(["workload", "year"]).tb.sum()
+    for w, wl in sc.workloads.iterrows():
+        for y in [y for y in sc.years[1:] if y - 1 >= wl.start_year]:
+            before = physics.cold_tb_needed(wl, y - 1)
+            keep = min(1.0, physics.cold_tb_needed(wl, y) / before) if before > 0 else 0.0
+            hot = physics.hot_tb_needed(wl, physics.served_model(sc, wl), y)
+            need = sum(
+                max(0.0, keep * cold.get((w, s, y - 1), 0.0) - cold.get((w, s, y), 0.0))
+                + hot * ((w, s, y) in runs and (w, s, y - 1) not in runs)
+                for s in sc.sites.index
+            )
+            if over(need, moved.get((w, y), 0.0)):
+                out.append(
+                    f"{w}/{y}: {num(moved.get((w, y), 0.0))} TB moved between sites, needs {num(need)}"
+                )
+    for row in moves.itertuples():
+        if differ(row.usd, row.tb * price, usd=True):
+            move = f"{row.workload}/{row.year} {row.from_site}->{row.to_site}"
+            out.append(f"{move}: {row.usd:,.2f} USD for {num(row.tb)} TB at {price:,.2f} USD/TB")
+    costs = plan.costs[plan.costs.category == "data_transfer"].groupby("year").usd.sum()
+    paid = moves.groupby("year").usd.sum()
+    for y in sc.years:
+        if differ(costs.get(y, 0.0), paid.get(y, 0.0), usd=True):
+            have, listed = costs.get(y, 0.0), paid.get(y, 0.0)
+            out.append(f"{y}: data_transfer costs {have:,.2f} USD, data_moves add up to {listed:,.2f}")
     return out

@@ -23,6 +23,7 @@ from .power import add_power
 from .racks import add_racks
 from .reliability import add_reliability
 from .rent import add_rent
+from .stacks import add_stacks
 from .storage import add_storage
 
 FAMILIES = {
@@ -35,6 +36,7 @@ FAMILIES = {
     "compliance": add_compliance,
     "growth": add_growth,
     "reliability": add_reliability,
+    "stacks": add_stacks,
     "cost": add_cost,
 }
 

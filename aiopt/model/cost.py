@@ -10,8 +10,8 @@ from .data import ModelData, group_by, previous
 from .params import MUSD, param_values
 
 RENT_OPEX = ("rent", "egress")  # rented GPU-hours and data moved to the cloud (family rent)
-CAPEX = ("compute", "fabric", "storage", "racks", *SERVICE_LAYERS, "facility")
-OPEX = ("energy", "colocation", "support", "licences", "carriers", *RENT_OPEX)
+CAPEX = ("compute", "fabric", "storage", "racks", *SERVICE_LAYERS, "facility", "stacks")
+OPEX = ("energy", "colocation", "support", "licences", "carriers", "stacks", "data_transfer", *RENT_OPEX)
 
 
 def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -22,7 +22,9 @@ def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
     storage units, rack fit-out, service items (site services when the site opens), power
     blocks. Opex per year: energy :math:`kW^{IT} \cdot PUE \cdot load \cdot 8760 \cdot price`,
     colocation :math:`kW^{IT} \cdot 12 \cdot fee`, support as a % of installed hardware,
-    licences, added carriers in the years they are needed; rented GPU-hours and egress (`rent`).
+    licences, added carriers in the years they are needed; rented GPU-hours and egress (`rent`);
+    software stacks (one-time when
+    adopted as capex, annual as opex) and data moved between sites (TB × transfer price).
     :math:`NPV = \sum_{c,y} cost_{c,y} (1+r)^{-(y-y_0)}`. Budget:
     :math:`\sum_{c \in capex, y} cost_{c,y} \le B` and :math:`\sum_{c \in capex} cost_{c,y} \le B_y`.
     Both rows always exist (a budget Param set on a built model binds; `NO_BUDGET` for none).
@@ -38,6 +40,7 @@ def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
         sc.rack_types,
         sc.services,
     )
+    stacks = sc.software_stacks
     unit_price = {k: st.at[k, "unit_tb"] * st.at[k, "usd_per_tb"] / MUSD for k in d.storage}
     buys_at = group_by(d.buy_index, lambda i: i[3])
     nodes_at = group_by(list(m.NODE), lambda i: i[3])
@@ -68,6 +71,8 @@ def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
             return sum(
                 sites.at[s, "expansion_cost_usd"] / MUSD * m.expand[s, o] for (s, o) in m.EXPAND if o == y
             )
+        if c == "stacks":
+            return sum(stacks.at[k, "one_time_usd"] / MUSD * m.stack_adopted[k, y] for k in m.STACK)
         return sum(
             services.at[i, "price_usd"] / MUSD * m.service_new[i, s, y]
             for i in by_layer.get(c, ())
@@ -94,6 +99,10 @@ def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
             return sum(m.it_kw[s, y] * 12 * sites.at[s, "colocation_usd_per_kw_month"] / MUSD for s in m.S)
         if c == "support":
             return support(m, y)
+        if c == "stacks":
+            return sum(stacks.at[k, "annual_usd"] / MUSD * m.stack_used[k, y] for k in m.STACK)
+        if c == "data_transfer":
+            return policy["transfer_usd_per_tb"] / MUSD * m.moved_tb[y]
         if c == "licences":
             return sum(
                 services.at[i, "annual_usd"] / MUSD * m.service_items[i, s, y] for i in m.SVC for s in m.S

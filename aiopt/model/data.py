@@ -162,7 +162,11 @@ def _eligibility(d: ModelData, sc: Scenario, tiers) -> None:
     wl = sc.workloads
     for w in d.workloads:
         row = wl.loc[w]
-        allowed_tiers = list(row.tiers) or d.tiers
+        allowed_tiers = [
+            t
+            for t in list(row.tiers) or d.tiers
+            if not row.stacks or sc.gpu_tiers.at[t, "stack"] in row.stacks
+        ]
         allowed_sites = [s for s in d.sites if not site_lacks(sc.sites.loc[s], row)]
         d.cold_sites[w] = allowed_sites
         d.regulated[w] = bool(row.compliance)

@@ -12,8 +12,9 @@ def add_storage(m: pyo.ConcreteModel, d: ModelData) -> None:
     r"""Storage units per (site, tier, year) hold the data and feed the GPUs.
 
     Hot data (datasets, kept checkpoints, inference weights) sits on a hot tier at every site
-    where the workload runs that year: :math:`\sum_k hot_{w,s,k,y} \ge H_{w,y}\, present_{w,s,y}`; cold
-    data once, anywhere its compliance allows: :math:`\sum_{s,k} cold_{w,s,k,y} \ge C_{w,y}`.
+    where the workload runs that year: :math:`\sum_k hot_{w,s,k,y} = H_{w,y}\, present_{w,s,y}`; cold
+    data once, anywhere its compliance allows: :math:`\sum_{s,k} cold_{w,s,k,y} = C_{w,y}` (the
+    TB stored are the TB that exist). Data stays put unless moved at a price (`_data_moves`).
     Regulated data only on tiers with encryption at rest (no variable otherwise). Capacity:
     :math:`\sum_w hot + cold \le U_k\, units_{s,k,y}`. Read bandwidth of the hot tiers covers
     the training GPUs, :math:`\sum_{k\,hot} r_k units \ge \sum_p read_p`, each pool reading
@@ -51,13 +52,14 @@ def add_storage(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.hot_covered = pyo.Constraint(
         list(hot_of),
         rule=lambda m, w, s, y: (
-            sum(m.hot_put[i] for i in hot_of[w, s, y]) >= d.hot_tb[w, y] * m.present[w, s, y]
+            sum(m.hot_put[i] for i in hot_of[w, s, y]) == d.hot_tb[w, y] * m.present[w, s, y]
         ),
     )
     cold_of = group_by(cold_index, lambda i: (i[0], i[3]))
     m.cold_covered = pyo.Constraint(
-        list(cold_of), rule=lambda m, w, y: sum(m.cold_put[i] for i in cold_of[w, y]) >= d.cold_tb[w, y]
+        list(cold_of), rule=lambda m, w, y: sum(m.cold_put[i] for i in cold_of[w, y]) == d.cold_tb[w, y]
     )
+    _data_moves(m, d, hot_of, group_by(cold_index, lambda i: (i[0], i[1], i[3])))
     hot_at = group_by(hot_index, lambda i: (i[1], i[2], i[3]))
     cold_at = group_by(cold_index, lambda i: (i[1], i[2], i[3]))
     m.storage_capacity = pyo.Constraint(
@@ -110,4 +112,51 @@ def add_storage(m: pyo.ConcreteModel, d: ModelData) -> None:
     )
     m.new_units = pyo.Expression(
         m.SKY, rule=lambda m, s, k, y: m.units[s, k, y] - previous(m.units, (s, k), y, d.years)
+    )
+
+
+def keep_share(d: ModelData, w: str, y: int) -> float:
+    """Share of last year's cold data of w that still exists in year y: min(1, C_y / C_{y-1})."""
+    return min(1.0, d.cold_tb[w, y] / d.cold_tb[w, y - 1])
+
+
+def _data_moves(m: pyo.ConcreteModel, d: ModelData, hot_of: dict, cold_at: dict) -> None:
+    r"""TB moved between sites, each paid at the policy's transfer price (family `cost`).
+
+    Cold data left at a site stays there: what leaves site s is
+    :math:`out_{w,s,y} \ge \kappa_{w,y} \sum_k cold_{w,s,k,y-1} - \sum_k cold_{w,s,k,y}`, with
+    :math:`\kappa_{w,y} = \min(1, C_{w,y}/C_{w,y-1})` (data that shrank was deleted, not moved; new
+    data lands anywhere free). Hot data is copied to a site the workload did not run at the year
+    before: :math:`copy_{w,s,y} \ge H_{w,y} (present_{w,s,y} - present_{w,s,y-1})`. A workload's
+    first year places its data free (it arrives from outside the plan).
+    """
+    cold_moves = [(w, s, y) for (w, s, y) in cold_at if (w, s, y - 1) in cold_at]  # C_{w,y-1} > 0
+    hot_copies = [(w, s, y) for (w, s, y) in hot_of if y != d.active_years[w][0]]
+    m.COLD_MOVE = pyo.Set(initialize=cold_moves, dimen=3, ordered=True)
+    m.HOT_COPY = pyo.Set(initialize=hot_copies, dimen=3, ordered=True)
+    m.cold_moved = pyo.Var(m.COLD_MOVE, domain=pyo.NonNegativeReals, doc="TB of cold data moved off a site")
+    m.hot_copied = pyo.Var(m.HOT_COPY, domain=pyo.NonNegativeReals, doc="TB of hot data copied to a site")
+
+    def cold_tb(m, w, s, y):
+        return sum(m.cold_put[i] for i in cold_at[w, s, y])
+
+    m.cold_stays = pyo.Constraint(
+        m.COLD_MOVE,
+        rule=lambda m, w, s, y: (
+            m.cold_moved[w, s, y] >= keep_share(d, w, y) * cold_tb(m, w, s, y - 1) - cold_tb(m, w, s, y)
+        ),
+    )
+    m.hot_follows = pyo.Constraint(
+        m.HOT_COPY,
+        rule=lambda m, w, s, y: (
+            m.hot_copied[w, s, y] >= d.hot_tb[w, y] * (m.present[w, s, y] - m.present[w, s, y - 1])
+        ),
+    )
+    cold_in, hot_in = group_by(cold_moves, lambda i: i[2]), group_by(hot_copies, lambda i: i[2])
+    m.moved_tb = pyo.Expression(
+        m.Y,
+        rule=lambda m, y: (
+            sum(m.cold_moved[i] for i in cold_in.get(y, ())) + sum(m.hot_copied[i] for i in hot_in.get(y, ()))
+        ),
+        doc="TB moved or copied to another site in the year",
     )

@@ -11,8 +11,8 @@ from aiopt.schema import CATALOG_TABLES, Table
 from aiopt.validate.fields import Checked, Row, check_record, check_unique_ids, item_where
 from aiopt.validate.messages import MISSING, brief, example, suggest
 
-OPTIONAL_TABLES = ("services", "cloud_offers")  # catalog tables that may have no rows
-OPTIONAL_FILES = ("cloud_offers",)  # catalog tables whose CSV may be absent (no rows)
+OPTIONAL_FILES = ("cloud_offers", "software_stacks")  # catalog tables whose CSV may be absent (no rows)
+OPTIONAL_TABLES = ("services", *OPTIONAL_FILES)  # catalog tables that may have no rows
 
 
 def read_catalog_tables(directory: str | Path | None = None) -> tuple[dict[str, list[Row]], list[Problem]]:
@@ -25,7 +25,11 @@ def read_catalog_tables(directory: str | Path | None = None) -> tuple[dict[str, 
         ]
     tables, problems = {}, []
     for table in CATALOG_TABLES:
-        tables[table.name], found = _read_table(table, directory / f"{table.name}.csv")
+        path = directory / f"{table.name}.csv"
+        if table.name in OPTIONAL_FILES and not path.exists():
+            tables[table.name] = []
+            continue
+        tables[table.name], found = _read_table(table, path)
         problems += found
     return tables, problems
 
@@ -129,21 +133,19 @@ def check_catalog_tables(tables: dict[str, list[Row]]) -> list[Problem]:
         )
         problems.append(Problem(storage[0].file, "all rows", "hot", False, fix))
     problems += check_tiers_fit_racks(tables.get("gpu_tiers", []), tables.get("rack_types", []))
-    problems += check_offer_tiers(tables.get("cloud_offers", []), tables.get("gpu_tiers", []))
+    table = lambda name: tables.get(name, [])  # noqa: E731
+    problems += unknown_ids(table("cloud_offers"), "tier", table("gpu_tiers"), "GPU tier")
+    problems += unknown_ids(table("gpu_tiers"), "stack", table("software_stacks"), "software stack")
     return problems
 
 
-def check_offer_tiers(offers: list[Row], tiers: list[Row]) -> list[Problem]:
-    """A cloud offer names a GPU tier the catalog has."""
-    known = {row.id for row in tiers}
+def unknown_ids(rows: list[Row], field: str, targets: list[Row], what: str) -> list[Problem]:
+    """Rows whose `field` names no row of `targets` (a cloud offer's tier, a tier's software stack)."""
+    known = {row.id for row in targets}
     return [
-        offer.problem(
-            "tier",
-            offer.values["tier"],
-            f"unknown GPU tier; {suggest(offer.values['tier'], known, 'tier ids')}",
-        )
-        for offer in offers
-        if offer.ok("tier") and offer.values["tier"] not in known
+        row.problem(field, row.values[field], f"unknown {what}; {suggest(row.values[field], known, 'ids')}")
+        for row in rows
+        if row.ok(field) and row.values[field] not in known
     ]
 
 

@@ -342,6 +342,8 @@ def check_document(doc: dict, file: str, catalog: CatalogRows) -> Checked:
     problems += check_refs(sites, "racks", racks, "rack type")
     problems += check_site_racks(sites)
     problems += check_refs(workloads, "tiers", tiers, "GPU tier")
+    stacks = {row.id: row for row in tables["software_stacks"]}
+    problems += check_refs(workloads, "stacks", stacks, "software stack")
     problems += check_workload_kinds(workloads)
     problems += check_training_precision(workloads)
     problems += check_workload_years(workloads, years)

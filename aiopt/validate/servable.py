@@ -1,7 +1,8 @@
 """Servability: every workload has a GPU tier that can serve it from its first year.
 
 The rule is the model's (`aiopt.model.data`), so `aiopt validate` rejects what the build
-would: a workload runs on a tier in a year when the tier is allowed (its `tiers`, or any),
+would: a workload runs on a tier in a year when the tier is allowed (its `tiers`, or any, of its
+`stacks` when it lists any),
 one scale-up domain serves a replica within its targets (`memory_fit_issue`), an FP8 training
 job finds the tier's FP8 figures (`precision_issue`), the tier is on sale that year, and a rack
 type with positions at a site the workload may use holds one node (`rack_fit_issue`). Demand
@@ -97,13 +98,21 @@ def check_servable(
     sites = [s for s in sites if s.ok("racks", *SITE_FIELDS) and any(s.values["racks"].values())]
     problems = []
     for w in workloads:
-        if not w.clean("tiers", "start_year", *SITE_TAGS):
+        if not w.clean("tiers", "stacks", "start_year", *SITE_TAGS):
             continue
         eligible = [s for s in sites if not site_lacks(s.values, w.values)]
         names = w.values["tiers"] or tuple(tiers)
+        stacks = w.values["stacks"]
         candidates = [
-            tiers[n] for n in names if n in tiers and tiers[n].ok("cooling", "node_kw", "rack_units")
+            tiers[n]
+            for n in names
+            if n in tiers
+            and tiers[n].ok("cooling", "node_kw", "rack_units")
+            and (not stacks or tiers[n].values["stack"] in stacks)
         ]
+        if stacks and not candidates:
+            fix = "no GPU tier it may use runs on these stacks; list another stack, or allow a tier of one"
+            problems.append(w.problem("stacks", stacks, fix))
         if not eligible or not candidates:
             continue
         first_year = w.values["start_year"] or start_year
