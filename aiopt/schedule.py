@@ -3,10 +3,12 @@
 A pool (node group, tier, site, year) keeps its serving nodes and spares all year; training runs
 take the rest one after another, a run needing all its nodes at once for its deadline. Solo
 runs (the model's `solo` jobs) go first, side by side; the other jobs follow, largest first,
-each run at the earliest day its nodes are free (a list scheduler). Run k of a job with R runs a
-year is not started before day 365 (k - 1) / R, so a monthly job runs about monthly; a pool whose
-runs do not all fit that way is scheduled again without those release days, which the model's
-pool rows (`aiopt.model.compute._shared_pools`) guarantee places every run within the year.
+each run at the earliest day its nodes are free and no other such run is under way (a list
+scheduler): the model books them as one lane, for nodes, days and storage reads alike. Run k of
+a job with R runs a year is not started before day 365 (k - 1) / R, so a monthly job runs about
+monthly; a pool whose runs do not all fit that way is scheduled again without those release
+days, which the model's pool rows (`aiopt.model.compute._shared_pools`) guarantee places every
+run within the year.
 """
 
 from __future__ import annotations
@@ -41,27 +43,33 @@ def schedule_runs(jobs: pd.DataFrame, free_nodes: dict) -> pd.DataFrame:
 
 def _calendar(pool: tuple, jobs: pd.DataFrame, free: float, spread: bool) -> list[tuple]:
     """The rows of one pool's calendar; runs spread over the year by release days if `spread`."""
-    rows, placed = [], []  # placed: (start, end, nodes)
+    rows, placed, lane = [], [], []  # placed: (start, end, nodes) of every run; lane: of non-solo runs
     for job in jobs.itertuples():
         ready = 0.0
         for run in range(1, int(job.runs) + 1):
             release = DAYS_PER_YEAR * (run - 1) / job.runs if spread else 0.0
-            start = _earliest(placed, max(ready, release), job.days, job.nodes, free)
+            alone = [] if job.solo else lane
+            start = _earliest(placed, alone, max(ready, release), job.days, job.nodes, free)
             if start is None:
                 rows.append((*pool, job.workload, run, float("nan"), float("nan"), job.nodes))
                 continue
             placed.append((start, start + job.days, job.nodes))
+            alone.append(placed[-1])
             rows.append((*pool, job.workload, run, start, start + job.days, job.nodes))
             ready = start + job.days
     return rows
 
 
-def _earliest(placed: list, ready: float, days: float, nodes: float, free: float) -> float | None:
+def _earliest(
+    placed: list, alone: list, ready: float, days: float, nodes: float, free: float
+) -> float | None:
     """First day ≥ `ready` (that day or the end of a placed run) from which `nodes` nodes stay free
-    for `days` days within the year; None if there is none."""
+    for `days` days within the year, overlapping none of the runs in `alone`; None if there is none."""
     for start in sorted({ready, *(end for _, end, _ in placed if end > ready)}):
         if start + days > DAYS_PER_YEAR + SLACK:
             return None
+        if any(s < start + days - SLACK and e > start + SLACK for s, e, _ in alone):
+            continue
         window = [(s, e, n) for s, e, n in placed if s < start + days and e > start]
         moments = [start, *(s for s, _, _ in window if s > start)]
         if all(sum(n for s, e, n in window if s <= t < e) + nodes <= free + SLACK for t in moments):

@@ -33,3 +33,17 @@ def test_runs_go_back_to_back_when_spreading_them_leaves_no_room():
 def test_a_run_that_cannot_fit_the_year_is_left_unplaced():
     calendar = schedule_runs(jobs(("big", 10, 200, 1), ("other", 10, 200, 1)), {POOL: 10})
     assert calendar.start_day.isna().sum() == 1
+
+
+def test_jobs_sharing_a_pool_never_run_side_by_side():
+    # 20 + 9 nodes fit the 29 free nodes at once, but the model books the pool's jobs as one lane
+    # (its storage reads count one job at a time), so the 9-node job waits for the 20-node one
+    calendar = schedule_runs(jobs(("big", 20, 30, 1), ("small", 9, 10, 1)), {POOL: 29})
+    by_job = calendar.set_index("workload")
+    assert by_job.at["big", "start_day"] == 0 and by_job.at["small", "start_day"] == 30
+
+
+def test_a_solo_job_runs_beside_the_lane():
+    both = jobs(("solo", 9, 30, 1), ("lane", 20, 30, 1)).assign(solo=[True, False])
+    calendar = schedule_runs(both, {POOL: 29})
+    assert list(calendar.start_day) == [0, 0]
