@@ -78,6 +78,12 @@ SERVICE_LAYERS = (
     "oob_network",
     "security",
 )
+# compliance tags no longer taken (sites' certifications, workloads' compliance) -> how to migrate
+RETIRED_TAGS = {
+    "hipaa": "renamed hipaa-ready: HHS certifies no one, so a site that signs a BAA and is attested "
+    "(SOC 2 + HIPAA mapping) holds hipaa-ready, and a HITRUST-certified one also hitrust; "
+    "write hipaa-ready instead of hipaa",
+}
 
 GPU_TIERS = Table(
     "gpu_tiers",
@@ -412,7 +418,14 @@ SITES = Table(
             "dedicated (own cage or building) or shared.",
             choices=("dedicated", "shared"),
         ),
-        Field("certifications", LIST, "", (), "Certifications held, e.g. [soc2, hipaa, iso27001]."),
+        Field(
+            "certifications",
+            LIST,
+            "",
+            (),
+            "Certifications and attestations held, e.g. [soc2, hipaa-ready, hitrust, iso27001] "
+            "(hipaa-ready: BAA + attestation; the retired tag hipaa is refused with a migration fix).",
+        ),
         Field(
             "power_mw", FLOAT, "MW", description="Facility power available to this deployment.", positive=True
         ),
@@ -618,7 +631,7 @@ WORKLOADS = Table(
         Field(
             "tiers", LIST, "", (), "GPU tiers the workload may use (empty: any that fits).", ref="gpu_tiers"
         ),
-        Field("compliance", LIST, "", (), "Certifications a site must hold, e.g. [hipaa]."),
+        Field("compliance", LIST, "", (), "Certifications a site must hold, e.g. [hipaa-ready]."),
         Field("region", STR, "", None, "Residency: run and store only in this region."),
         Field("dedicated", BOOL, "", False, "Needs a dedicated-tenancy site."),
         Field("isolated", BOOL, "", False, "Never shares nodes, racks or leaf switches."),

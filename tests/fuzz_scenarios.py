@@ -30,7 +30,7 @@ from aiopt import cli
 
 SHIPPED = sorted((Path(__file__).resolve().parent.parent / "data" / "scenarios").glob("*.yaml"))
 REGIONS = ("us", "eu", "apac")
-CERTIFICATIONS = ("soc2", "iso27001", "hipaa", "hitrust")
+CERTIFICATIONS = ("soc2", "iso27001", "hipaa-ready", "hitrust")
 MOST_SITES, MOST_WORKLOADS, MOST_YEARS = 2, 2, 3  # keeps most scenarios solving in seconds
 ACCEPTABLE = ("plan", "bad_input", "no_plan")
 

@@ -225,16 +225,16 @@ def solve_case(directory: Path, workloads: list[dict], sites: list[dict], years:
 
 
 def p2_plan(directory: Path) -> aiopt.Plan:
-    """B5, model-review's p2: `r` (hipaa) serves at `plain` (free energy, WAN not encrypted); `o`
+    """B5, model-review's p2: `r` (hipaa-ready) serves at `plain` (free energy, WAN not encrypted); `o`
     (residency eu) serves at `enc`. r keeps 0.2 TB of weights + 9.7 TB hot = 9.9 TB in one 10 TB
     unit at plain; its 4 TB of cold data fit the 4.8 TB left in o's unit at enc (0.2 + 5 TB), so a
     model that lets cold data cross the plain WAN saves a second unit at plain (10 USD)."""
     sites = [
-        site("plain", certifications=["hipaa"], encrypted_wan=False),
-        site("enc", region="eu", certifications=["hipaa"], electricity_usd_per_kwh=0.1),
+        site("plain", certifications=["hipaa-ready"], encrypted_wan=False),
+        site("enc", region="eu", certifications=["hipaa-ready"], electricity_usd_per_kwh=0.1),
     ]
     workloads = [
-        inference("r", pflops=8, compliance=["hipaa"], hot_tb=9.7, cold_tb=4),
+        inference("r", pflops=8, compliance=["hipaa-ready"], hot_tb=9.7, cold_tb=4),
         inference("o", pflops=8, region="eu", hot_tb=5),
     ]
     return solve_case(directory / "p2", workloads, sites)

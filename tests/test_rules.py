@@ -39,5 +39,5 @@ def test_rack_fit_issue(tier, rack, issue):
 def test_site_lacks():
     site = {"certifications": ("soc2",), "region": "us", "tenancy": "shared"}
     assert site_lacks(site, {"compliance": (), "region": None, "dedicated": False}) == []
-    lacks = site_lacks(site, {"compliance": ("soc2", "hipaa"), "region": "eu", "dedicated": True})
+    lacks = site_lacks(site, {"compliance": ("soc2", "hipaa-ready"), "region": "eu", "dedicated": True})
     assert [name for name, _ in lacks] == ["compliance", "region", "dedicated"]

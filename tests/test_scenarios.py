@@ -46,12 +46,12 @@ def test_shipped_scenario_solves_and_checks(plans, name):
 def test_hipaa_workloads_only_on_certified_dedicated_sites(plans):
     plan = solved(plans, "healthcare-hipaa")
     sc = plan.scenario
-    regulated = [w for w, row in sc.workloads.iterrows() if "hipaa" in row.compliance]
+    regulated = [w for w, row in sc.workloads.iterrows() if "hipaa-ready" in row.compliance]
     assert regulated, "the scenario should carry HIPAA workloads"
     used = plan.nodes[plan.nodes.workload.isin(regulated)]
     assert len(used)
     for site in used.site.unique():
-        assert "hipaa" in sc.sites.at[site, "certifications"]
+        assert "hipaa-ready" in sc.sites.at[site, "certifications"]
         assert sc.sites.at[site, "tenancy"] == "dedicated"
     # and there was a cheaper site they were not allowed on
     assert any(site_lacks(row, sc.workloads.loc[regulated[0]]) for _, row in sc.sites.iterrows())

@@ -37,7 +37,7 @@ EXAMPLES = {
     "start_year": 2026,
     "read_gbps_per_gpu": 1.0,
     "certifications": ("soc2",),
-    "compliance": ("hipaa",),
+    "compliance": ("hipaa-ready",),
     "tiers": ("h100-sxm",),
     "racks": {"air-40": 20},
     "gpus_per_node": 8,

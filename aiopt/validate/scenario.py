@@ -9,7 +9,7 @@ from pathlib import Path
 from aiopt.errors import InputError, Problem
 from aiopt.read import display_path, read_scenario_file
 from aiopt.rules import site_lacks
-from aiopt.schema import POLICY, SITES, STR, TRAINING_PRECISIONS, WORKLOADS, Field, Table
+from aiopt.schema import POLICY, RETIRED_TAGS, SITES, STR, TRAINING_PRECISIONS, WORKLOADS, Field, Table
 from aiopt.validate.catalog import apply_overrides, check_catalog_tables, read_catalog_tables
 from aiopt.validate.fields import BadValue, Checked, Row, check_record, check_unique_ids, convert, item_where
 from aiopt.validate.messages import MISSING, brief, example, suggest
@@ -280,6 +280,17 @@ def check_site_eligibility(workloads: list[Row], sites: list[Row]) -> list[Probl
     return problems
 
 
+def check_retired_tags(rows: list[Row], name: str) -> list[Problem]:
+    """Tags in list field `name` that are no longer taken (`RETIRED_TAGS`), each with its fix."""
+    return [
+        row.problem(name, tag, RETIRED_TAGS[tag])
+        for row in rows
+        if row.ok(name)
+        for tag in row.values[name]
+        if tag in RETIRED_TAGS
+    ]
+
+
 def check_compliant_storage(workloads: list[Row], storage: list[Row]) -> list[Problem]:
     """A workload with compliance tags needs a hot storage tier with encryption at rest."""
     storage = [r for r in storage if r.ok("hot", "encryption_at_rest")]
@@ -348,6 +359,7 @@ def check_document(doc: dict, file: str, catalog: CatalogRows) -> Checked:
     problems += check_training_precision(workloads)
     problems += check_workload_years(workloads, years)
     problems += check_run_calendar(workloads)
+    problems += check_retired_tags(sites, "certifications") + check_retired_tags(workloads, "compliance")
     problems += check_site_eligibility(workloads, sites)
     problems += check_min_sites(workloads, sites)
     models = {row.id: row for row in tables["models"]}

@@ -13,19 +13,19 @@ from tiny_plans import (
 
 
 def test_compliance_regulated_workload_on_certified_site(plan_of):
-    # 8 PFLOPS each = exactly 2 nodes, so sharing a site saves no node. "cert" (dedicated, hipaa)
+    # 8 PFLOPS each = exactly 2 nodes, so sharing a site saves no node. "cert" (dedicated, hipaa-ready)
     # pays 6,570 USD per node-year of energy; "cheap" (shared tenancy, no certificates) pays none.
-    # phi (hipaa, dedicated) may only use cert; web at cheap costs 12 switches + 1 storage unit
+    # phi (hipaa-ready, dedicated) may only use cert; web at cheap costs 12 switches + 1 storage unit
     # (22 USD) instead of 2 x 6,570 USD of energy at cert.
     # gdpr (residency eu) may only use the "eu" site, dearer still (0.2 USD/kWh).
     sites = [
         site("cheap", tenancy="shared"),
-        site("cert", tenancy="dedicated", certifications=["hipaa"], electricity_usd_per_kwh=0.1),
+        site("cert", tenancy="dedicated", certifications=["hipaa-ready"], electricity_usd_per_kwh=0.1),
         site("eu", region="eu", electricity_usd_per_kwh=0.2),
     ]
     plan = plan_of(
         [
-            inference("phi", pflops=8, compliance=["hipaa"], dedicated=True),
+            inference("phi", pflops=8, compliance=["hipaa-ready"], dedicated=True),
             inference("web", pflops=8),
             inference("gdpr", pflops=8, region="eu"),
         ],
@@ -99,10 +99,10 @@ def test_compliance_unencrypted_wan_keeps_regulated_workload_whole(
     # A regulated workload at the plain-WAN site runs nowhere else (plain_site_alone) and keeps
     # its cold data only where it runs (cold_stays_local); unregulated, it spills freely.
     sites = [
-        site("plain", power_mw=0.05, certifications=["hipaa"], encrypted_wan=False),
-        site("enc", electricity_usd_per_kwh=0.1, certifications=["hipaa"]),
+        site("plain", power_mw=0.05, certifications=["hipaa-ready"], encrypted_wan=False),
+        site("enc", electricity_usd_per_kwh=0.1, certifications=["hipaa-ready"]),
     ]
-    tags = {"compliance": ["hipaa"]} if regulated else {}
+    tags = {"compliance": ["hipaa-ready"]} if regulated else {}
     plan = plan_of([inference(pflops=38, **tags)], sites=sites)
     assert installed(plan, site="plain") == plain_nodes
     assert installed(plan, site="enc") == enc_nodes
@@ -123,18 +123,18 @@ def test_compliance_isolated_workload_on_a_small_site(plan_of):
 
 
 def test_compliance_regulated_cold_data_not_shipped_over_plain_wan(plan_of):
-    # "r" (hipaa) runs at "plain" (no encrypted WAN; "enc" pays 0.1 USD/kWh, 17,520 USD a year
+    # "r" (hipaa-ready) runs at "plain" (no encrypted WAN; "enc" pays 0.1 USD/kWh, 17,520 USD a year
     # for r's 2 nodes). At plain its hot data, 9.0 + 0.2 TB of weights, leaves 0.8 TB of a 10 TB
     # unit; at enc, "eu-svc" (region eu) leaves 10 - 5.8 - 0.2 = 4 TB. r's 3.9 TB of cold data
     # would fit there for free, but reaching it crosses plain's unencrypted WAN
     # (cold_not_shipped): a second unit at plain instead.
     sites = [
-        site("plain", certifications=["hipaa"], encrypted_wan=False),
-        site("enc", region="eu", certifications=["hipaa"], electricity_usd_per_kwh=0.1),
+        site("plain", certifications=["hipaa-ready"], encrypted_wan=False),
+        site("enc", region="eu", certifications=["hipaa-ready"], electricity_usd_per_kwh=0.1),
     ]
     plan = plan_of(
         [
-            inference("r", pflops=8, compliance=["hipaa"], hot_tb=9.0, cold_tb=3.9),
+            inference("r", pflops=8, compliance=["hipaa-ready"], hot_tb=9.0, cold_tb=3.9),
             inference("eu-svc", pflops=8, region="eu", hot_tb=5.8),
         ],
         sites=sites,

@@ -137,8 +137,8 @@ def test_cost_max_capacity_budget_below_one_node_buys_nothing(plan_of):
     # node: the largest multiple is 0. Nothing runs, so the regulated service's 5 TB of hot data
     # (kept where it runs) needs no storage, encrypted or not.
     plan = plan_of(
-        [inference(pflops=8, compliance=["hipaa"], hot_tb=5)],
-        sites=[site(certifications=["hipaa"])],
+        [inference(pflops=8, compliance=["hipaa-ready"], hot_tb=5)],
+        sites=[site(certifications=["hipaa-ready"])],
         policy={"objective": "max_capacity", "capex_budget_usd": 50_000},
     )
     assert plan.kpi("demand_scale") == 0

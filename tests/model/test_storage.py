@@ -45,16 +45,16 @@ TIERED_STORAGE = [
         # of 100 TB at 500 USD (cold-plain, the cheapest per TB; the 4.8 TB left on the hot units
         # do not save a cold unit: 250 - 4.8 > 200) -> 2,500 USD
         (False, "hot-plain", "cold-plain", 2 * 500 + 3 * 500),
-        # hipaa data only on encrypted tiers: 2 x 1,000 (hot-enc) + 3 x 1,000 (cold-enc) = 5,000 USD
+        # hipaa-ready data only on encrypted tiers: 2 x 1,000 (hot-enc) + 3 x 1,000 (cold-enc) = 5,000 USD
         (True, "hot-enc", "cold-enc", 2 * 1_000 + 3 * 1_000),
     ],
 )
 def test_storage_cold_on_cheapest_allowed_tier(plan_of, regulated, hot_tier, cold_tier, usd):
     # cold_covered: the cold TB are kept once, on the cheapest tier the workload may use
-    tags = {"compliance": ["hipaa"]} if regulated else {}
+    tags = {"compliance": ["hipaa-ready"]} if regulated else {}
     plan = plan_of(
         [inference(pflops=8, hot_tb=15, cold_tb=250, **tags)],
-        sites=[site(certifications=["hipaa"])],
+        sites=[site(certifications=["hipaa-ready"])],
         storage_tiers=TIERED_STORAGE,
     )
     assert storage_units(plan, hot_tier) == 2

@@ -58,16 +58,27 @@ def test_unsatisfiable_tags_list_what_each_site_lacks(tiny_doc, tmp_scenario, ca
         "id": "eu-site",
         "region": "eu",
         "tenancy": "shared",
-        "certifications": ["hipaa"],
+        "certifications": ["hipaa-ready"],
         "power_mw": 1,
         "racks": {"air-40": 4},
     }
     tiny_doc["sites"].append(second)
-    tiny_doc["workloads"][0] |= {"compliance": ["hipaa"], "dedicated": True}
+    tiny_doc["workloads"][0] |= {"compliance": ["hipaa-ready"], "dedicated": True}
     (problem,) = validate(tmp_scenario(tiny_doc), catalog_dir)
     assert problem.field == "compliance"
-    assert "lab lacks certification hipaa" in problem.fix
+    assert "lab lacks certification hipaa-ready" in problem.fix
     assert "eu-site lacks dedicated tenancy (site is shared)" in problem.fix
+
+
+def test_retired_hipaa_tag_names_its_replacement(tiny_doc, tmp_scenario, catalog_dir):
+    tiny_doc["sites"][0]["certifications"] = ["soc2", "hipaa"]
+    tiny_doc["workloads"][0]["compliance"] = ["hipaa"]
+    problems = validate(tmp_scenario(tiny_doc), catalog_dir)
+    assert [(p.where, p.field, p.value) for p in problems] == [
+        ("sites[0] (id=lab)", "certifications", "hipaa"),
+        ("workloads[0] (id=pretrain-8b)", "compliance", "hipaa"),
+    ]
+    assert all("write hipaa-ready instead of hipaa" in p.fix and "hitrust" in p.fix for p in problems)
 
 
 def test_run_calendar_longer_than_a_year(tiny_doc, tmp_scenario, catalog_dir):
