@@ -327,6 +327,14 @@ SERVICES = Table(
         Field("annual_usd", FLOAT, "USD/yr", 0.0, "Opex per item per year (licences, subscriptions).", 0),
         Field("kw", FLOAT, "kW", 0.0, "Power per item.", 0),
         Field("ru", FLOAT, "U", 0.0, "Rack units per item.", 0),
+        Field(
+            "stacks",
+            LIST,
+            "",
+            (),
+            "Node and gpu basis: count only the nodes of GPU tiers of these software stacks "
+            "(e.g. a CUDA licence; empty: every tier).",
+        ),
         _source(),
     ),
 )

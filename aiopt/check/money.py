@@ -143,7 +143,7 @@ def _racks_used(plan) -> dict:
 def _service_items(plan, svc, bought: bool) -> dict:
     """Items of a service per (site, year), held or bought that year: `per_basis` per site with
     switches of a fabric of the service's kind ("any": every kind), per rack position fitted (the
-    most racks used so far), per node or per GPU (bought: per node or GPU bought)."""
+    most racks used so far), per node or per GPU of its stack's tiers (bought: per node or GPU bought)."""
     sc, years = plan.scenario, plan.scenario.years
     if svc.basis in ("node", "gpu"):
         per_node = (
@@ -151,7 +151,11 @@ def _service_items(plan, svc, bought: bool) -> dict:
         )
         count = (lambda r: r.bought_nodes) if bought else (lambda r: r.installed_nodes)
         return _sums(
-            plan.pools.itertuples(),
+            (
+                r
+                for r in plan.pools.itertuples()
+                if not svc.stacks or sc.gpu_tiers.at[r.tier, "stack"] in svc.stacks
+            ),
             lambda r: (r.site, r.year),
             lambda r: svc.per_basis * count(r) * per_node(r),
         )

@@ -253,7 +253,11 @@ def _services(m: pyo.ConcreteModel, d: ModelData) -> None:
             return per * (fitted - before if bought else fitted)
         pool, var = (buys_at, m.buy) if bought else (nodes_at, m.nodes)
         gpus = 1 if svc.basis == "node" else None
-        return per * sum((gpus or tiers.at[k[1], "gpus_per_node"]) * var[k] for k in pool.get((s, y), ()))
+        return per * sum(
+            (gpus or tiers.at[k[1], "gpus_per_node"]) * var[k]
+            for k in pool.get((s, y), ())
+            if not svc.stacks or tiers.at[k[1], "stack"] in svc.stacks
+        )
 
     m.service_items = pyo.Expression(m.SVC_SY, rule=lambda m, i, s, y: count(m, i, s, y, bought=False))
     m.service_new = pyo.Expression(m.SVC_SY, rule=lambda m, i, s, y: count(m, i, s, y, bought=True))

@@ -136,16 +136,25 @@ def check_catalog_tables(tables: dict[str, list[Row]]) -> list[Problem]:
     table = lambda name: tables.get(name, [])  # noqa: E731
     problems += unknown_ids(table("cloud_offers"), "tier", table("gpu_tiers"), "GPU tier")
     problems += unknown_ids(table("gpu_tiers"), "stack", table("software_stacks"), "software stack")
+    problems += unknown_ids(table("services"), "stacks", table("software_stacks"), "software stack")
     return problems
 
 
 def unknown_ids(rows: list[Row], field: str, targets: list[Row], what: str) -> list[Problem]:
-    """Rows whose `field` names no row of `targets` (a cloud offer's tier, a tier's software stack)."""
+    """Rows whose `field` (an id or a list of ids) names no row of `targets`: a cloud offer's tier,
+    a tier's software stack, a service's stacks."""
     known = {row.id for row in targets}
+
+    def named(row: Row) -> list:
+        value = row.values[field]
+        return list(value) if isinstance(value, (list, tuple)) else [value]
+
     return [
-        row.problem(field, row.values[field], f"unknown {what}; {suggest(row.values[field], known, 'ids')}")
+        row.problem(field, row.values[field], f"unknown {what} {name!r}; {suggest(name, known, 'ids')}")
         for row in rows
-        if row.ok(field) and row.values[field] not in known
+        if row.ok(field)
+        for name in named(row)
+        if name not in known
     ]
 
 

@@ -51,7 +51,7 @@ def test_plan_rents_below_the_break_even_utilisation_and_owns_above(plan_of, pri
 @pytest.mark.parametrize(
     "needs, site_has, offer_has",
     [
-        ({"compliance": ["hipaa"]}, {"certifications": ["hipaa"]}, {"certifications": "soc2"}),
+        ({"compliance": ["hipaa-ready"]}, {"certifications": ["hipaa-ready"]}, {"certifications": "soc2"}),
         ({"region": "eu"}, {"region": "eu"}, {"region": "us"}),
         ({"dedicated": True}, {"tenancy": "dedicated"}, {"tenancy": "shared"}),
     ],
@@ -65,7 +65,7 @@ def test_an_offer_the_workload_may_not_use_is_never_rented(plan_of, needs, site_
         policy=ONE_YEAR_LIFE,
     )
     assert installed(plan) == 8 and plan.rent.empty
-    allowed = {"certifications": "hipaa", "region": "eu", "tenancy": "dedicated"}
+    allowed = {"certifications": "hipaa-ready", "region": "eu", "tenancy": "dedicated"}
     fixed = offer(**{k: allowed[k] for k in offer_has})
     plan = plan_of(
         [training(pflops=JOB, **needs)], sites=[site(**site_has)], cloud_offers=[fixed], policy=RENT

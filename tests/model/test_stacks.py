@@ -17,6 +17,7 @@ from tiny_plans import (
     inference,
     installed,
     rack,
+    service,
     software_stack,
     storage,
     tier,
@@ -55,6 +56,20 @@ def test_second_stack_bought_only_when_its_saving_exceeds_its_cost(plan_of, s2_o
     opex = plan.costs[(plan.costs.category == "stacks") & (plan.costs.kind == "opex")].usd.sum()
     assert capex == pytest.approx(30_000 + (s2_one_time if second_stack else 0))
     assert opex == pytest.approx(10_000 if second_stack else 0)
+
+
+def test_a_licence_of_one_stack_counts_only_that_stack_s_gpus(plan_of):
+    # a per-GPU licence for s1 only: `pinned` on one node of a pays it on a's GPUs (8 each year),
+    # `free` on two nodes of b (s2) pays nothing
+    licence = service("licence", basis="gpu", annual_usd=100, stacks="s1")
+    plan = plan_of(
+        [inference("pinned", pflops=4, stacks=["s1"]), inference("free", pflops=8, stacks=["s2"])],
+        gpu_tiers=TIERS,
+        software_stacks=[software_stack("s1"), software_stack("s2")],
+        services=[licence],
+    )
+    assert installed(plan, tier="a") == 1 and installed(plan, tier="b") == 2
+    assert cost(plan, "licences") == pytest.approx(100 * 8)
 
 
 def test_workload_runs_only_on_tiers_of_its_stacks(plan_of):
