@@ -126,7 +126,22 @@ def check_catalog_tables(tables: dict[str, list[Row]]) -> list[Problem]:
         )
         problems.append(Problem(storage[0].file, "all rows", "hot", False, fix))
     problems += check_tiers_fit_racks(tables.get("gpu_tiers", []), tables.get("rack_types", []))
+    problems += check_tier_fabrics(tables.get("gpu_tiers", []), tables.get("fabrics", []))
     return problems
+
+
+def check_tier_fabrics(tiers: list[Row], fabrics: list[Row]) -> list[Problem]:
+    """Each fabric a GPU tier lists (`fabrics`) is a row of the fabrics table."""
+    known = [f.id for f in fabrics]
+    if not known:  # the fabrics table is missing or broken: already reported
+        return []
+    return [
+        tier.problem("fabrics", f, f"unknown fabric; {suggest(f, known, 'fabric ids')}")
+        for tier in tiers
+        if tier.ok("fabrics")
+        for f in tier.values["fabrics"]
+        if f not in known
+    ]
 
 
 def check_catalog(directory: str | Path | None = None) -> Checked:
