@@ -49,8 +49,7 @@ def _delivered(sc, wl, rows) -> float:
         )
     job = rows.nodes.sum()
     return sum(
-        r.nodes
-        * physics.node_pflops(wl, sc.gpu_tiers.loc[r.tier], sc.fabrics.loc[r.fabric], job)
+        r.nodes * physics.node_pflops(wl, sc.gpu_tiers.loc[r.tier], sc.fabrics.loc[r.fabric], job)
         for r in rows.itertuples()
     )
 

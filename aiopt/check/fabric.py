@@ -9,6 +9,7 @@ from collections import defaultdict
 
 from ..results import parse_group_units
 from . import physics
+from .base import num
 
 
 def fabric_sized(plan) -> list[str]:
@@ -99,7 +100,7 @@ def fabric_serves_nodes(plan) -> list[str]:
             capacity = groups.get(g, 0) * per_su + singles.get(g, 0) * int(fab.radix)
             if n > capacity:
                 out.append(
-                    f"{where}: group {g}'s job takes {n} ports, its own SUs and switch serve {capacity}"
+                    f"{where}: group {g}'s job takes {num(n)} ports, its own SUs and switch serve {capacity}"
                 )
         nics = sum(m for (g, s, y), m in nic_ports.items() if (s, y) == (row.site, row.year))
         if row.nics < nics or row.nics + row.onchip_ports < sum(n for _, n in at):
