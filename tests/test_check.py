@@ -193,6 +193,18 @@ def test_goodput_is_taken_at_the_plan_own_job_size(tiny_plan):
     assert any(f"{TRAIN}/2026" in f and f"at {nodes:.6g} nodes" in f for f in failures), failures
 
 
+def test_scaling_efficiency_is_taken_at_the_plan_own_job_size(tiny_plan):
+    # The training job spans a few nodes, far below its fabric's 16,384-GPU reference size, so it
+    # is not derated. With the reference at one node's 8 GPUs the same job loses efficiency for
+    # every doubling beyond 8 GPUs: the checker recomputes it at the run's own size and finds the
+    # plan short.
+    job = tiny_plan.nodes[(tiny_plan.nodes.workload == TRAIN) & (tiny_plan.nodes.year == 2026)].iloc[0]
+    assert job.nodes > 1
+    corrupted = with_scenario_value(tiny_plan, "fabrics", job.fabric, scaling_reference_gpus=8)
+    failures = new_failures(tiny_plan, corrupted, "demand_met")
+    assert any(f"{TRAIN}/2026" in f and "scaling efficiency 0." in f for f in failures), failures
+
+
 # ----------------------------------------------------------------------- model bugs the checker sees
 # Each case solves a tiny model-review scenario (tests/model/tiny_plans.py's base catalog). The
 # "flags" test shows the checker failing the plan the buggy model makes (built from the solved

@@ -244,7 +244,7 @@ def _performance(d: ModelData, sc: Scenario, tiers) -> None:
             one_node = (
                 sc.policy["objective"] == "min_npv"
                 and d.memory_nodes[w, t] <= 1
-                and _run_pflops(ideal, tier, row, sc.fabrics.iloc[0], 1.0, spanning=False) >= peak
+                and _run_pflops(ideal, tier, row, None, 1.0, spanning=False) >= peak  # no fabric used
             )
             if not one_node:
                 d.spans_nodes.add((w, t))

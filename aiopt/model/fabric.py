@@ -28,7 +28,9 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
     binaries grow with the site, :math:`built_{s,f,k,y} \le built_{s,f,k-1,y}`,
     :math:`built_{s,f,k,y} \ge built_{s,f,k,y-1}` (family 7), :math:`built_{s,f,1,Y} \le fabric_{s,f}`;
     their sum, the integer :math:`units_{s,f,y} = \sum_k built_{s,f,k,y}`, is the size built, the
-    final year's the design. Spines, core and inter-switch links installed in year y are those of
+    final year's the design. A fabric is the gear built for it,
+    :math:`fabric_{s,f} \le built_{s,f,1,Y} + \sum_{g,y} single_{g,s,f,y}` (so the relaxation pays
+    for the fabric its runs use). Spines, core and inter-switch links installed in year y are those of
     the size built, the telescoping `built_sum`, and are bought in the year they first appear (the
     SuperPOD RAs grow pod by pod; `size_for_units` never shrinks as units are added,
     tests/model/test_fabric.py, so a 2-tier fabric grows into 3 tiers by adding switches). Each
@@ -71,6 +73,15 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
     )
     m.single_on_fabric = pyo.Constraint(
         m.SU, rule=lambda m, g, s, f, y: m.single[g, s, f, y] <= m.fabric[s, f]
+    )
+    singles_of = group_by(d.su_index, lambda i: (i[1], i[2]))
+    m.fabric_of_gear = pyo.Constraint(
+        m.SF,
+        rule=lambda m, s, f: (
+            m.fabric[s, f]
+            <= (m.built[s, f, 1, last] if (s, f) in d.design_limit else 0)
+            + sum(m.single[i] for i in singles_of.get((s, f), ()))
+        ),
     )
     m.single_or_design = pyo.Constraint(
         [i for i in m.SU if (i[1], i[2]) in d.design_limit],

@@ -33,7 +33,8 @@ from aiopt.fabric_sizing import size_for_gpus, size_for_units
     ],
 )
 def test_fabric_training_weighs_efficiency_against_price(plan_of, fast_switch_usd, chosen, nodes):
-    # one_fabric per site; run_on_fabric: the job's nodes count on the fabric it runs on
+    # one_fabric per site; run_on_fabric: the job's nodes count on the fabric it runs on, a fabric
+    # the gear built for it (fabric_of_gear)
     fabrics = [
         fabric("fast", switch_price_usd=fast_switch_usd, scaling_efficiency=1.0),
         fabric("slow", switch_price_usd=1_000, scaling_efficiency=0.5),
