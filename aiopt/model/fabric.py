@@ -24,7 +24,9 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
     A node group whose fabric ports fit one switch of radix :math:`k_f` may take that switch alone,
     :math:`single_{g,s,f,y}` binary, with no spine layer (`fabric_sizing.single_switch`); otherwise
     the design is one of the tabulated sizes of 1..K scalable units, never both in a year,
-    :math:`single_{g,s,f,y} + built_{s,f,1,y} \le 1`. "Built for at least k units by year y"
+    :math:`single_{g,s,f,y} + built_{s,f,1,y} \le 1`, placed for the group's ports and kept,
+    :math:`single_{g,s,f,y} \le \sum_t ports_t\, fnodes_{g,t,s,y} + single_{g,s,f,y-1}`.
+    "Built for at least k units by year y"
     binaries grow with the site, :math:`built_{s,f,k,y} \le built_{s,f,k-1,y}`,
     :math:`built_{s,f,k,y} \ge built_{s,f,k,y-1}` (family 7), :math:`built_{s,f,1,Y} \le fabric_{s,f}`;
     their sum, the integer :math:`units_{s,f,y} = \sum_k built_{s,f,k,y}`, is the size built, the
@@ -37,7 +39,8 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
     node group fills whole SUs or its own switch (isolated workloads never share a leaf):
     :math:`\sum_t ports_t\, fnodes_{g,t,s,y} \le \sum_f (E_f\, su_{g,s,f,y} + k_f\, single_{g,s,f,y})`
     with :math:`E_f` = nodes per SU × rails, and :math:`\sum_g su_{g,s,f,y} \le \sum_k built_{s,f,k,y}`.
-    Leaves = leaves per SU × SUs (one per rail in every SuperPOD) + single switches. A training run
+    Leaves = leaves per SU × SUs (one per rail in every SuperPOD) + single switches; switches
+    installed never decrease (a single switch stays, or becomes a leaf). A training run
     that spans nodes on fabric f needs it: :math:`run_{w,t,s,f,y} \le M_{w,t,s,f,y}\, fabric_{s,f}`
     (a tier lists the fabrics it supports, `data._eligibility`). Fabric ports installed are bought
     as they are first needed, a NIC and link each, a link only for tiers whose NICs are on chip:
@@ -138,6 +141,12 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
             <= sum(per_su[f] * m.su[g, s, f, y] + radix[f] * m.single[g, s, f, y] for f in m.F)
         ),
     )
+    m.single_as_needed = pyo.Constraint(
+        m.SU,
+        rule=lambda m, g, s, f, y: (
+            m.single[g, s, f, y] <= node_ports(m, g, s, y) + previous(m.single, (g, s, f), y, d.years)
+        ),
+    )
     m.units_as_needed = pyo.Constraint(
         m.SU, rule=lambda m, g, s, f, y: per_su[f] * (m.su[g, s, f, y] - 1) <= node_ports(m, g, s, y) - 1
     )
@@ -166,6 +175,11 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
     )
     m.switches = pyo.Expression(
         m.SFY, rule=lambda m, s, f, y: m.leaf_switches[s, f, y] + m.spine_core[s, f, y]
+    )
+    # switches installed only grow (family 7): a group's one switch stays, or becomes a leaf
+    m.switches_grow = pyo.Constraint(
+        [i for i in m.SFY if i[2] != d.years[0]],
+        rule=lambda m, s, f, y: m.switches[s, f, y] >= previous(m.switches, (s, f), y, d.years),
     )
     m.new_switches = pyo.Expression(
         m.SFY, rule=lambda m, s, f, y: m.switches[s, f, y] - previous(m.switches, (s, f), y, d.years)

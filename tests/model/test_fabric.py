@@ -34,7 +34,7 @@ from aiopt.fabric_sizing import size_for_gpus, size_for_units
 )
 def test_fabric_training_weighs_efficiency_against_price(plan_of, fast_switch_usd, chosen, nodes):
     # one_fabric per site; run_on_fabric: the job's nodes count on the fabric it runs on, a fabric
-    # the gear built for it (fabric_of_gear)
+    # the gear built for it (fabric_of_gear), whose switches only grow (switches_grow)
     fabrics = [
         fabric("fast", switch_price_usd=fast_switch_usd, scaling_efficiency=1.0),
         fabric("slow", switch_price_usd=1_000, scaling_efficiency=0.5),
@@ -92,7 +92,8 @@ def test_fabric_named_any_is_an_ordinary_fabric(plan_of):
     ("pflops", "nodes", "switches", "leaf", "spine", "singles"),
     [
         # 30 / 4 = 7.5 -> 8 nodes x 8 ports = 64 <= radix 64: one switch, no spine layer
-        # (single_or_design: never beside an SU design; single_on_fabric: on the site's fabric)
+        # (single_or_design: never beside an SU design; single_on_fabric, single_as_needed: on the
+        # site's fabric, placed for the ports)
         (30, 8, 1, 1, 0, "(shared)=1"),
         # 34 / 4 = 8.5 -> 9 nodes, 72 ports: one SU, 8 leaves + 4 spines (the RA design)
         (34, 9, 12, 8, 4, ""),
