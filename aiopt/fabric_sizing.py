@@ -10,7 +10,9 @@ Leaves. Every leaf has h down-ports (to nodes) and h up-ports. Each rail of each
 An SU is always built and cabled in full (the RAs' rule for partly filled SUs), so every up-port of every
 leaf and spine is cabled.
 
-1 tier, L = 1: the one leaf is the fabric.
+1 tier, L = 1: the one leaf is the fabric. Below one SU, a fabric whose endpoints fit one switch
+(E <= k) is that one switch (`single_switch`, 0 SUs): no leaf uplinks, so no spines (family 9's two
+spines are for leaf uplinks; a node's rail sits on one leaf in every SuperPOD too).
 
 2 tiers, 2 <= L <= k (so up to k^2/2 endpoints): every leaf spreads its h uplinks evenly over all S spines,
 so S divides h; spines have k down-ports, so S*k >= L*h. Hence
@@ -74,6 +76,12 @@ def _positive(name: str, value: object) -> int:
     return int(value)
 
 
+def _radix(value: object) -> int:
+    if not isinstance(value, Integral) or value < 4 or value % 2:
+        raise ValueError(f"radix must be an even whole number >= 4, got {value!r}")
+    return int(value)
+
+
 def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
@@ -88,9 +96,7 @@ def size_for_units(scalable_units: int, radix: int, nodes_per_su: int, rails: in
     units = _positive("scalable_units", scalable_units)
     per_su = _positive("nodes_per_su", nodes_per_su)
     rails = _positive("rails", rails)
-    if not isinstance(radix, Integral) or radix < 4 or radix % 2:
-        raise ValueError(f"radix must be an even whole number >= 4, got {radix!r}")
-    radix = int(radix)
+    radix = _radix(radix)
     half = radix // 2
     leaf = units * rails * _ceil_div(per_su, half)
     if leaf > radix * half:
@@ -113,8 +119,18 @@ def size_for_units(scalable_units: int, radix: int, nodes_per_su: int, rails: in
     return FabricSize(units, nodes, endpoints, leaf, spine, core, links)
 
 
+def single_switch(nodes: int, rails: int) -> FabricSize:
+    """One switch for `nodes` nodes of `rails` ports each (callers keep nodes x rails <= radix)."""
+    endpoints = nodes * rails
+    return FabricSize(0, nodes, endpoints, 1, 0, 0, endpoints)
+
+
 def size_for_gpus(gpus: int, radix: int, nodes_per_su: int, rails: int, gpus_per_node: int = 8) -> FabricSize:
-    """Smallest whole number of SUs that serves `gpus` GPUs (one fabric port per GPU), then size_for_units."""
+    """One switch when the nodes of `gpus` GPUs have at most `radix` ports (`single_switch`); else the
+    smallest whole number of SUs that serves them (one fabric port per GPU), then size_for_units."""
     gpus = _positive("gpus", gpus)
     per_su = _positive("nodes_per_su", nodes_per_su) * _positive("gpus_per_node", gpus_per_node)
+    nodes = _ceil_div(gpus, gpus_per_node)
+    if nodes * _positive("rails", rails) <= _radix(radix):
+        return single_switch(nodes, rails)
     return size_for_units(_ceil_div(gpus, per_su), radix, nodes_per_su, rails)

@@ -44,6 +44,7 @@ COUNTS = frozenset(
         "core",
         "switches",
         "nics",
+        "onchip_ports",
         "links",
         "port_capacity",
         "units",

@@ -15,7 +15,6 @@ from .model.racks import cooling_kind
 from .model.rent import rented_gpus
 from .model.stacks import tier_stacks
 from .model.storage import keep_share
-from .rules import fabric_ports
 from .scenario import Scenario
 from .schedule import schedule_runs
 from .solve import SolveInfo, Status
@@ -380,23 +379,28 @@ def _racks(m, d: ModelData) -> pd.DataFrame:
 
 
 def _fabric(m, d: ModelData) -> pd.DataFrame:
-    """One row per site, fabric and year with the fabric built: the final design, the size built
-    that year (its spines and core), the SUs deployed, and the switches, NICs and links installed."""
-    tiers = d.scenario.gpu_tiers
+    """One row per site, fabric and year with a fabric: the final design, the size built that year
+    (its spines and core), the SUs deployed or the node groups on one switch of their own
+    (`single_switches`, no spines), and the switches, fabric ports (`nics` with a NIC bought,
+    `onchip_ports` of tiers with NICs on chip) and links installed."""
     rows = []
-    nodes_at = group_by(list(m.NODE), lambda i: (i[2], i[3]))
     su_at = group_by(list(m.SU), lambda i: i[1:])
-    for s, f in d.design_limit:
-        design = _count(m.built_units[s, f, d.years[-1]])
+    for s, f in m.SF:
+        design = _count(m.built_units[s, f, d.years[-1]]) if (s, f) in d.design_limit else 0
+        nics = onchip = 0
         for y in d.years:
-            built = _count(m.built_units[s, f, y])
-            if built == 0:
-                continue
-            size = d.designs[s, f, built]
+            nics += _count(m.nic_buy[s, f, y])
+            onchip += _count(m.onchip_buy[s, f, y])
+            built = _count(m.built_units[s, f, y]) if (s, f) in d.design_limit else 0
             group_su = {i[0]: _count(m.su[i]) for i in su_at.get((s, f, y), ())}
+            singles = {i[0]: _count(m.single[i]) for i in su_at.get((s, f, y), ())}
+            if built == 0 and not any(singles.values()):
+                continue
+            size = d.designs[s, f, built] if built else None
             units = sum(group_su.values())
-            ports = sum(fabric_ports(tiers.loc[i[1]]) * _count(m.nodes[i]) for i in nodes_at.get((s, y), ()))
             leaf = _count(m.leaf_switches[s, f, y])
+            spine, core = (size.spine, size.core) if size else (0, 0)
+            radix = int(d.scenario.fabrics.at[f, "radix"])
             rows.append(
                 dict(
                     site=s,
@@ -406,13 +410,15 @@ def _fabric(m, d: ModelData) -> pd.DataFrame:
                     built_units=built,
                     scalable_units=units,
                     leaf=leaf,
-                    spine=size.spine,
-                    core=size.core,
-                    switches=leaf + size.spine + size.core,
-                    nics=ports,
-                    links=ports + size.links - size.endpoints,
-                    port_capacity=units * d.designs_unit[f].endpoints,
+                    spine=spine,
+                    core=core,
+                    switches=leaf + spine + core,
+                    nics=nics,
+                    onchip_ports=onchip,
+                    links=nics + onchip + (size.links - size.endpoints if size else 0),
+                    port_capacity=units * d.designs_unit[f].endpoints + radix * sum(singles.values()),
                     group_units=format_group_units(group_su),
+                    single_switches=format_group_units(singles),
                 )
             )
     columns = [
@@ -427,9 +433,11 @@ def _fabric(m, d: ModelData) -> pd.DataFrame:
         "core",
         "switches",
         "nics",
+        "onchip_ports",
         "links",
         "port_capacity",
         "group_units",
+        "single_switches",
     ]
     return pd.DataFrame(rows, columns=columns)
 

@@ -103,3 +103,9 @@ def site_lacks(site: Mapping, workload: Mapping) -> list[tuple[str, str]]:
 def fabric_ports(tier: Mapping) -> int:
     """Compute-fabric ports per node of a tier (the loader fills the default: one per GPU)."""
     return int(tier["fabric_ports"])
+
+
+def fabric_supported(tier: Mapping, fabric_id: str) -> bool:
+    """A tier's nodes can join compute fabric `fabric_id`: it is in the tier's `fabrics`, or that
+    list is empty (any fabric)."""
+    return not tier["fabrics"] or fabric_id in tier["fabrics"]

@@ -180,6 +180,21 @@ GPU_TIERS = Table(
             0.01,
             1,
         ),
+        Field(
+            "integrated_nics",
+            BOOL,
+            "",
+            False,
+            "Compute-fabric NICs are on the chip (Gaudi 3: 24x200GbE RoCE): no NIC is bought per port.",
+        ),
+        Field(
+            "fabrics",
+            LIST,
+            "",
+            (),
+            "Compute fabrics the tier's nodes can join, ';'-separated (empty: any).",
+            ref="fabrics",
+        ),
         _source(),
         Field(
             "stack",
@@ -217,6 +232,29 @@ MODELS = Table(
     ),
 )
 
+# how a multi-node training job's scaling efficiency falls with its size (fabrics and rented clusters)
+SCALING_WITH_SIZE = (
+    Field(
+        "scaling_reference_gpus",
+        INT,
+        "GPUs",
+        16_384,
+        "Job size at which `scaling_efficiency` holds (default: the 16k-H100 Llama 3 runs the "
+        "tiers' MFU figures come from); a job inside one node or NVLink domain is not derated.",
+        positive=True,
+    ),
+    Field(
+        "scaling_loss_per_doubling",
+        FLOAT,
+        "fraction",
+        0.014,
+        "Efficiency lost per doubling of the job's GPUs from the reference size (SemiAnalysis, "
+        "Aug 2025: Llama-3-70B FP8 MFU 38.1% on 64 H100, 35.5% on 2,048, -7% over 5 doublings).",
+        0,
+        0.5,
+    ),
+)
+
 FABRICS = Table(
     "fabrics",
     "catalog",
@@ -236,13 +274,14 @@ FABRICS = Table(
             "scaling_efficiency",
             FLOAT,
             "fraction",
-            description="Distributed-training scaling efficiency reached on this fabric.",
+            description="Distributed-training scaling efficiency on this fabric at `scaling_reference_gpus`.",
             low=0.01,
             high=1,
         ),
         Field("nodes_per_su", INT, "nodes", 32, "Nodes per scalable unit (SU).", 1),
         Field("rails", INT, "rails", 8, "Rails (leaf switches) per SU.", 1),
         Field("support_pct", FLOAT, "%/yr", 8.0, "Support, % of price per year.", 0, 100),
+        *SCALING_WITH_SIZE,
         _source(),
     ),
 )
@@ -776,6 +815,7 @@ CLOUD_OFFERS = Table(
             0.01,
             1,
         ),
+        *SCALING_WITH_SIZE,
         _source(),
     ),
 )

@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import pytest
 
-from aiopt.fabric_sizing import size_for_gpus, size_for_units
+from aiopt.fabric_sizing import single_switch, size_for_gpus, size_for_units
 
 IB_NDR = {"radix": 64, "nodes_per_su": 32, "rails": 8}  # Quantum-2 QM9700, 64 x 400G
 IB_XDR = {"radix": 144, "nodes_per_su": 72, "rails": 8}  # Quantum-X800 Q3400, 144 x 800G
@@ -189,9 +189,40 @@ def test_to_dict():
     }
 
 
-@pytest.mark.parametrize(("gpus", "units"), [(1, 1), (256, 1), (257, 2), (1016, 4), (1024, 4), (1025, 5)])
+@pytest.mark.parametrize(("gpus", "units"), [(65, 1), (256, 1), (257, 2), (1016, 4), (1024, 4), (1025, 5)])
 def test_size_for_gpus_rounds_up_to_whole_sus(gpus, units):
     assert size_for_gpus(gpus, **IB_NDR) == size_for_units(units, **IB_NDR)
+
+
+@pytest.mark.parametrize(("gpus", "nodes"), [(1, 1), (8, 1), (64, 8)])
+def test_size_for_gpus_fits_one_switch_without_spines(gpus, nodes):
+    # up to 64 GPUs = 8 nodes x 8 rails = 64 ports of one radix-64 switch: no leaf uplinks, no spine
+    size = size_for_gpus(gpus, **IB_NDR)
+    assert size.to_dict() == {
+        "scalable_units": 0,
+        "nodes": nodes,
+        "endpoints": nodes * 8,
+        "leaf": 1,
+        "spine": 0,
+        "core": 0,
+        "links": nodes * 8,
+        "switches": 1,
+        "tiers": 1,
+    }
+
+
+SN5600 = dict(radix=128, nodes_per_su=64, rails=8)  # 128 x 400G (64 x 800G split), 64-node SUs
+
+
+def test_sn5600_at_400g_fits_128_ports_on_one_switch_and_512_in_12_switches():
+    # fidelity review (a) row 12: 16 nodes x 8 rails = 128 ports fit one switch; 512 endpoints (64
+    # nodes) take one SU: 8 leaves x ceil(64/64) = 8, spines = smallest divisor of 64 >= 4 = 4,
+    # 12 switches and 8 x 64 = 512 leaf-spine links (radix 64 with 32-node SUs: 24 switches).
+    assert size_for_gpus(128, **SN5600) == single_switch(16, 8)
+    size = size_for_gpus(512, **SN5600)
+    assert (size.leaf, size.spine, size.switches, size.links - size.endpoints) == (8, 4, 12, 512)
+    assert size_for_gpus(512, **IB_NDR).switches == 24
+    assert size_for_gpus(129, **SN5600) == size_for_units(1, **SN5600)
 
 
 def test_size_for_gpus_uses_gpus_per_node():

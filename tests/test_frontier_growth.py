@@ -13,6 +13,8 @@ tests/test_fabric_sizing.py holds to NVIDIA's SuperPOD tables):
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pytest
 from conftest import REPO
@@ -53,16 +55,17 @@ def node_kw(plan: aiopt.Plan, site: str, year: int) -> float:
     return float((pools.installed_nodes * kw).sum())
 
 
-def ports_bought(plan: aiopt.Plan, year: int) -> pd.Series:
-    """Fabric ports (one NIC and one node-leaf link each) of the nodes bought in `year`, by site."""
-    bought = plan.pools[plan.pools.year == year]
-    ports = plan.scenario.gpu_tiers.loc[bought.tier, "fabric_ports"].to_numpy()
-    return (bought.bought_nodes * ports).groupby(bought.site).sum()
+def scaling(fabric, gpus: float) -> float:
+    """Fabric scaling efficiency of a job of `gpus` GPUs (all the scenario's jobs span nodes): the
+    catalog figure at the reference size, 1 − loss per doubling beyond it, at most 1."""
+    doublings = math.log2(gpus / fabric.scaling_reference_gpus)
+    return min(1.0, fabric.scaling_efficiency * (1 - fabric.scaling_loss_per_doubling) ** doublings)
 
 
 def test_year_one_fabric_capex_is_what_year_one_units_need(plan):
     """Switches for the year-1 SUs alone (leaves, spines, core: size_for_units), their
-    inter-switch links, and a NIC and a link per port bought; zero where no SU is deployed."""
+    inter-switch links, and a NIC and a link per fabric port installed; zero where no SU is
+    deployed."""
     first = plan.scenario.years[0]
     fabrics = plan.scenario.fabrics
     expected = 0.0
@@ -73,7 +76,9 @@ def test_year_one_fabric_capex_is_what_year_one_units_need(plan):
         price = fabrics.loc[fabric]
         expected += size.switches * price.switch_price_usd
         expected += (size.links - size.endpoints) * price.link_price_usd
-        expected += ports_bought(plan, first).get(site, 0) * (price.nic_price_usd + price.link_price_usd)
+        ports = plan.fabric[(plan.fabric.site == site) & (plan.fabric.year == first)]
+        expected += ports.nics.sum() * (price.nic_price_usd + price.link_price_usd)
+        expected += ports.onchip_ports.sum() * price.link_price_usd
     costs = plan.costs
     paid = costs[(costs.category == "fabric") & (costs.year == first)].usd.sum()
     assert expected > 0, "the campus deploys scalable units in its first year"
@@ -124,7 +129,8 @@ def test_training_meets_its_deadline_at_the_plans_own_node_count(plan):
             need_pflops = flops / (job.deadline_days * 86_400) / 1e15
             goodput = young_daly_goodput(run.nodes, tier.node_mtbf_hours, job.checkpoint_minutes)
             per_node = tier.gpus_per_node * tier[peak] / 1000 * mfu
-            delivered = run.nodes * per_node * sc.fabrics.at[run.fabric, "scaling_efficiency"] * goodput
+            efficiency = scaling(sc.fabrics.loc[run.fabric], run.nodes * tier.gpus_per_node)
+            delivered = run.nodes * per_node * efficiency * goodput
             assert delivered >= need_pflops * (1 - REL), (
                 f"{w}/{year}: {run.nodes:.1f} {run.tier} nodes at goodput {goodput:.3f} deliver "
                 f"{delivered:,.0f} PFLOPS, the deadline needs {need_pflops:,.0f}"

@@ -76,7 +76,7 @@ def test_lp_guided_first_plan_leaves_sites_the_lp_leaves_empty_to_the_mip():
     # The baseline's LP puts no fabric at us-west and most of us-east's on eth-100g: fixing us-west
     # empty left the pre-training no site that meets its deadline (the stage was infeasible and
     # the baseline's first plan took the heuristic stage); left free, the stage finds a plan.
-    from aiopt.solve import INTERIOR_POINT, _fabric_guess
+    from aiopt.solve import INTERIOR_POINT, LP_NOISE, _fabric_guess
     from aiopt.solve.highs import HighsModel
 
     model = aiopt.build_model(aiopt.load_scenario(BASELINE))
@@ -86,7 +86,7 @@ def test_lp_guided_first_plan_leaves_sites_the_lp_leaves_empty_to_the_mip():
         lp = highs.values()
     columns, values = _fabric_guess(model, highs, lp)
     west = highs.columns_of(model.fabric["us-west", f] for f in model.F)
-    assert lp[west].max() < 1e-6 and not set(west) & set(columns)
+    assert lp[west].max() < LP_NOISE and not set(west) & set(columns)
     with highs.fixed(columns, values):
         assert highs.run(60).has_solution
 

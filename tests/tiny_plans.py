@@ -11,9 +11,10 @@ The base catalog, used unless a test replaces a table:
   per node; 100 GB HBM per GPU (800 GB per node); 10 kW; 10 U; 100,000 USD; no support;
   air-cooled; node MTBF 1e9 h (Young/Daly goodput 1 - ~3e-5: demands are chosen away from
   whole-node boundaries so this cannot tip a count).
-* fabric `fab`: radix 64, 32 nodes x 8 rails per SU, scaling efficiency 1.0, switch 1 USD and
-  0.001 kW, NICs and links free. One SU = 8 leaves; a 1-SU design has
-  4 spines (smallest divisor of 32 >= ceil(8/2)), so 12 switches, 12 U, 0.012 kW.
+* fabric `fab`: radix 64, 32 nodes x 8 rails per SU, scaling efficiency 1.0 at any job size (no
+  loss per doubling), switch 1 USD and 0.001 kW, NICs and links free. Only training jobs that span
+  nodes use it: up to 8 g1 nodes (64 ports) one switch, no spines; above, one SU = 8 leaves and a
+  1-SU design has 4 spines (smallest divisor of 32 >= ceil(8/2)), so 12 switches, 12 U, 0.012 kW.
 * storage `hot`: hot flash, 10 TB units at 1 USD/TB (10 USD a unit), 1000 GB/s read and write
   per unit, no power, no rack units, encrypted at rest.
 * rack type `r1`: air, 40 kW, 42 U, no fit-out price -> min(40 // 10, 42 // 10) = 4 g1 nodes.
@@ -106,6 +107,7 @@ def fabric(id: str = "fab", **values) -> dict:
         nic_price_usd=0,
         link_price_usd=0,
         scaling_efficiency=1.0,
+        scaling_loss_per_doubling=0.0,
         nodes_per_su=32,
         rails=8,
         support_pct=0,
@@ -236,6 +238,8 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return ";".join(value)
     return str(value)
 
 

@@ -13,10 +13,10 @@ from .rent import rented_delivered
 
 def demand_met(plan) -> list[str]:
     """Each workload's demand, recomputed from its inputs, is delivered every year: training's
-    effective PFLOPS from its tokens, parameters and deadline, with the derate of the goodput of
-    the job size the plan gives it (all its nodes that year); serving's output tokens/s at no
-    more than the checker's own roofline allows per GPU (`physics.serving_tokens_per_gpu`); rented
-    GPUs add theirs (`rent.rented_delivered`)."""
+    effective PFLOPS from its tokens, parameters and deadline, with the derates of the goodput and
+    the fabric's scaling efficiency at the job size the plan gives it (all its nodes that year);
+    serving's output tokens/s at no more than the checker's own roofline allows per GPU
+    (`physics.serving_tokens_per_gpu`); rented GPUs add theirs (`rent.rented_delivered`)."""
     sc, out = plan.scenario, []
     scale = plan.kpi("demand_scale")
     runs = dict(list(plan.nodes.groupby(["workload", "year"])))
@@ -50,10 +50,7 @@ def _delivered(sc, wl, rows) -> float:
         )
     job = rows.nodes.sum()
     return sum(
-        r.nodes
-        * physics.node_pflops(
-            wl, sc.gpu_tiers.loc[r.tier], sc.fabrics.at[r.fabric, "scaling_efficiency"], job
-        )
+        r.nodes * physics.node_pflops(wl, sc.gpu_tiers.loc[r.tier], sc.fabrics.loc[r.fabric], job)
         for r in rows.itertuples()
     )
 
@@ -63,7 +60,8 @@ def _derate(sc, wl, rows) -> str:
         return ""
     job, tier = rows.nodes.sum(), sc.gpu_tiers.loc[rows.tier.iloc[0]]
     good = physics.goodput(job, tier.node_mtbf_hours, wl.checkpoint_minutes)
-    return f" (goodput {good:.5f} at {num(job)} nodes)"
+    scaling = physics.job_efficiency(sc.fabrics.loc[rows.fabric.iloc[0]], tier, job)
+    return f" (goodput {good:.5f}, scaling efficiency {scaling:.5f} at {num(job)} nodes)"
 
 
 def runs_fit(plan) -> list[str]:

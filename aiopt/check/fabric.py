@@ -1,6 +1,7 @@
 """Fabric checks by port arithmetic: the fat tree each year's rows describe can carry the
-endpoints of the scalable units (SUs) built, node groups fill SUs of their own, and NICs
-cover the nodes."""
+endpoints of the scalable units (SUs) built, a one-switch fabric has no spines, the training jobs
+that span nodes have their ports in SUs or a switch of their node group's own on a fabric their
+tier supports, and fabric ports installed cover them."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections import defaultdict
 
 from ..results import parse_group_units
 from . import physics
+from .base import num
 
 
 def fabric_sized(plan) -> list[str]:
@@ -17,6 +19,8 @@ def fabric_sized(plan) -> list[str]:
     spine ports ≥ leaf uplinks (2 tiers: spines × k ≥ leaves × h; 3 tiers: spines × h ≥ leaves × h
     and cores × k ≥ spines × h), at least two spines, and two cores where there is a core;
     inter-switch links (links − NIC ports) cover every uplink; switches = leaves + spines + cores.
+    Node groups on a switch of their own (`single_switches`): no SUs, spines or cores that year,
+    one leaf each.
     """
     sc, out = plan.scenario, []
     for row in plan.fabric.itertuples():
@@ -40,8 +44,15 @@ def fabric_sized(plan) -> list[str]:
             problems.append(f"{row.spine} spine(s), two needed for redundant uplinks")
         if row.core == 1:
             problems.append("one core switch, two needed")
-        if row.links - row.nics < uplinks + core_uplinks:
-            problems.append(f"{row.links - row.nics} inter-switch links for {uplinks + core_uplinks} uplinks")
+        singles = sum(parse_group_units(row.single_switches).values())
+        if singles and (row.scalable_units or row.spine or row.core or row.leaf != singles):
+            problems.append(
+                f"{singles} single switches beside {row.scalable_units} SUs, {row.leaf} leaves, "
+                f"{row.spine} spines, {row.core} cores"
+            )
+        if row.links - row.nics - row.onchip_ports < uplinks + core_uplinks:
+            inter = row.links - row.nics - row.onchip_ports
+            problems.append(f"{inter} inter-switch links for {uplinks + core_uplinks} uplinks")
         if row.switches != row.leaf + row.spine + row.core:
             problems.append(f"{row.switches} switches ≠ {row.leaf} + {row.spine} + {row.core}")
         out += [f"{where}: {p}" for p in problems]
@@ -49,37 +60,57 @@ def fabric_sized(plan) -> list[str]:
 
 
 def fabric_serves_nodes(plan) -> list[str]:
-    """Each node group's installed ports fit in its own SUs at its site (so an isolated
-    workload shares no leaf); the groups' SUs add up to the row's; NICs cover the installed
-    ports; a site with nodes has one fabric."""
+    """Each training job that spans nodes (more GPUs than one node or NVLink domain holds) has its
+    nodes' ports in its node group's own SUs or switch at its site (so an isolated workload shares
+    no leaf), one switch taking at most radix ports, on the site's one fabric, which its tier
+    supports; the groups' SUs add up to the row's; fabric ports installed cover each group's
+    largest such job, NIC ports those of tiers without NICs on chip."""
     sc, out = plan.scenario, []
-    ports = defaultdict(int)
-    for row in plan.pools.itertuples():
-        ports[row.group, row.site, row.year] += row.installed_nodes * physics.ports_per_node(
-            sc.gpu_tiers.loc[row.tier]
-        )
-    site_ports = defaultdict(int)
-    for (_, s, y), n in ports.items():
-        site_ports[s, y] += n
-    units_of = defaultdict(int)
+    rows_at = {(r.site, r.year): r for r in plan.fabric.itertuples()}
+    fabrics = plan.fabric.groupby(["site", "year"]).fabric.nunique()
+    ports, nic_ports = defaultdict(int), defaultdict(int)
+    training = plan.nodes[plan.nodes.job_nodes.notna()]
+    for (w, y), runs in training.groupby(["workload", "year"]):
+        tier = sc.gpu_tiers.loc[runs.tier.iloc[0]]
+        if runs.nodes.sum() * tier.gpus_per_node <= max(tier.gpus_per_node, physics.scale_up_gpus(tier)):
+            continue
+        s, g, f = runs.site.iloc[0], runs.group.iloc[0], runs.fabric.iloc[0]
+        need = runs.job_nodes.iloc[0] * physics.ports_per_node(tier)
+        ports[g, s, y] = max(ports[g, s, y], need)
+        if not tier.integrated_nics:
+            nic_ports[g, s, y] = max(nic_ports[g, s, y], need)
+        if tier.fabrics and f not in tier.fabrics:
+            out.append(f"{w}/{y}: spans nodes of {runs.tier.iloc[0]} on {f}, which it does not support")
+        if (s, y) not in rows_at or fabrics.get((s, y), 0) != 1 or rows_at[s, y].fabric != f:
+            out.append(
+                f"{w}/{y}: spans nodes on {f} at {s}, whose compute fabrics are {_fabrics_at(plan, s, y)}"
+            )
     for row in plan.fabric.itertuples():
         fab = sc.fabrics.loc[row.fabric]
         per_su = int(fab.nodes_per_su) * int(fab.rails)
         groups = parse_group_units(row.group_units)
+        singles = parse_group_units(row.single_switches)
         where = f"{row.site}/{row.fabric}/{row.year}"
         if sum(groups.values()) != row.scalable_units:
             out.append(f"{where}: groups' SUs {row.group_units!r} do not add up to {row.scalable_units}")
-        if hasattr(row, "design_units") and row.scalable_units > row.design_units:
+        if row.scalable_units > row.design_units:
             out.append(f"{where}: {row.scalable_units} SUs in a {row.design_units}-SU design")
-        if row.nics < site_ports[row.site, row.year]:
-            out.append(f"{where}: {row.nics} NIC ports for {site_ports[row.site, row.year]} node ports")
-        for g, n in groups.items():
-            units_of[g, row.site, row.year] += n * per_su
-    fabrics = plan.fabric.groupby(["site", "year"]).fabric.nunique()
-    for (g, s, y), n in ports.items():
-        if n > units_of[g, s, y]:
-            out.append(f"group {g} at {s}/{y}: {n} node ports, its own SUs serve {units_of[g, s, y]}")
-    for (s, y), n in site_ports.items():
-        if n and fabrics.get((s, y), 0) != 1:
-            out.append(f"{s}/{y}: {n} node ports on {fabrics.get((s, y), 0)} compute fabrics")
+        at = [(g, n) for (g, s, y), n in ports.items() if (s, y) == (row.site, row.year)]
+        for g, n in at:
+            capacity = groups.get(g, 0) * per_su + singles.get(g, 0) * int(fab.radix)
+            if n > capacity:
+                out.append(
+                    f"{where}: group {g}'s job takes {num(n)} ports, its own SUs and switch serve {capacity}"
+                )
+        nics = sum(m for (g, s, y), m in nic_ports.items() if (s, y) == (row.site, row.year))
+        if row.nics < nics or row.nics + row.onchip_ports < sum(n for _, n in at):
+            out.append(
+                f"{where}: {row.nics} NIC and {row.onchip_ports} on-chip ports for jobs of "
+                f"{sum(n for _, n in at)} ports ({nics} with NICs to buy)"
+            )
     return out
+
+
+def _fabrics_at(plan, site: str, year: int) -> str:
+    rows = plan.fabric[(plan.fabric.site == site) & (plan.fabric.year == year)]
+    return ", ".join(rows.fabric) or "none"

@@ -7,6 +7,7 @@ from collections import defaultdict
 
 from . import physics
 from .base import differ, over
+from .placement import opening_years
 
 # Categories whose every purchase shows in the plan's tables. The others also pay for decisions
 # the tables do not show (rack positions fitted ahead of use, NIC ports beyond the nodes bought),
@@ -104,22 +105,19 @@ def _capex(plan) -> dict:
     sc = plan.scenario
     tiers, fabrics, st, racks = sc.gpu_tiers, sc.fabrics, sc.storage_tiers, sc.rack_types
     years, usd = sc.years, defaultdict(float)
-    fabric_of = {(r.site, r.year): r.fabric for r in plan.fabric.itertuples()}
     for row in plan.pools.itertuples():
         usd["compute", row.year] += row.bought_nodes * tiers.at[row.tier, "price_usd"]
-        f = fabric_of.get((row.site, row.year))
-        if f is not None:
-            ports = row.bought_nodes * physics.ports_per_node(tiers.loc[row.tier])
-            usd["fabric", row.year] += ports * (
-                fabrics.at[f, "nic_price_usd"] + fabrics.at[f, "link_price_usd"]
-            )
     fab = list(plan.fabric.itertuples())
-    switches = _added(_sums(fab, lambda r: (r.site, r.fabric, r.year), lambda r: r.switches), years)
-    links = _added(_sums(fab, lambda r: (r.site, r.fabric, r.year), lambda r: r.links - r.nics), years)
-    for (_, f, y), n in switches.items():
+
+    def added(count):
+        return _added(_sums(fab, lambda r: (r.site, r.fabric, r.year), count), years).items()
+
+    for (_, f, y), n in added(lambda r: r.switches):
         usd["fabric", y] += n * fabrics.at[f, "switch_price_usd"]
-    for (_, f, y), n in links.items():
+    for (_, f, y), n in added(lambda r: r.links - r.nics):  # node links of on-chip NICs included
         usd["fabric", y] += n * fabrics.at[f, "link_price_usd"]
+    for (_, f, y), n in added(lambda r: r.nics):  # a NIC and its link per port
+        usd["fabric", y] += n * (fabrics.at[f, "nic_price_usd"] + fabrics.at[f, "link_price_usd"])
     units = _sums(plan.storage.itertuples(), lambda r: (r.site, r.storage_tier, r.year), lambda r: r.units)
     for (_, k, y), n in _added(units, years).items():
         usd["storage", y] += n * st.at[k, "unit_tb"] * st.at[k, "usd_per_tb"]
@@ -141,9 +139,10 @@ def _racks_used(plan) -> dict:
 
 
 def _service_items(plan, svc, bought: bool) -> dict:
-    """Items of a service per (site, year), held or bought that year: `per_basis` per site with
-    switches of a fabric of the service's kind ("any": every kind), per rack position fitted (the
-    most racks used so far), per node or per GPU of its stack's tiers (bought: per node or GPU bought)."""
+    """Items of a service per (site, year), held or bought that year: `per_basis` per open site
+    (kind "any") or per site with an SU design of a fabric of the service's kind (a one-switch
+    fabric runs its subnet manager on the switch), per rack position fitted (the most racks used
+    so far), per node or per GPU of its stack's tiers (bought: per node or GPU bought)."""
     sc, years = plan.scenario, plan.scenario.years
     if svc.basis in ("node", "gpu"):
         per_node = (
@@ -159,12 +158,14 @@ def _service_items(plan, svc, bought: bool) -> dict:
             lambda r: (r.site, r.year),
             lambda r: svc.per_basis * count(r) * per_node(r),
         )
-    if svc.basis == "site":
-        kinds = sc.fabrics.kind
+    if svc.basis == "site" and svc.fabric_kind == "any":
+        opened = opening_years(plan).items()
+        held = {(s, y): svc.per_basis for s, first in opened for y in years if y >= first}
+    elif svc.basis == "site":
         held = {
             (r.site, r.year): svc.per_basis
             for r in plan.fabric.itertuples()
-            if r.switches > 0 and svc.fabric_kind in ("any", kinds[r.fabric])
+            if r.built_units > 0 and sc.fabrics.at[r.fabric, "kind"] == svc.fabric_kind
         }
     else:
         fitted = {}

@@ -91,15 +91,27 @@ def goodput(job_nodes: float, node_mtbf_hours: float, checkpoint_minutes: float)
     return max(GOODPUT_FLOOR, 1.0 - waste)
 
 
-def node_pflops(workload, tier, scaling_efficiency: float, job_nodes: float) -> float:
-    """Effective training PFLOPS of one node: peak × MFU × the fabric's scaling efficiency ×
-    goodput of a job of `job_nodes` nodes."""
+def node_pflops(workload, tier, fabric, job_nodes: float) -> float:
+    """Effective training PFLOPS of one node: peak × MFU × the fabric's scaling efficiency
+    (`job_efficiency`) × goodput of a job of `job_nodes` nodes."""
     return (
         peak_pflops(workload, tier)
         * mfu(workload, tier)
-        * scaling_efficiency
+        * job_efficiency(fabric, tier, job_nodes)
         * goodput(job_nodes, tier["node_mtbf_hours"], workload["checkpoint_minutes"])
     )
+
+
+def job_efficiency(fabric, tier, job_nodes: float) -> float:
+    """Scaling efficiency of a training job on `job_nodes` nodes: 1 while its GPUs fit one node or
+    NVLink domain; past that the fabric's `scaling_efficiency` at `scaling_reference_gpus`, times
+    (1 − `scaling_loss_per_doubling`) for every doubling of the job's GPUs beyond it (divided,
+    below it), never above 1."""
+    gpus = job_nodes * tier["gpus_per_node"]
+    if gpus <= max(tier["gpus_per_node"], scale_up_gpus(tier)):
+        return 1.0
+    doublings = math.log(gpus / fabric["scaling_reference_gpus"]) / math.log(2.0)
+    return min(1.0, fabric["scaling_efficiency"] * (1.0 - fabric["scaling_loss_per_doubling"]) ** doublings)
 
 
 def served_model(scenario, workload):

@@ -103,14 +103,20 @@ def cooling(plan) -> list[str]:
     return out
 
 
-def nothing_before_opening(plan) -> list[str]:
-    """A site opens in the first year it holds nodes or data; before that it has no switches
-    and no second carrier (site-level gear is bought and powered from the opening year)."""
-    out = []
+def opening_years(plan) -> dict:
+    """{site: the first year it holds nodes or data}; a site stays open from then on."""
     opened = {}
     for table in (plan.pools[plan.pools.installed_nodes > 0], plan.data):
         for s, y in table.groupby("site").year.min().items():
             opened[s] = min(y, opened.get(s, y))
+    return opened
+
+
+def nothing_before_opening(plan) -> list[str]:
+    """A site opens in the first year it holds nodes or data; before that it has no switches
+    and no second carrier (site-level gear is bought and powered from the opening year)."""
+    out = []
+    opened = opening_years(plan)
     for row in plan.fabric[plan.fabric.switches > 0].itertuples():
         if row.year < opened.get(row.site, row.year + 1):
             out.append(f"{row.site}/{row.year}: {row.switches} {row.fabric} switches before the site opens")

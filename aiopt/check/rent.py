@@ -15,7 +15,8 @@ HOURS_PER_DAY = 24.0
 
 def rented_delivered(plan, workload_id: str, year: int) -> float:
     """What the plan's rented GPUs deliver to a workload in a year, by the checker's own arithmetic:
-    a training run's GPUs x peak x MFU x the offer's scaling efficiency x the goodput of the job
+    a training run's GPUs x peak x MFU x the offer's scaling efficiency at the job's size x the
+    goodput of the job
     (GPUs / GPUs per node nodes); a service's GPUs x the roofline's tokens/s per GPU."""
     sc = plan.scenario
     wl = sc.workloads.loc[workload_id]
@@ -27,7 +28,7 @@ def rented_delivered(plan, workload_id: str, year: int) -> float:
             total += r.gpus * physics.serving_tokens_per_gpu(wl, physics.served_model(sc, wl), tier)
         else:
             nodes = r.gpus / tier.gpus_per_node
-            total += nodes * physics.node_pflops(wl, tier, offer.scaling_efficiency, nodes)
+            total += nodes * physics.node_pflops(wl, tier, offer, nodes)
     return total
 
 

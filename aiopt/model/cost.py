@@ -18,9 +18,10 @@ def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
     r"""Cost per category and year in MUSD; the objective; budget caps.
 
     Capex is paid when bought: nodes, leaf switches as SUs are added, spines, core and
-    inter-switch links as the fabric is built for more SUs, NICs and node links with the nodes,
-    storage units, rack fit-out, service items (site services when the site opens), power
-    blocks. Opex per year: energy :math:`kW^{IT} \cdot PUE \cdot load \cdot 8760 \cdot price`,
+    inter-switch links as the fabric is built for more SUs, fabric ports as first needed (NIC and
+    link; a link only for on-chip NICs), storage units, rack fit-out, service items (site services
+    when the site opens), power blocks. Opex per year: energy
+    :math:`kW^{IT} \cdot PUE \cdot load \cdot 8760 \cdot price`,
     colocation :math:`kW^{IT} \cdot 12 \cdot fee`, support as a % of installed hardware,
     licences, added carriers in the years they are needed; rented GPU-hours and egress (`rent`);
     software stacks (one-time when
@@ -50,7 +51,7 @@ def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
         switch, link = fabrics.at[f, "switch_price_usd"] / MUSD, fabrics.at[f, "link_price_usd"] / MUSD
         port = fabrics.at[f, "nic_price_usd"] / MUSD + link
         new = switch * m.new_switches[s, f, y] + link * m.new_fabric_links[s, f, y]
-        return new + port * m.nic_buy[s, f, y]
+        return new + port * m.nic_buy[s, f, y] + link * m.onchip_buy[s, f, y]
 
     def capex(m, c, y):
         if c == "compute":

@@ -16,7 +16,14 @@ import pyomo.environ as pyo
 
 from .. import demand
 from ..fabric_sizing import size_for_units
-from ..rules import fabric_ports, memory_fit_issue, nodes_per_rack, precision_issue, site_lacks
+from ..rules import (
+    fabric_ports,
+    fabric_supported,
+    memory_fit_issue,
+    nodes_per_rack,
+    precision_issue,
+    site_lacks,
+)
 from ..scenario import Scenario
 from ..throughput import WEIGHT_BYTES, serve
 from .params import required_demand
@@ -84,6 +91,7 @@ class ModelData:
     replica_gpus: dict = field(default_factory=dict)  # (w, t) -> GPUs of one serving replica
     booked_days: dict = field(default_factory=dict)  # w -> days a year its training runs hold their nodes
     solo_index: list[tuple] = field(default_factory=list)  # (w, t, s, y) jobs that may hold nodes alone
+    spans_nodes: set = field(default_factory=set)  # (w, t) training that may span nodes: on the fabric
     demand: dict = field(default_factory=dict)  # (w, y) -> required PFLOPS (training), tokens/s (serving)
     designs: dict = field(default_factory=dict)  # (s, f, k) -> FabricSize
     designs_unit: dict = field(default_factory=dict)  # f -> FabricSize of one SU
@@ -185,7 +193,11 @@ def _eligibility(d: ModelData, sc: Scenario, tiers) -> None:
                 d.wsy += [(w, s, y) for y in d.active_years[w]]
             for t in hosted:
                 d.wts.append((w, t, s))
-                fabrics = [ANY_FABRIC] if d.kind[w] == "inference" else d.fabrics
+                fabrics = (
+                    [ANY_FABRIC]
+                    if d.kind[w] == "inference"
+                    else [f for f in d.fabrics if fabric_supported(tiers.loc[t], f)]
+                )
                 on_sale = [y for y in d.active_years[w] if y >= tiers.at[t, "available_from"]]
                 if d.kind[w] != "inference":
                     d.pick_index += [(w, t, s, y) for y in on_sale]
@@ -202,9 +214,12 @@ TRAY_GPUS = 4  # ... of compute trays with this many GPUs (GB200 NVL72: 18 trays
 def _performance(d: ModelData, sc: Scenario, tiers) -> None:
     """Demand per year, per-node throughput and, for training, the goodput chords of each run.
 
-    Training: perf[w,t,f] is a node's effective PFLOPS at the Young/Daly goodput of the largest
-    run the build-time demand needs (the lowest goodput a plan meets demand at), so D / perf
-    bounds a run's nodes; the model itself derates training by `goodput_chords`. Serving:
+    Training: perf[w,t,f] is a node's effective PFLOPS at the Young/Daly goodput and fabric
+    scaling efficiency (`job_efficiency`) of the largest run the build-time demand needs (the
+    lowest a plan meets demand at), so D / perf bounds a run's nodes; the model itself derates
+    training by `goodput_chords`, both at the run's own size. A job whose build-time peak one node
+    meets, with its training state, stays in one node, not derated and off the fabric (min NPV
+    only: a larger demand scale could need more); the others are `spans_nodes`. Serving:
     perf[w,t,ANY_FABRIC] is a node's output tokens/s and replica_gpus[w,t] the GPUs of one
     replica, both from the roofline (`aiopt.throughput.serve`).
     """
@@ -227,23 +242,34 @@ def _performance(d: ModelData, sc: Scenario, tiers) -> None:
                 demand.training_state_gb(row.params_b, row.method) / (tier.gpus_per_node * tier.hbm_gb)
             )
             peak = max(d.demand[w, y] for y in d.years)
+            ideal, in_one_node = training_throughput(tier, row, None, spanning=False)
+            one_node = (
+                sc.policy["objective"] == "min_npv"
+                and d.memory_nodes[w, t] <= 1
+                and in_one_node(1.0) >= peak  # no fabric used
+            )
+            if not one_node:
+                d.spans_nodes.add((w, t))
             for f in d.fabrics:
-                ideal, pflops = training_throughput(tier, row, sc.fabrics.at[f, "scaling_efficiency"])
+                ideal, pflops = training_throughput(tier, row, sc.fabrics.loc[f], spanning=not one_node)
                 d.perf[w, t, f] = node_rate(ideal, pflops, peak)
                 for _, _, s, _, y in runs.get((w, t, f), ()):
                     points = _goodput_breakpoints(
                         d.demand[w, y] / ideal, d.demand[w, y], pflops, d.max_nodes[t, s]
                     )
+                    if one_node:  # the run stays in one node (fabric.job_in_one_node)
+                        points = [*(n for n in points if n < 1.0), 1.0]
                     d.goodput_chords[w, t, s, f, y] = _chords([0.0, *points], pflops)
 
 
-def training_throughput(tier, workload, scaling_efficiency: float) -> tuple[float, partial]:
-    """(ideal, pflops): a node's failure-free effective PFLOPS for a training `workload` (peak at its
-    precision x MFU x the fabric's scaling efficiency) and N -> the PFLOPS of a run on N nodes."""
+def training_throughput(tier, workload, fabric, spanning: bool = True) -> tuple[float, partial]:
+    """(ideal, pflops): a node's effective PFLOPS for a training `workload` with no failures and not
+    derated (peak at its precision x MFU) and N -> the PFLOPS of a run on N nodes over `fabric`
+    (`_run_pflops`; a fabric row or a cloud offer, both carry the scaling fields)."""
     node_pflops = tier.gpus_per_node * tier[demand.PRECISION_PEAK[workload.precision]] / 1000.0
     mfu = workload.mfu if given(workload.mfu) else tier[demand.PRECISION_MFU[workload.precision]]
-    ideal = node_pflops * mfu * scaling_efficiency  # no failures
-    return ideal, partial(_run_pflops, ideal, tier, workload)
+    ideal = node_pflops * mfu
+    return ideal, partial(_run_pflops, ideal, tier, workload, fabric, spanning=spanning)
 
 
 def node_rate(ideal: float, pflops, need: float) -> float:
@@ -296,9 +322,31 @@ def _tier_row(tiers, t: str) -> dict:
     return {"id": t, **tiers.loc[t].to_dict()}
 
 
-def _run_pflops(ideal: float, tier, workload, nodes: float) -> float:
-    """Effective PFLOPS of a training run on `nodes` nodes: nodes · ideal · Young/Daly goodput(nodes)."""
-    return nodes * ideal * demand.goodput(nodes, tier.node_mtbf_hours, workload.checkpoint_minutes)
+def _run_pflops(ideal: float, tier, workload, fabric, nodes: float, spanning: bool) -> float:
+    """Effective PFLOPS of a training run on `nodes` nodes: nodes · ideal · η(job GPUs) · Young/Daly
+    goodput(nodes), η the fabric's `job_efficiency`. A job that may span nodes (`spanning`) is
+    derated at every size, below one node too (a concave rate the chords follow; the checker, at
+    the plan's own size, finds it no lower); one that stays in one node never is."""
+    gpus = nodes * tier.gpus_per_node
+    inside = 0 if spanning else max(tier.gpus_per_node, tier.nvlink_domain_gpus)
+    return (
+        nodes
+        * ideal
+        * job_efficiency(fabric, gpus, inside)
+        * demand.goodput(nodes, tier.node_mtbf_hours, workload.checkpoint_minutes)
+    )
+
+
+def job_efficiency(fabric, gpus: float, scale_up_gpus: float) -> float:
+    r"""Fabric scaling efficiency of a training job on `gpus` GPUs: 1 inside one node or NVLink
+    domain (:math:`G \le` `scale_up_gpus`: its traffic never reaches the fabric), else
+    :math:`\min(1, \eta_f (1 - l_f)^{\log_2(G / G_f)})`, :math:`\eta_f` the fabric's
+    `scaling_efficiency` at :math:`G_f` = `scaling_reference_gpus` GPUs, :math:`l_f` its
+    `scaling_loss_per_doubling` (SemiAnalysis: -7% from 64 to 2,048 H100, 1.4% a doubling)."""
+    if gpus <= scale_up_gpus:
+        return 1.0
+    doublings = math.log2(gpus / fabric.scaling_reference_gpus)
+    return min(1.0, fabric.scaling_efficiency * (1.0 - fabric.scaling_loss_per_doubling) ** doublings)
 
 
 GOODPUT_STEP = 1.25  # ratio of neighbouring goodput breakpoints in a run's useful node range
@@ -332,15 +380,16 @@ def given(value) -> bool:
 
 
 def _fabric_designs(d: ModelData, sc: Scenario, tiers) -> None:
-    """Tabulate fat-tree sizes for 1..K scalable units at each site and fabric.
+    """Tabulate fat-tree sizes for 1..K scalable units at each site and fabric, and the node groups
+    (`su_index`) that may need the fabric: those with a job that spans nodes.
 
     K covers the most ports the site could need: no more than its racks hold (each position
     filled with the tier that puts the most ports in it) and, under min NPV, no more than
-    serving all the demand that may run there on this fabric would take. One part-filled SU
+    the multi-node training that may run there on this fabric would take. One part-filled SU
     is added per extra node group (isolated workloads fill SUs of their own), and the table
     goes on until it holds a design with two spines (family 9).
     """
-    groups = group_by(d.gts, lambda i: i[2])
+    fabric_groups = {(d.group_of[w], s) for (w, t, s, _) in d.pick_index if (w, t) in d.spans_nodes}
     for s in d.sites:
         rack_ports = sum(
             count
@@ -351,7 +400,7 @@ def _fabric_designs(d: ModelData, sc: Scenario, tiers) -> None:
             for (site, r), count in d.rack_avail.items()
             if site == s
         )
-        extra_groups = max(len({g for (g, _, _) in groups.get(s, ())}) - 1, 0)
+        extra_groups = max(len({g for (g, site) in fabric_groups if site == s}) - 1, 0)
         for f, fab in sc.fabrics.iterrows():
             per_su = int(fab.nodes_per_su * fab.rails)
             d.designs_unit[f] = size_for_units(1, int(fab.radix), int(fab.nodes_per_su), int(fab.rails))
@@ -367,26 +416,24 @@ def _fabric_designs(d: ModelData, sc: Scenario, tiers) -> None:
                 if k >= limit and size.spine >= 2:  # the table always holds a redundant design
                     break
                 k += 1
-    present = {(g, s) for (g, _, s) in d.gts}
-    d.su_index = [(g, s, f, y) for (g, s) in sorted(present) for f in d.fabrics for y in d.years]
+    d.su_index = [(g, s, f, y) for (g, s) in sorted(fabric_groups) for f in d.fabrics for y in d.years]
 
 
 def _demand_ports(d: ModelData, s: str, f: str, tiers) -> float:
-    """Ports that serving every workload allowed at site s on fabric f could take at most:
-    per workload, the worst tier's ports × (⌈max(peak demand / per-node throughput, memory
+    """Fabric ports that every multi-node training job allowed at site s on fabric f could take at
+    most: per workload, the worst tier's ports × (⌈max(peak demand / per-node throughput, memory
     nodes) × (1 + spares)⌉ + 1 for a pool's rounding); spares hold for memory-bound jobs too.
-    Unbounded when the objective is max capacity."""
+    Serving and one-node jobs use no fabric. Unbounded when the objective is max capacity."""
     if d.scenario.policy["objective"] != "min_npv":
         return math.inf
     spare = d.scenario.workloads.spare_fraction
-    tiers_of = group_by([(w, t) for (w, t, site) in d.wts if site == s], lambda i: i[0])
+    tiers_of = group_by(
+        [(w, t) for (w, t, site) in d.wts if site == s and (w, t) in d.spans_nodes], lambda i: i[0]
+    )
 
     def ports(w, t):
         peak = max(d.demand[w, y] for y in d.years)
-        if d.kind[w] == "inference":
-            run = serving_nodes_bound(d, w, t, peak)
-        else:
-            run = max(peak / d.perf[w, t, f], d.memory_nodes.get((w, t), 0))
+        run = max(peak / d.perf[w, t, f], d.memory_nodes.get((w, t), 0))
         return fabric_ports(tiers.loc[t]) * (math.ceil(run * (1 + spare[w])) + 1)
 
     return sum(max(ports(w, t) for (_, t) in pairs) for w, pairs in tiers_of.items())

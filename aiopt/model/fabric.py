@@ -1,38 +1,58 @@
-"""Family 2, fabric: one compute fabric per site sized by the SuperPOD fat-tree rules, plus the
-storage, front-end and out-of-band networks and the management and observability services."""
+"""Family 2, fabric: one compute fabric per site for the jobs that span nodes, one switch or sized by
+the SuperPOD fat-tree rules, plus the storage, front-end and out-of-band networks and the management
+and observability services."""
 
 from __future__ import annotations
 
 import pyomo.environ as pyo
 
 from ..rules import fabric_ports
+from .compute import beside, job_nodes
 from .data import ModelData, group_by, previous, skip_trivial
 
 
 def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
-    r"""Compute fabric per site: a fat-tree design for the final size, built SU by SU as it is used.
+    r"""Compute fabric per site for the jobs that span nodes: one switch, or a fat tree built SU by SU.
 
-    One fabric per site, :math:`\sum_f fabric_{s,f} \le 1`. The design is one of the tabulated
-    sizes of 1..K scalable units; "built for at least k units by year y" binaries grow with the
-    site, :math:`built_{s,f,k,y} \le built_{s,f,k-1,y}`, :math:`built_{s,f,k,y} \ge built_{s,f,k,y-1}`
-    (family 7), :math:`built_{s,f,1,Y} = fabric_{s,f}`; their sum, the integer
-    :math:`units_{s,f,y} = \sum_k built_{s,f,k,y}`, is the size built, the final year's the design.
-    Spines, core and inter-switch links installed in year y are those of the size built, the
-    telescoping `built_sum`, and are bought in the year they first appear (the SuperPOD RAs grow
-    pod by pod; `size_for_units` never shrinks as units are added, tests/model/test_fabric.py, so
-    a 2-tier fabric grows into 3 tiers by adding switches). Each node group fills whole SUs
-    (isolated workloads never share a leaf):
-    :math:`\sum_t ports_t\, nodes_{g,t,s,y} \le \sum_f E_f\, su_{g,s,f,y}` with :math:`E_f` =
-    nodes per SU × rails, and :math:`\sum_g su_{g,s,f,y} \le \sum_k built_{s,f,k,y}`.
-    Leaves = leaves per SU × SUs (one per rail in every SuperPOD). A training run on fabric f needs it:
-    :math:`run_{w,t,s,f,y} \le M_{w,t,s,f,y}\, fabric_{s,f}`. NICs and node links are bought with
-    the nodes: :math:`\sum_f nic_{s,f,y} \ge \sum ports_t\, buy_{g,t,s,y}`,
+    One fabric per site, :math:`\sum_f fabric_{s,f} \le 1`. Only training jobs that span nodes
+    (`data.spans_nodes`) use it; serving replicas and jobs inside one node or NVLink domain use the
+    front-end network (the `frontend-port` service), and such a job stays in one node,
+    :math:`job_{w,t,s,y} \le pick_{w,t,s,y}`. A pool's fabric nodes cover each such job as it runs
+    beside the pool's other solo jobs that span nodes and its spares (`compute.beside`):
+    :math:`fnodes_p \ge job_i + \sum_{j \ne i} own_j + u_t\, spare_p`.
+
+    A node group whose fabric ports fit one switch of radix :math:`k_f` may take that switch alone,
+    :math:`single_{g,s,f,y}` binary, with no spine layer (`fabric_sizing.single_switch`); otherwise
+    the design is one of the tabulated sizes of 1..K scalable units, never both in a year,
+    :math:`single_{g,s,f,y} + built_{s,f,1,y} \le 1`, placed for the group's ports and kept,
+    :math:`single_{g,s,f,y} \le \sum_t ports_t\, fnodes_{g,t,s,y} + single_{g,s,f,y-1}`.
+    "Built for at least k units by year y"
+    binaries grow with the site, :math:`built_{s,f,k,y} \le built_{s,f,k-1,y}`,
+    :math:`built_{s,f,k,y} \ge built_{s,f,k,y-1}` (family 7), :math:`built_{s,f,1,Y} \le fabric_{s,f}`;
+    their sum, the integer :math:`units_{s,f,y} = \sum_k built_{s,f,k,y}`, is the size built, the
+    final year's the design. A fabric is the gear built for it,
+    :math:`fabric_{s,f} \le built_{s,f,1,Y} + \sum_{g,y} single_{g,s,f,y}` (so the relaxation pays
+    for the fabric its runs use). Spines, core and inter-switch links installed in year y are those of
+    the size built, the telescoping `built_sum`, and are bought in the year they first appear (the
+    SuperPOD RAs grow pod by pod; `size_for_units` never shrinks as units are added,
+    tests/model/test_fabric.py, so a 2-tier fabric grows into 3 tiers by adding switches). Each
+    node group fills whole SUs or its own switch (isolated workloads never share a leaf):
+    :math:`\sum_t ports_t\, fnodes_{g,t,s,y} \le \sum_f (E_f\, su_{g,s,f,y} + k_f\, single_{g,s,f,y})`
+    with :math:`E_f` = nodes per SU × rails, and :math:`\sum_g su_{g,s,f,y} \le \sum_k built_{s,f,k,y}`.
+    Leaves = leaves per SU × SUs (one per rail in every SuperPOD) + single switches; switches
+    installed never decrease (a single switch stays, or becomes a leaf). A training run
+    that spans nodes on fabric f needs it: :math:`run_{w,t,s,f,y} \le M_{w,t,s,f,y}\, fabric_{s,f}`
+    (a tier lists the fabrics it supports, `data._eligibility`). Fabric ports installed are bought
+    as they are first needed, a NIC and link each, a link only for tiers whose NICs are on chip:
+    :math:`\sum_{f, y' \le y} nic_{s,f,y'} \ge \sum ports_t\, fnodes_{g,t,s,y}` over each kind,
     :math:`nic_{s,f,y} \le P^{max}_s fabric_{s,f}`.
 
     `_ports_by_fabric` adds a per-fabric port cover that tightens the relaxation.
 
     Services (storage and front-end networks, out-of-band switches, head, fabric-manager and
-    monitoring nodes, observability and security) scale with sites, racks, nodes or GPUs.
+    monitoring nodes, observability and security) scale with sites, racks, nodes or GPUs; a
+    fabric-kind site service (the UFM pair) comes with an SU design: a one-switch fabric runs its
+    subnet manager on the switch.
     """
     sc = d.scenario
     fabrics, tiers = sc.fabrics, sc.gpu_tiers
@@ -43,13 +63,32 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.SFY = pyo.Set(initialize=[(s, f, y) for (s, f) in m.SF for y in d.years], dimen=3, ordered=True)
     m.built = pyo.Var(m.BUILT, domain=pyo.Binary, doc="fabric built for at least k scalable units")
     m.su = pyo.Var(m.SU, domain=pyo.NonNegativeIntegers, doc="scalable units deployed per node group")
+    m.single = pyo.Var(m.SU, domain=pyo.Binary, doc="node group's fabric ports on one switch, no spines")
     m.nic_buy = pyo.Var(m.SFY, domain=pyo.NonNegativeReals, doc="fabric ports (NIC + link) bought")
+    m.onchip_buy = pyo.Var(
+        m.SFY, domain=pyo.NonNegativeReals, doc="fabric ports of on-chip NICs (link) bought"
+    )
 
     last = d.years[-1]
     m.one_fabric = pyo.Constraint(m.S, rule=lambda m, s: sum(m.fabric[s, f] for f in m.F) <= 1)
     m.fabric_built = pyo.Constraint(
+        list(d.design_limit), rule=lambda m, s, f: m.built[s, f, 1, last] <= m.fabric[s, f]
+    )
+    m.single_on_fabric = pyo.Constraint(
+        m.SU, rule=lambda m, g, s, f, y: m.single[g, s, f, y] <= m.fabric[s, f]
+    )
+    singles_of = group_by(d.su_index, lambda i: (i[1], i[2]))
+    m.fabric_of_gear = pyo.Constraint(
         m.SF,
-        rule=lambda m, s, f: (m.built[s, f, 1, last] if (s, f) in d.design_limit else 0) == m.fabric[s, f],
+        rule=lambda m, s, f: (
+            m.fabric[s, f]
+            <= (m.built[s, f, 1, last] if (s, f) in d.design_limit else 0)
+            + sum(m.single[i] for i in singles_of.get((s, f), ()))
+        ),
+    )
+    m.single_or_design = pyo.Constraint(
+        [i for i in m.SU if (i[1], i[2]) in d.design_limit],
+        rule=lambda m, g, s, f, y: m.single[g, s, f, y] + m.built[s, f, 1, y] <= 1,
     )
     m.built_steps = pyo.Constraint(
         [i for i in m.BUILT if i[2] > 1],
@@ -87,44 +126,44 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
         ),
     )
 
-    node_pools = group_by(d.gts, lambda i: (i[0], i[2]))
+    _fabric_nodes(m, d)
+    pools = group_by(list(m.FABRIC_POOL), lambda p: (p[0], p[2], p[3]))
     per_su = {f: int(fabrics.at[f, "nodes_per_su"] * fabrics.at[f, "rails"]) for f in d.fabrics}
+    radix = {f: int(fabrics.at[f, "radix"]) for f in d.fabrics}
 
     def node_ports(m, g, s, y):
-        return sum(fabric_ports(tiers.loc[t]) * m.nodes[g, t, s, y] for (_, t, _) in node_pools[g, s])
+        return sum(fabric_ports(tiers.loc[p[1]]) * m.fabric_nodes[p] for p in pools.get((g, s, y), ()))
 
     m.ports_in_units = pyo.Constraint(
         sorted({(g, s, y) for (g, s, _, y) in d.su_index}),
-        rule=lambda m, g, s, y: node_ports(m, g, s, y) <= sum(per_su[f] * m.su[g, s, f, y] for f in m.F),
+        rule=lambda m, g, s, y: (
+            node_ports(m, g, s, y)
+            <= sum(per_su[f] * m.su[g, s, f, y] + radix[f] * m.single[g, s, f, y] for f in m.F)
+        ),
+    )
+    m.single_as_needed = pyo.Constraint(
+        m.SU,
+        rule=lambda m, g, s, f, y: (
+            m.single[g, s, f, y] <= node_ports(m, g, s, y) + previous(m.single, (g, s, f), y, d.years)
+        ),
     )
     m.units_as_needed = pyo.Constraint(
         m.SU, rule=lambda m, g, s, f, y: per_su[f] * (m.su[g, s, f, y] - 1) <= node_ports(m, g, s, y) - 1
     )
-    _ports_by_fabric(m, d, per_su)
+    _ports_by_fabric(m, d, per_su, radix)
     m.run_on_fabric = pyo.Constraint(
-        [i for i in d.run_index if i[3] in per_su],
+        [i for i in d.run_index if (i[0], i[1]) in d.spans_nodes],
         rule=lambda m, w, t, s, f, y: m.run[w, t, s, f, y] <= m.run_bound[w, t, s, f, y] * m.fabric[s, f],
     )
-    max_ports = {
-        s: sum(d.max_nodes.get((t, s), 0) * fabric_ports(tiers.loc[t]) for t in d.tiers) for s in d.sites
-    }
-    buys_at = group_by(d.buy_index, lambda i: (i[2], i[3]))
-    m.nics_with_nodes = pyo.Constraint(
-        m.S,
-        m.Y,
-        rule=lambda m, s, y: (
-            sum(m.nic_buy[s, f, y] for f in m.F)
-            >= sum(fabric_ports(tiers.loc[i[1]]) * m.buy[i] for i in buys_at.get((s, y), ()))
-        ),
-    )
-    m.nics_of_fabric = pyo.Constraint(
-        m.SFY, rule=lambda m, s, f, y: m.nic_buy[s, f, y] <= max_ports[s] * m.fabric[s, f]
-    )
+    _nics(m, d)
 
     # quantities priced by the cost family and powered by the power family
     leaves_per_su = {f: d.designs_unit[f].leaf for f in d.fabrics}
     m.leaf_switches = pyo.Expression(
-        m.SFY, rule=lambda m, s, f, y: leaves_per_su[f] * sum(m.su[i] for i in su_of.get((s, f, y), ()))
+        m.SFY,
+        rule=lambda m, s, f, y: sum(
+            leaves_per_su[f] * m.su[i] + m.single[i] for i in su_of.get((s, f, y), ())
+        ),
     )
     m.spine_core = pyo.Expression(
         m.SFY, rule=lambda m, s, f, y: built_sum(m, d, s, f, y, lambda size: size.spine + size.core)
@@ -137,6 +176,11 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.switches = pyo.Expression(
         m.SFY, rule=lambda m, s, f, y: m.leaf_switches[s, f, y] + m.spine_core[s, f, y]
     )
+    # switches installed only grow (family 7): a group's one switch stays, or becomes a leaf
+    m.switches_grow = pyo.Constraint(
+        [i for i in m.SFY if i[2] != d.years[0]],
+        rule=lambda m, s, f, y: m.switches[s, f, y] >= previous(m.switches, (s, f), y, d.years),
+    )
     m.new_switches = pyo.Expression(
         m.SFY, rule=lambda m, s, f, y: m.switches[s, f, y] - previous(m.switches, (s, f), y, d.years)
     )
@@ -147,58 +191,67 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
     _services(m, d)
 
 
-def _ports_by_fabric(m: pyo.ConcreteModel, d: ModelData, per_su: dict) -> None:
-    r"""Per-fabric port cover, a tightening of the relaxation (valid for every integer plan).
+def _fabric_nodes(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """Nodes of each pool on the fabric (`add_fabric`): cover every job that spans nodes as it runs;
+    a job that need not span nodes stays in one."""
+    spans = d.spans_nodes
+    rows = [r for r in m.POOL_JOB if (r[4], r[1]) in spans]
+    m.FABRIC_POOL = pyo.Set(initialize=sorted({r[:4] for r in rows}), dimen=4, ordered=True)
+    m.fabric_nodes = pyo.Var(m.FABRIC_POOL, domain=pyo.NonNegativeReals, doc="pool's nodes on the fabric")
+    m.fabric_nodes_cover = pyo.Constraint(
+        rows,
+        rule=lambda m, *r: (
+            m.fabric_nodes[r[:4]]
+            >= beside(m, d, r, lambda i: job_nodes(m, d, i), lambda i: m.own[i] if i[:2] in spans else 0)
+            + d.node_unit[r[1]] * m.spare[r[:4]]
+        ),
+    )
+    m.job_in_one_node = pyo.Constraint(
+        [i for i in d.pick_index if i[:2] not in spans],
+        rule=lambda m, *i: job_nodes(m, d, i) <= m.pick[i],
+    )
 
-    Training runs name their fabric; inference ports are split over fabrics by
-    :math:`serve_{g,s,f,y} \le P^{inf}_{g,s}\, fabric_{s,f}` (P the most inference ports the group's
-    demand could need at the site). Then :math:`E_f su_{g,s,f,y} \ge ports_i (1+k_i) run_i
-    + serve_{g,s,f,y}` for each training run i on fabric f (runs share nodes over time, so each on
-    its own), so the relaxation cannot put a site's serving on a cheap fabric and its training on
-    another.
-    """
+
+def _nics(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """Fabric ports installed by year y cover the pools' fabric ports that year, NIC ports for
+    tiers with NICs to buy, link-only ports for tiers with NICs on chip (`add_fabric`)."""
+    tiers = d.scenario.gpu_tiers
+    onchip = dict(tiers.integrated_nics)
+    pools_at = group_by(list(m.FABRIC_POOL), lambda p: (p[2], p[3]))
+
+    def covered(bought, integrated):
+        def rule(m, s, y):
+            installed = sum(bought[s, f, y2] for f in m.F for y2 in d.years if y2 <= y)
+            pools = [p for p in pools_at[s, y] if onchip[p[1]] == integrated]
+            return installed >= sum(fabric_ports(tiers.loc[p[1]]) * m.fabric_nodes[p] for p in pools)
+
+        return pyo.Constraint(
+            [k for k, pools in pools_at.items() if any(onchip[p[1]] == integrated for p in pools)], rule=rule
+        )
+
+    m.nics_with_nodes = covered(m.nic_buy, False)
+    m.links_with_onchip_nics = covered(m.onchip_buy, True)
+    max_ports = {
+        s: sum(d.max_nodes.get((t, s), 0) * fabric_ports(tiers.loc[t]) for t in d.tiers) for s in d.sites
+    }
+    m.nics_of_fabric = pyo.Constraint(
+        m.SFY,
+        rule=lambda m, s, f, y: m.nic_buy[s, f, y] + m.onchip_buy[s, f, y] <= max_ports[s] * m.fabric[s, f],
+    )
+
+
+def _ports_by_fabric(m: pyo.ConcreteModel, d: ModelData, per_su: dict, radix: dict) -> None:
+    r"""Per-fabric port cover, a tightening of the relaxation (valid for every integer plan):
+    :math:`ports_t (1+k_w)\, run_{w,t,s,f,y} \le E_f su_{g,s,f,y} + k_f\, single_{g,s,f,y}` for each
+    training run that spans nodes on fabric f (runs share nodes over time, so each on its own,
+    with its spares), so the relaxation cannot put a run on one fabric and its ports on another."""
     tiers, spare = d.scenario.gpu_tiers, d.scenario.workloads.spare_fraction
-
-    def ports(i):
-        return fabric_ports(tiers.loc[i[1]]) * (1 + spare[i[0]])
-
-    serving = group_by(
-        [i for i in d.run_index if d.kind[i[0]] == "inference"], lambda i: (d.group_of[i[0]], i[2], i[4])
-    )
-    training = group_by(
-        [i for i in d.run_index if d.kind[i[0]] != "inference"],
-        lambda i: (d.group_of[i[0]], i[2], i[3], i[4]),
-    )
-    most = {}
-    for (g, s, _), runs in serving.items():
-        need = {}
-        for i in runs:
-            need[i[0]] = max(need.get(i[0], 0.0), ports(i) * (pyo.value(m.run_bound[i]) + 1))
-        most[g, s] = max(most.get((g, s), 0.0), sum(need.values()))
-    m.SERVE = pyo.Set(initialize=[i for i in m.SU if (i[0], i[1], i[3]) in serving], dimen=4, ordered=True)
-    m.serve = pyo.Var(m.SERVE, domain=pyo.NonNegativeReals, doc="inference ports on this fabric")
-    m.serve_all = pyo.Constraint(
-        list(serving),
-        rule=lambda m, g, s, y: (
-            sum(m.serve[g, s, f, y] for f in m.F) >= sum(ports(i) * m.run[i] for i in serving[g, s, y])
-        ),
-    )
-    m.serve_on_fabric = pyo.Constraint(
-        m.SERVE, rule=lambda m, g, s, f, y: m.serve[g, s, f, y] <= most[g, s] * m.fabric[s, f]
-    )
-
-    def serve(g, s, f, y):
-        return m.serve[g, s, f, y] if (g, s, f, y) in m.SERVE else 0
-
     m.ports_by_fabric = pyo.Constraint(
-        [i for runs in training.values() for i in runs if (d.group_of[i[0]], i[2], i[3], i[4]) in m.SU],
+        [i for i in d.run_index if i[:2] in d.spans_nodes and (d.group_of[i[0]], i[2], i[3], i[4]) in m.SU],
         rule=lambda m, w, t, s, f, y: (
-            ports((w, t)) * m.run[w, t, s, f, y] + serve(d.group_of[w], s, f, y)
-            <= per_su[f] * m.su[d.group_of[w], s, f, y]
+            fabric_ports(tiers.loc[t]) * (1 + spare[w]) * m.run[w, t, s, f, y]
+            <= per_su[f] * m.su[d.group_of[w], s, f, y] + radix[f] * m.single[d.group_of[w], s, f, y]
         ),
-    )
-    m.serve_in_units = pyo.Constraint(
-        m.SERVE, rule=lambda m, g, s, f, y: m.serve[g, s, f, y] <= per_su[f] * m.su[g, s, f, y]
     )
 
 

@@ -19,9 +19,12 @@ def add_reliability(m: pyo.ConcreteModel, d: ModelData) -> None:
     pool that runs a job with spares holds at least one, :math:`spare_{g,t,s,y} \ge pick_{w,t,s,y}`
     (implied for integers, it tightens the relaxation); spares take nodes, racks, ports and power
     like any node.
-    Every leaf has redundant uplinks from its first year: the spines built (`fabric.built_sum`)
-    :math:`\ge 2\, built_{s,f,1,y}`. A site needs two independent carriers in the years it serves
-    inference: :math:`carrier_{s,y} \ge present_{w,s,y}` for inference w at sites with fewer than two.
+    Every leaf of an SU design has redundant uplinks from its first year: the spines built
+    (`fabric.built_sum`) :math:`\ge 2\, built_{s,f,1,y}`. A one-switch fabric (`fabric.single`) has
+    no uplinks, so no spines and no second switch: a node's rail sits on one leaf in every SuperPOD
+    too, so its switch is no more a single point of failure than any leaf. A site needs two
+    independent carriers in the years it serves inference:
+    :math:`carrier_{s,y} \ge present_{w,s,y}` for inference w at sites with fewer than two.
     Failures and checkpoint restarts derate training throughput by the Young/Daly goodput
     (`demand.goodput`) at each run's own node count (`goodput_chord`, family 1).
     """

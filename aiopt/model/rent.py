@@ -69,7 +69,7 @@ def _option(d: ModelData, row, model, offer, tier, w: str) -> RentOption:
         shape = (row.precision, row.input_tokens, row.output_tokens, row.ttft_ms, row.tpot_ms)
         serving = serve(model, _tier_row(d.scenario.gpu_tiers, offer.tier), *shape)
         return RentOption(serving.gpus, serving.tokens_per_s_gpu * serving.gpus, 0, hours)
-    ideal, pflops = training_throughput(tier, row, offer.scaling_efficiency)
+    ideal, pflops = training_throughput(tier, row, offer)
     peak = max(d.demand[w, y] for y in d.years)
     state = demand.training_state_gb(row.params_b, row.method)
     return RentOption(
@@ -84,8 +84,8 @@ def add_rent(m: pyo.ConcreteModel, d: ModelData) -> None:
     A training run chooses one: :math:`\sum_{t,s} pick_{w,t,s,y} + \sum_o rent_{w,o,y} = 1`
     (compute's `one_tier`); a rented run needs no owned nodes, storage or fabric. It rents
     :math:`G_{w,o,y}` whole GPUs, each at :math:`p_{w,o}` effective PFLOPS (the tier's peak x MFU x
-    the offer's scaling efficiency x the Young/Daly goodput at the largest size the demand needs,
-    as for owned nodes), holding the training state,
+    the offer's scaling efficiency at the job's size x the Young/Daly goodput at the largest size
+    the demand needs, as for owned nodes), holding the training state,
     :math:`G\, HBM_t \ge S_w\, rent`, with :math:`G \le M\, rent` (M = demand / p + memory GPUs).
     A service may add whole rented replicas :math:`R_{w,o,y}` of the roofline size
     :math:`g_{w,o}` GPUs, each serving :math:`q_{w,o}` tokens/s, :math:`R \le M\, serves_{w,o,y}`.

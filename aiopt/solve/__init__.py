@@ -31,6 +31,7 @@ FINAL_SHARE = 0.97  # the full MIP stops here: HiGHS may overrun its stop by a s
 # LP stages: interior point, values only; on the 5-site large model HiGHS's IPM reaches 1.6e-8
 # relative accuracy in ~95 iterations and then stalls just above its 1e-8 default for minutes
 INTERIOR_POINT = dict(solver="ipm", run_crossover="off", ipm_optimality_tolerance=1e-7)
+LP_NOISE = 1e-4  # what interior point without crossover leaves on a column the LP keeps empty
 MAX_SCALE_SHARE = 0.8  # max_capacity: the largest multiple by this share (first), then the least NPV at it
 DEMAND_TOLERANCE = 1e-9  # relative: a demand Param above the built demand by more needs a rebuild
 # families whose rows an infeasible scenario's message names first: the limits users set
@@ -110,7 +111,7 @@ def _fabric_guess(model: pyo.ConcreteModel, highs: HighsModel, lp_values: np.nda
     columns, values = [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=bool)]
     for s in model.S:
         site = highs.columns_of(model.fabric[s, f] for f in model.F)
-        if len(site) and lp_values[site].max() > 1e-6:
+        if len(site) and lp_values[site].max() > LP_NOISE:
             columns.append(site)
             values.append(np.arange(len(site)) == np.argmax(lp_values[site]))
     return np.concatenate(columns).astype(np.int32), np.concatenate(values).astype(float)

@@ -137,12 +137,14 @@ def check_catalog_tables(tables: dict[str, list[Row]]) -> list[Problem]:
     problems += unknown_ids(table("cloud_offers"), "tier", table("gpu_tiers"), "GPU tier")
     problems += unknown_ids(table("gpu_tiers"), "stack", table("software_stacks"), "software stack")
     problems += unknown_ids(table("services"), "stacks", table("software_stacks"), "software stack")
+    if table("fabrics"):  # else the fabrics table is missing or broken: already reported
+        problems += unknown_ids(table("gpu_tiers"), "fabrics", table("fabrics"), "fabric")
     return problems
 
 
 def unknown_ids(rows: list[Row], field: str, targets: list[Row], what: str) -> list[Problem]:
     """Rows whose `field` (an id or a list of ids) names no row of `targets`: a cloud offer's tier,
-    a tier's software stack, a service's stacks."""
+    a tier's software stack and fabrics, a service's stacks."""
     known = {row.id for row in targets}
 
     def named(row: Row) -> list:

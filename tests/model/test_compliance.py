@@ -9,6 +9,7 @@ from tiny_plans import (
     installed,
     rack,
     site,
+    training,
 )
 
 
@@ -43,7 +44,7 @@ def test_compliance_regulated_workload_on_certified_site(plan_of):
 def test_compliance_isolated_workload_gets_own_pool_and_racks(plan_of):
     # shared: 10 / 4 = 2.5 nodes; iso (isolated): 5 / 4 = 1.25 nodes. Pooled they would need
     # ceil(3.75) = 4 nodes; isolated, ceil(2.5) + ceil(1.25) = 3 + 2 = 5 nodes, each group in its
-    # own rack (1,000 USD each, so exactly one per group) and its own SU: 2 SUs = 16 leaves.
+    # own rack (1,000 USD each, so exactly one per group). Serving needs no compute fabric.
     plan = plan_of(
         [inference("shared-svc", pflops=10), inference("iso", pflops=5, isolated=True)],
         rack_types=[rack(price_usd=1_000)],
@@ -54,8 +55,7 @@ def test_compliance_isolated_workload_gets_own_pool_and_racks(plan_of):
     compute = compute_racks(plan)
     assert compute.groupby("group").racks.sum().to_dict() == {"iso": 1, "(shared)": 1}
     assert compute.groupby("group").nodes.sum().to_dict() == {"iso": 2, "(shared)": 3}
-    row = plan.fabric.iloc[0]
-    assert (row.scalable_units, row.leaf) == (2, 16)
+    assert plan.fabric.empty
 
 
 def test_compliance_isolated_workload_named_shared_keeps_its_own_pool(plan_of):
@@ -79,15 +79,15 @@ def test_compliance_site_no_workload_may_use_gets_nothing(plan_of):
     plan = plan_of([inference(pflops=8, region="us")], sites=[site("us"), site("apac", region="apac")])
     assert installed(plan, site="us") == 2
     assert installed(plan, site="apac") == 0
-    assert list(plan.fabric.site.unique()) == ["us"]
+    assert list(plan.pools[plan.pools.installed_nodes > 0].site.unique()) == ["us"]
 
 
 @pytest.mark.parametrize(
     ("regulated", "plain_nodes", "enc_nodes"),
     [
-        # as in the power test: "plain" (free energy, 50 kW) takes 4 nodes, "enc" the other
-        # ceil(9.5 - 4) = 6
-        (False, 4, 6),
+        # as in the power test: "plain" (free energy, 50 kW) takes 5 nodes, "enc" the other
+        # ceil(9.5 - 5) = 5
+        (False, 5, 5),
         # regulated data may not cross plain's unencrypted WAN: it runs at plain only if nowhere
         # else, and plain cannot hold 9.5 nodes -> all ceil(9.5) = 10 at enc
         (True, 0, 10),
@@ -109,17 +109,18 @@ def test_compliance_unencrypted_wan_keeps_regulated_workload_whole(
 
 
 def test_compliance_isolated_workload_on_a_small_site(plan_of):
-    # 3 rack positions. "shared-svc" and the isolated "iso" each need 3 / 4 = 0.75 -> 1 node, in
-    # racks of their own (2 racks) next to one rack of switches. Their own leaves: 2 SUs, a
-    # 2-SU design of 16 leaves + smallest divisor of 32 >= 8 = 8 spines = 24 switches, 24 U.
+    # 3 rack positions. "shared-job" and the isolated "iso" each need 6 / 4 = 1.5 -> 2 nodes, in
+    # racks of their own (2 racks) next to one rack of switches. Their own leaves: 16 ports each
+    # fit one switch, so each group gets a switch of its own (single_on_fabric), no spines.
     plan = plan_of(
-        [inference("shared-svc", pflops=3), inference("iso", pflops=3, isolated=True)],
+        [training("shared-job", pflops=6), training("iso", pflops=6, isolated=True)],
         sites=[site(racks={"r1": 3})],
     )
-    assert installed(plan, group="(shared)") == 1
-    assert installed(plan, group="iso") == 1
+    assert installed(plan, group="(shared)") == 2
+    assert installed(plan, group="iso") == 2
     row = plan.fabric.iloc[0]
-    assert (row.design_units, row.scalable_units, row.leaf, row.spine) == (2, 2, 16, 8)
+    assert (row.design_units, row.scalable_units, row.leaf, row.spine) == (0, 0, 2, 0)
+    assert row.single_switches == "(shared)=1;iso=1"
 
 
 def test_compliance_regulated_cold_data_not_shipped_over_plain_wan(plan_of):

@@ -15,23 +15,24 @@ from tiny_plans import (
     site,
     tier,
     tiny_scenario,
+    training,
 )
 
 import aiopt
 
 
 def test_cost_npv_equals_hand_discounted_sum(plan_of):
-    # 10 PFLOPS -> 3 nodes, 2 years, discount 10%, PUE 1.5, 0.1 USD/kWh, colocation 10 USD/kW-month,
-    # node support 10%/yr, switches 1,000 USD and 0.5 kW.
-    # capex 2026: nodes 3 x 100,000 = 300,000; switches 12 x 1,000 = 12,000; storage 1 unit x 10 TB
-    #   x 1 USD/TB = 10 (0.2 TB of weights)                                     -> 312,010
-    # IT load: 3 x 10 kW + 12 x 0.5 kW = 36 kW
-    # opex/yr: energy 36 x 1.5 x 0.75 x 8760 x 0.1 = 35,478; colocation 36 x 12 x 10 = 4,320;
-    #   support 0.10 x 300,000 = 30,000                                          -> 69,798
-    # electricity escalates 5%/yr: 2027 energy = 35,478 x 1.05 = 37,251.9
-    # NPV = 312,010 + (35,478 + 34,320) + (37,251.9 + 34,320) / 1.1
+    # training at 10 PFLOPS -> 3 nodes, 2 years, discount 10%, PUE 1.5, 0.1 USD/kWh, colocation
+    # 10 USD/kW-month, node support 10%/yr, switches 1,000 USD and 0.5 kW.
+    # capex 2026: nodes 3 x 100,000 = 300,000; the job's 24 fabric ports fit one switch: 1,000;
+    #   storage 1 unit x 10 TB x 1 USD/TB = 10 (0.6048 TB of checkpoints)      -> 301,010
+    # IT load: 3 x 10 kW + 1 x 0.5 kW = 30.5 kW
+    # opex/yr: energy 30.5 x 1.5 x 0.75 x 8760 x 0.1 = 30,057.75; colocation 30.5 x 12 x 10 = 3,660;
+    #   support 0.10 x 300,000 = 30,000                                          -> 63,717.75
+    # electricity escalates 5%/yr: 2027 energy = 30,057.75 x 1.05 = 31,560.6375
+    # NPV = 301,010 + 63,717.75 + (31,560.6375 + 33,660) / 1.1
     plan = plan_of(
-        [inference(pflops=10)],
+        [training(pflops=10)],
         sites=[site(pue=1.5, electricity_usd_per_kwh=0.1, colocation_usd_per_kw_month=10)],
         gpu_tiers=[tier(support_pct=10)],
         fabrics=[fabric(switch_price_usd=1_000, switch_kw=0.5)],
@@ -42,18 +43,18 @@ def test_cost_npv_equals_hand_discounted_sum(plan_of):
             "electricity_escalation": 0.05,
         },
     )
-    capex = 300_000 + 12 * 1_000 + 10
-    energy = 36 * 1.5 * 0.75 * 8760 * 0.1
-    colocation = 36 * 12 * 10
+    capex = 300_000 + 1_000 + 10
+    energy = 30.5 * 1.5 * 0.75 * 8760 * 0.1
+    colocation = 30.5 * 12 * 10
     support = 0.10 * 300_000
-    assert energy == pytest.approx(35_478)
+    assert energy == pytest.approx(30_057.75)
     assert cost(plan, "energy", 2026) == pytest.approx(energy)
     assert cost(plan, "energy", 2027) == pytest.approx(energy * 1.05)
     assert cost(plan, "colocation", 2027) == pytest.approx(colocation)
     assert cost(plan, "support", 2027) == pytest.approx(support)
     assert plan.kpi("capex_usd") == pytest.approx(capex)
     npv = capex + (energy + colocation + support) + (energy * 1.05 + colocation + support) / 1.1
-    assert npv == pytest.approx(445_260.73 + 1_773.9 / 1.1, abs=0.01)
+    assert npv == pytest.approx(364_727.75 + 65_220.6375 / 1.1, abs=0.01)
     assert plan.kpi("npv_usd") == pytest.approx(npv)
 
 
@@ -67,8 +68,9 @@ BUDGET_TIERS = [tier("a", price_usd=100_000, node_kw=10), tier("b", price_usd=80
         # 0.1 USD/kWh x 0.75 x 8760 h = 657 USD per kW-year:
         #   a: 100,000 + 3 x 10 x 657 = 119,710 per node; b: 80,000 + 3 x 30 x 657 = 139,130
         (None, 3, 0),  # no budget: 3 a
-        # capex = 100,000 a + 80,000 b + 22 (12 switches + 1 storage unit) <= 270,000 with a + b = 3:
-        # 240,022 + 20,000 a <= 270,000 -> a <= 1.499 -> 1 a + 2 b (still cheaper over life than 3 b)
+        # capex = 100,000 a + 80,000 b + 10 (1 storage unit; serving needs no fabric) <= 270,000 with
+        # a + b = 3: 240,010 + 20,000 a <= 270,000 -> a <= 1.4995 -> 1 a + 2 b (still cheaper over
+        # life than 3 b)
         (270_000, 1, 2),
     ],
 )
@@ -84,7 +86,7 @@ def test_cost_binding_budget_switches_to_cheaper_capex(plan_of, budget, a_nodes,
     )
     assert installed(plan, tier="a") == a_nodes
     assert installed(plan, tier="b") == b_nodes
-    assert plan.kpi("capex_usd") == pytest.approx(100_000 * a_nodes + 80_000 * b_nodes + 22)
+    assert plan.kpi("capex_usd") == pytest.approx(100_000 * a_nodes + 80_000 * b_nodes + 10)
 
 
 @pytest.mark.parametrize("param", ["budget_total", "budget_year"])
@@ -104,14 +106,14 @@ def test_cost_budget_set_on_a_built_model_binds(tmp_path, param):
     plan = aiopt.read_plan(model, aiopt.solve_model(model, rel_gap=REL_GAP, progress=False))
     assert aiopt.check_plan(plan).ok
     assert (installed(plan, tier="a"), installed(plan, tier="b")) == (1, 2)
-    assert plan.kpi("capex_usd") == pytest.approx(100_000 + 2 * 80_000 + 22)
+    assert plan.kpi("capex_usd") == pytest.approx(100_000 + 2 * 80_000 + 10)
 
 
 def test_cost_max_capacity_scale_is_budget_limited(plan_of):
-    # budget 500,000: n nodes cost 100,000 n + 22 (12 switches, 1 storage unit) -> n = 4
-    # (5 nodes = 500,022); 4 nodes x 4 PF = 16 PF against 10 PF of demand -> scale 1.6.
+    # budget 500,000: n nodes cost 100,000 n + 10 (1 storage unit) -> n = 4 (5 nodes = 500,010);
+    # 4 nodes x 4 PF = 16 PF against 10 PF of demand -> scale 1.6.
     plan = plan_of([inference(pflops=10)], policy={"objective": "max_capacity", "capex_budget_usd": 500_000})
-    n = (500_000 - 22) // 100_000
+    n = (500_000 - 10) // 100_000
     assert n == 4
     assert installed(plan) == 4
     assert plan.kpi("demand_scale") == pytest.approx(n * 4 / 10)
@@ -148,7 +150,7 @@ def test_cost_max_capacity_budget_below_one_node_buys_nothing(plan_of):
 
 def test_cost_yearly_budget_pulls_purchases_forward(plan_of):
     # demand starts in 2027: 38 PFLOPS -> 10 nodes. A 750,000 USD yearly capex cap allows at most
-    # 7 nodes (700,000 + at most 18 USD of switches and storage) in 2027, so 3 are bought in 2026;
+    # 7 nodes (700,000 + at most 10 USD of storage) in 2027, so 3 are bought in 2026;
     # discounting makes buying later cheaper, so no more than 3 early.
     plan = plan_of(
         [inference(pflops=38, start_year=2027)],
@@ -159,23 +161,35 @@ def test_cost_yearly_budget_pulls_purchases_forward(plan_of):
 
 
 def test_cost_rack_basis_service_counts_every_fitted_rack(plan_of):
-    # schema: basis "rack" counts every fitted rack. 38 PFLOPS -> 10 nodes, 4 a rack -> 3 compute
-    # racks, and the switches take a 4th, gear rack -> 4 out-of-band switches x 1,000 USD = 4,000 USD.
+    # schema: basis "rack" counts every fitted rack. Training at 38 PFLOPS -> 10 nodes, 4 a rack
+    # -> 3 compute racks, and the job's 80 fabric ports need an SU (12 switches), which take a 4th,
+    # gear rack -> 4 out-of-band switches x 1,000 USD = 4,000 USD.
     # (racks_grow: fitted positions only grow, so each is bought once)
     oob = service("oob", name="oob switch", layer="oob_network", basis="rack", price_usd=1_000)
-    plan = plan_of([inference(pflops=38)], services=[oob])
+    plan = plan_of([training(pflops=38)], services=[oob])
     assert int(compute_racks(plan).racks.sum()) == 3
     assert int(plan.racks.racks.sum()) == 4
     assert cost(plan, "oob_network") == pytest.approx(4 * 1_000)
 
 
-def test_cost_site_services_follow_fabric_kind(plan_of):
-    # An InfiniBand site buys the site-basis "ufm" service (2 x 30,000 = 60,000 USD in the first
-    # year, 2 x 5,000 = 10,000 USD of licences every year) and not the Ethernet-only one.
+@pytest.mark.parametrize(
+    ("workload", "ufm_usd"),
+    [
+        # 38 PFLOPS of training: 10 nodes, 80 ports, an SU design
+        (training(pflops=38), 60_000),
+        # 10 PFLOPS: 3 nodes, 24 ports on one switch, which runs its own subnet manager: no UFM
+        (training(pflops=10), 0),
+        # serving needs no compute fabric at all
+        (inference(pflops=10), 0),
+    ],
+)
+def test_cost_site_services_follow_fabric_kind(plan_of, workload, ufm_usd):
+    # An InfiniBand SU design buys the site-basis "ufm" service (2 x 30,000 = 60,000 USD in the
+    # first year, 2 x 5,000 = 10,000 USD of licences every year) and not the Ethernet-only one.
     services = [
         service("ufm", per_basis=2, fabric_kind="infiniband", price_usd=30_000, annual_usd=5_000),
         service("eth-mgr", fabric_kind="ethernet", price_usd=99_999, annual_usd=99_999),
     ]
-    plan = plan_of([inference(pflops=10)], services=services, policy={"horizon_years": 2})
-    assert [cost(plan, "management", y) for y in (2026, 2027)] == pytest.approx([60_000, 0])
-    assert [cost(plan, "licences", y) for y in (2026, 2027)] == pytest.approx([10_000, 10_000])
+    plan = plan_of([workload], services=services, policy={"horizon_years": 2})
+    assert [cost(plan, "management", y) for y in (2026, 2027)] == pytest.approx([ufm_usd, 0])
+    assert [cost(plan, "licences", y) for y in (2026, 2027)] == pytest.approx([ufm_usd / 6] * 2)

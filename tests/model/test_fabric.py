@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from tiny_plans import (
     compute_racks,
@@ -10,26 +12,29 @@ from tiny_plans import (
     inference,
     installed,
     rack,
+    service,
     site,
     tier,
     training,
 )
 
-from aiopt.fabric_sizing import size_for_units
+from aiopt.fabric_sizing import size_for_gpus, size_for_units
 
 
 @pytest.mark.parametrize(
     ("fast_switch_usd", "chosen", "nodes"),
     [
-        # fast (efficiency 1.0): 9 / (4 x 1.0) = 2.25 -> 3 nodes = 300,000 + 12 switches x 10,000 = 420,000
-        # slow (efficiency 0.5): 9 / (4 x 0.5) = 4.5 -> 5 nodes = 500,000 + 12 switches x 1,000 = 512,000
+        # fast (efficiency 1.0): 9 / (4 x 1.0) = 2.25 -> 3 nodes = 300,000 + 1 switch x 10,000 = 310,000
+        # slow (efficiency 0.5): 9 / (4 x 0.5) = 4.5 -> 5 nodes = 500,000 + 1 switch x 1,000 = 501,000
+        # (at most 8 nodes x 8 ports fit one 64-port switch)
         (10_000, "fast", 3),
-        # fast at 30,000 a switch: 300,000 + 360,000 = 660,000 > 512,000 -> slow
-        (30_000, "slow", 5),
+        # fast at 250,000 a switch: 300,000 + 250,000 = 550,000 > 501,000 -> slow
+        (250_000, "slow", 5),
     ],
 )
 def test_fabric_training_weighs_efficiency_against_price(plan_of, fast_switch_usd, chosen, nodes):
-    # one_fabric per site; run_on_fabric: the job's nodes count on the fabric it runs on
+    # one_fabric per site; run_on_fabric: the job's nodes count on the fabric it runs on, a fabric
+    # the gear built for it (fabric_of_gear), whose switches only grow (switches_grow)
     fabrics = [
         fabric("fast", switch_price_usd=fast_switch_usd, scaling_efficiency=1.0),
         fabric("slow", switch_price_usd=1_000, scaling_efficiency=0.5),
@@ -37,46 +42,79 @@ def test_fabric_training_weighs_efficiency_against_price(plan_of, fast_switch_us
     plan = plan_of([training(pflops=9)], fabrics=fabrics)
     assert list(plan.fabric.fabric) == [chosen]
     assert installed(plan) == nodes
-    assert int(plan.fabric.switches.iloc[0]) == 12  # 8 leaves + 4 spines, one SU
+    assert int(plan.fabric.switches.iloc[0]) == 1
     price = {"fast": fast_switch_usd, "slow": 1_000}[chosen]
-    assert cost(plan, "fabric") == pytest.approx(12 * price)
+    assert cost(plan, "fabric") == pytest.approx(price)
     assert cost(plan, "compute") + cost(plan, "fabric") == pytest.approx(
-        min(300_000 + 12 * fast_switch_usd, 512_000)
+        min(300_000 + fast_switch_usd, 501_000)
     )
 
 
-def test_fabric_inference_only_site_picks_cheapest_fabric(plan_of):
-    # inference does not depend on scaling efficiency: 10 / 4 = 2.5 -> 3 nodes on either fabric,
-    # so the cheaper switches win: 12 x 1,000 = 12,000 < 12 x 10,000.
-    # (serve_all, serve_on_fabric: inference ports go to the one fabric the site has)
-    fabrics = [
-        fabric("fast", switch_price_usd=10_000, scaling_efficiency=1.0),
-        fabric("slow", switch_price_usd=1_000, scaling_efficiency=0.5),
+def test_fabric_serving_only_site_has_no_compute_fabric(plan_of):
+    # Serving replicas inside one node use the front-end network: 10 / 4 = 2.5 -> 3 nodes and no
+    # compute fabric, so no switches, NICs or UFM pair; the per-GPU front-end port service counts
+    # 3 x 8 GPUs x 0.125 x 1,500 USD = 4,500 USD.
+    services = [
+        service("ufm", per_basis=2, fabric_kind="infiniband", price_usd=30_000),
+        service("frontend", layer="frontend_network", basis="gpu", per_basis=0.125, price_usd=1_500),
     ]
-    plan = plan_of([inference(pflops=10)], fabrics=fabrics)
-    assert list(plan.fabric.fabric) == ["slow"]
+    plan = plan_of([inference(pflops=10)], fabrics=[fabric(nic_price_usd=100)], services=services)
     assert installed(plan) == 3
-    assert cost(plan, "fabric") == pytest.approx(12_000)
+    assert plan.fabric.empty
+    assert cost(plan, "fabric") == 0
+    assert cost(plan, "management") == 0
+    assert cost(plan, "frontend_network") == pytest.approx(3 * 8 * 0.125 * 1_500)
+
+
+def test_fabric_pool_shared_by_serving_and_training_covers_the_training_nodes(plan_of):
+    # One pool: 3 serving nodes all year (10 / 4 = 2.5) beside a 10-node training job (38 / 4 =
+    # 9.5): 13 nodes, but only the job's 10 x 8 = 80 ports need the fabric (fabric_nodes_cover,
+    # ports_in_units): SUs of 4 nodes x 8 rails = 32 ports -> 3 SUs, not the 4 that 104 would take.
+    plan = plan_of(
+        [inference(pflops=10), training(pflops=38)], fabrics=[fabric(nodes_per_su=4, link_price_usd=1)]
+    )
+    assert installed(plan) == 13
+    row = plan.fabric.iloc[0]
+    assert (row.scalable_units, row.nics) == (3, 80)
 
 
 def test_fabric_named_any_is_an_ordinary_fabric(plan_of):
-    # As above with a fabric whose id is "any" (the model's name for "inference runs on whatever
-    # fabric the site has" must not capture it): 3 nodes either way, "cheap" wins with
-    # 12 x 1,000 = 12,000 < 12 x 10,000.
+    # A fabric whose id is "any" (the model's name for "serving runs on no fabric" must not capture
+    # it): 10 / 4 = 2.5 -> 3 nodes on one switch either way, "cheap" wins with 1,000 < 10,000.
     fabrics = [fabric("any", switch_price_usd=10_000), fabric("cheap", switch_price_usd=1_000)]
-    plan = plan_of([inference(pflops=10)], fabrics=fabrics)
+    plan = plan_of([training(pflops=10)], fabrics=fabrics)
     assert list(plan.fabric.fabric) == ["cheap"]
     assert installed(plan) == 3
-    assert cost(plan, "fabric") == pytest.approx(12_000)
+    assert cost(plan, "fabric") == pytest.approx(1_000)
+
+
+@pytest.mark.parametrize(
+    ("pflops", "nodes", "switches", "leaf", "spine", "singles"),
+    [
+        # 30 / 4 = 7.5 -> 8 nodes x 8 ports = 64 <= radix 64: one switch, no spine layer
+        # (single_or_design: never beside an SU design; single_on_fabric, single_as_needed: on the
+        # site's fabric, placed for the ports)
+        (30, 8, 1, 1, 0, "(shared)=1"),
+        # 34 / 4 = 8.5 -> 9 nodes, 72 ports: one SU, 8 leaves + 4 spines (the RA design)
+        (34, 9, 12, 8, 4, ""),
+    ],
+)
+def test_fabric_small_cluster_is_one_switch(plan_of, pflops, nodes, switches, leaf, spine, singles):
+    plan = plan_of([training(pflops=pflops)])
+    assert installed(plan) == nodes
+    row = plan.fabric.iloc[0]
+    assert (row.switches, row.leaf, row.spine, row.core) == (switches, leaf, spine, 0)
+    assert row.single_switches == singles
+    assert size_for_gpus(nodes * 8, 64, 32, 8).switches == switches
 
 
 def test_fabric_switch_counts_follow_fat_tree(plan_of):
-    # 38 PFLOPS / 4 = 9.5 -> 10 nodes x 8 ports = 80 ports; SUs of 4 nodes x 8 rails = 32 ports
-    # -> ceil(80 / 32) = 3 SUs. Radix 64 (h = 32): leaves = 3 x 8 x ceil(4/32) = 24 <= 64, two tiers,
-    # spines = smallest divisor of 32 >= ceil(24/2) = 12 -> 16, no core.
+    # 38 PFLOPS / 4 = 9.5 -> 10 nodes x 8 ports = 80 ports (more than one switch); SUs of 4 nodes
+    # x 8 rails = 32 ports -> ceil(80 / 32) = 3 SUs. Radix 64 (h = 32): leaves = 3 x 8 x ceil(4/32)
+    # = 24 <= 64, two tiers, spines = smallest divisor of 32 >= ceil(24/2) = 12 -> 16, no core.
     # Links cost 1 USD so the 3-SU design beats the 4-SU one of the same spine count.
-    # (ports_in_units, serve_in_units: 80 serving ports need 3 SUs of 32; units_as_needed: never a 4th)
-    plan = plan_of([inference(pflops=38)], fabrics=[fabric(nodes_per_su=4, link_price_usd=1)])
+    # (ports_in_units, ports_by_fabric: 80 ports need 3 SUs of 32; units_as_needed: never a 4th)
+    plan = plan_of([training(pflops=38)], fabrics=[fabric(nodes_per_su=4, link_price_usd=1)])
     assert installed(plan) == 10
     row = plan.fabric.iloc[0]
     assert (row.design_units, row.scalable_units, row.leaf, row.spine, row.core) == (3, 3, 24, 16, 0)
@@ -85,34 +123,70 @@ def test_fabric_switch_counts_follow_fat_tree(plan_of):
     assert row.switches == 40
 
 
-def test_fabric_nic_and_link_costs(plan_of):
-    # 10 PFLOPS -> 3 nodes x 8 ports = 24 NICs and node links. One SU: 8 leaves + 4 spines;
-    # leaf-spine cables = 8 leaves x 32 uplinks = 256.
-    # capex = 12 x 1,000 + 256 x 10 + 24 x (100 + 10) = 12,000 + 2,560 + 2,640 = 17,200
-    # (nics_with_nodes: a NIC and link per port bought; nics_of_fabric: on the site's fabric)
+@pytest.mark.parametrize(("integrated", "nic_ports", "onchip_ports"), [(False, 80, 0), (True, 0, 80)])
+def test_fabric_nic_and_link_costs(plan_of, integrated, nic_ports, onchip_ports):
+    # 38 PFLOPS -> 10 nodes x 8 ports = 80 fabric ports. One SU: 8 leaves + 4 spines; leaf-spine
+    # cables = 8 leaves x 32 uplinks = 256.
+    # capex = 12 x 1,000 + 256 x 10 + 80 x (100 + 10) = 12,000 + 2,560 + 8,800 = 23,360, or with
+    # the NICs on chip (Gaudi 3) only their links: 12,000 + 2,560 + 80 x 10 = 15,360
+    # (nics_with_nodes, links_with_onchip_nics: a port bought per port installed; nics_of_fabric:
+    # on the site's fabric)
     plan = plan_of(
-        [inference(pflops=10)], fabrics=[fabric(switch_price_usd=1_000, nic_price_usd=100, link_price_usd=10)]
+        [training(pflops=38)],
+        gpu_tiers=[tier(integrated_nics=integrated)],
+        fabrics=[fabric(switch_price_usd=1_000, nic_price_usd=100, link_price_usd=10)],
     )
     row = plan.fabric.iloc[0]
-    assert (row.nics, row.links, row.switches) == (24, 24 + 256, 12)
-    assert cost(plan, "fabric") == pytest.approx(12 * 1_000 + 256 * 10 + 24 * (100 + 10))
+    assert (row.nics, row.onchip_ports, row.links, row.switches) == (nic_ports, onchip_ports, 80 + 256, 12)
+    assert cost(plan, "fabric") == pytest.approx(12 * 1_000 + 256 * 10 + 80 * 10 + nic_ports * 100)
+
+
+@pytest.mark.parametrize(("tier_fabrics", "chosen", "usd"), [(None, "ib", 1_000), (["eth"], "eth", 10_000)])
+def test_fabric_tier_joins_only_fabrics_it_lists(plan_of, tier_fabrics, chosen, usd):
+    # 10 / 4 = 2.5 -> 3 nodes on one switch: "ib" at 1,000 USD unless the tier lists only "eth"
+    # (data._eligibility: no run of the tier on another fabric).
+    fabrics = [fabric("ib", switch_price_usd=1_000), fabric("eth", kind="ethernet", switch_price_usd=10_000)]
+    plan = plan_of([training(pflops=10)], gpu_tiers=[tier(fabrics=tier_fabrics)], fabrics=fabrics)
+    assert list(plan.fabric.fabric) == [chosen]
+    assert cost(plan, "fabric") == pytest.approx(usd)
+
+
+@pytest.mark.parametrize(("pflops", "nodes", "fabric_rows"), [(3, 1, 0), (5, 3, 1)])
+def test_fabric_job_inside_one_node_is_not_derated(plan_of, pflops, nodes, fabric_rows):
+    # Fabric efficiency 0.5. 3 PFLOPS: one node's 4 PF, not derated (its traffic stays inside the
+    # node's NVLink domain), so 1 node and no fabric (job_in_one_node); derated it would need
+    # 3 / 2 = 1.5 -> 2. 5 PFLOPS spans nodes: 5 / (4 x 0.5) = 2.5 -> 3 nodes on one switch.
+    plan = plan_of([training(pflops=pflops)], fabrics=[fabric(scaling_efficiency=0.5)])
+    assert installed(plan) == nodes
+    assert len(plan.fabric) == fabric_rows
+
+
+@pytest.mark.parametrize(("pflops", "nodes"), [(10, 3), (11, 4)])
+def test_fabric_scaling_efficiency_falls_with_job_size(plan_of, pflops, nodes):
+    # Efficiency 1.0 at 16 GPUs, 20% lost per doubling beyond (goodput_chord at the run's own size):
+    # 3 nodes = 24 GPUs: 0.8^log2(24/16) = 0.8776 -> 3 x 4 x 0.8776 = 10.53 PFLOPS, enough for 10,
+    # not for 11; 4 nodes = 32 GPUs: 0.8 -> 12.8 >= 11. A constant 1.0 would give 3 nodes for both.
+    scaling = dict(scaling_reference_gpus=16, scaling_loss_per_doubling=0.2)
+    plan = plan_of([training(pflops=pflops)], fabrics=[fabric(**scaling)])
+    assert installed(plan) == nodes
+    assert 3 * 4 * 0.8 ** math.log2(24 / 16) == pytest.approx(10.53, abs=0.01)
 
 
 def test_fabric_design_table_covers_racks_of_two_cooling_kinds(plan_of):
-    # Air tier "a" (air racks) and liquid tier "b" (liquid racks), 4 nodes a rack each; 2 air and
-    # 2 liquid positions, one of them taken by the switches -> 3 compute racks = 12 nodes.
-    # 46 PFLOPS / 4 = 11.5 -> 12 nodes x 8 ports over SUs of 4 nodes x 8 rails -> 3 SUs:
+    # Air tier "a" (air racks) and liquid tier "b" (liquid racks), 4 nodes a rack each; a job on
+    # each, 22 / 4 = 5.5 -> 6 nodes each, in 2 air and 2 liquid racks; the switches take the
+    # third liquid position. 12 nodes x 8 ports over SUs of 4 nodes x 8 rails -> 3 SUs:
     # 24 leaves, spines = smallest divisor of 32 >= 12 = 16, 40 switches = 40 U (one 42 U rack).
-    # The site can hold 12 nodes, so the fabric design table must offer 3 SUs.
+    # The design table must offer 3 SUs.
     plan = plan_of(
-        [inference(pflops=46)],
+        [training("air-job", pflops=22, tiers=["a"]), training("liquid-job", pflops=22, tiers=["b"])],
         gpu_tiers=[tier("a"), tier("b", cooling="liquid")],
         rack_types=[rack("air"), rack("liquid", cooling="liquid")],
         fabrics=[fabric(nodes_per_su=4, link_price_usd=1)],
-        sites=[site(racks={"air": 2, "liquid": 2})],
+        sites=[site(racks={"air": 2, "liquid": 3})],
     )
     assert installed(plan) == 12
-    assert int(compute_racks(plan).racks.sum()) == 3
+    assert int(compute_racks(plan).racks.sum()) == 4
     row = plan.fabric.iloc[0]
     assert (row.design_units, row.scalable_units, row.leaf, row.spine) == (3, 3, 24, 16)
 
@@ -124,7 +198,8 @@ def test_fabric_design_table_holds_spares_of_memory_bound_jobs(plan_of):
     # = 264 ports > the 256 of one SU (32 nodes x 8 rails). The design table must offer 2 SUs
     # (built_holds_units; its bound is ceil(30 x 1.1) + 1 = 34 nodes, 272 ports -> 2 SUs).
     # A 2-SU fabric: 16 leaves, spines = smallest divisor of 32 >= 8 = 8. (ports_by_fabric: the job's
-    # 30 nodes x 8 ports x 1.1 with spares = 264 ports on the fabric, more than one SU's 256)
+    # 30 nodes x 8 ports x 1.1 with spares = 264 ports on the fabric, more than one SU's 256;
+    # built_as_needed: built for no more SUs than deployed)
     plan = plan_of([training(params_b=1500, tokens_t=0.001, spare_fraction=0.1)])
     assert installed(plan) == 33
     row = plan.fabric.iloc[0]

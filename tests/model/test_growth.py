@@ -15,6 +15,7 @@ from tiny_plans import (
     storage,
     storage_units,
     tier,
+    training,
 )
 
 from aiopt.fabric_sizing import size_for_units
@@ -40,9 +41,10 @@ def test_growth_lifetime_one_year_rebuys_every_year(plan_of):
 
 
 def test_growth_expansion_block_ordered_one_lead_time_ahead(plan_of):
-    # 6, 12, 24 PFLOPS -> 1.5, 3, 6 -> 2, 3, 6 nodes. Facility 30 kW (PUE 1.0):
-    # 2026: 20.012 kW fits; 2027: 30.012 kW does not -> a 50 kW block, usable 1 year after its
-    # order, must be ordered in 2026; 2028: 60.012 kW <= 30 + 50 = 80 kW, so one block is enough.
+    # Training at 5.6, 11.2, 22.4 PFLOPS -> 1.4, 2.8, 5.6 -> 2, 3, 6 nodes, their ports on one
+    # switch of 0.001 kW. Facility 30 kW (PUE 1.0): 2026: 20.001 kW fits; 2027: 30.001 kW does not
+    # -> a 50 kW block, usable 1 year after its order, must be ordered in 2026; 2028: 60.001 kW
+    # <= 30 + 50 = 80 kW, so one block is enough.
     sites = [
         site(
             power_mw=0.03,
@@ -52,7 +54,7 @@ def test_growth_expansion_block_ordered_one_lead_time_ahead(plan_of):
             expansion_max_blocks=2,
         )
     ]
-    plan = plan_of([inference(pflops=6, growth_per_year=1.0)], sites=sites, policy={"horizon_years": 3})
+    plan = plan_of([training(pflops=5.6, growth_per_year=1.0)], sites=sites, policy={"horizon_years": 3})
     assert [installed(plan, y) for y in (2026, 2027, 2028)] == [2, 3, 6]
     s = plan.sites.set_index("year")
     assert list(s.expansion_blocks_ordered) == [1, 0, 0]
@@ -84,30 +86,32 @@ def test_growth_storage_never_shrinks(plan_of):
 
 
 def test_growth_fabric_built_as_units_grow(plan_of):
-    # 10, 20, 40 PFLOPS -> 3, 5, 10 nodes -> 24, 40, 80 ports over SUs of 4 nodes x 8 rails = 32
-    # -> 1, 2, 3 SUs. The design is the final year's 3-SU fat tree (design_units 3), but spines
+    # Training at 38, 72.2, 137.18 PFLOPS (growth 0.9) -> 9.5, 18.05, 34.3 -> 10, 19, 35 nodes
+    # -> 80, 152, 280 ports (more than one 64-port switch) over SUs of 8 nodes x 8 rails = 64
+    # -> 2, 3, 5 SUs. The design is the final year's 5-SU fat tree (design_units 5), but spines
     # (units_grow: SUs never shrink)
     # are built as the SUs come (fabric_grows, built_steps, built_holds_units, counted by
     # built_units_count; fabric_built ties the final size to the site's one fabric): 8 leaves
-    # per SU, spines = smallest divisor of 32 >= leaves / 2 = 4, 8, 16, leaf-spine links =
-    # leaves x 32 = 256, 512, 768. Switches 1,000 USD,
+    # per SU, spines = smallest divisor of 32 >= leaves / 2 = 8, 16, 32, leaf-spine links =
+    # leaves x 32 = 512, 768, 1,280. Switches 1,000 USD,
     # links 1 USD (also one per node port bought); discounting makes building late cheaper:
-    #   2026: (8 + 4) x 1,000 + 256 + 24 = 12,280; 2027: (8 + 4) x 1,000 + 256 + 16 = 12,272;
-    #   2028: (8 + 8) x 1,000 + 256 + 40 = 16,296
-    # (the whole design up front would have cost (8 + 16) x 1,000 + 768 + 24 = 24,792 in 2026).
+    #   2026: (16 + 8) x 1,000 + 512 + 80 = 24,592; 2027: (8 + 8) x 1,000 + 256 + 72 = 16,328;
+    #   2028: (16 + 16) x 1,000 + 512 + 128 = 32,640
+    # (the whole design up front would have cost (40 + 32) x 1,000 + 1,280 + 80 = 73,360 in 2026).
     plan = plan_of(
-        [inference(pflops=10, growth_per_year=1.0)],
+        [training(pflops=38, growth_per_year=0.9)],
         policy={"horizon_years": 3},
-        fabrics=[fabric(nodes_per_su=4, switch_price_usd=1_000, link_price_usd=1)],
+        fabrics=[fabric(nodes_per_su=8, switch_price_usd=1_000, link_price_usd=1)],
     )
     f = plan.fabric.set_index("year")
-    assert [cost(plan, "fabric", y) for y in (2026, 2027, 2028)] == pytest.approx([12_280, 12_272, 16_296])
-    assert list(f.spine) == [4, 8, 16] == [size_for_units(k, 64, 4, 8).spine for k in (1, 2, 3)]
-    assert list(f.switches) == [12, 24, 40]
-    assert list(f.leaf) == [8, 16, 24]
-    assert list(f.scalable_units) == [1, 2, 3]
-    assert list(f.design_units) == [3, 3, 3]
-    assert list(f.built_units) == [1, 2, 3]
+    assert [installed(plan, y) for y in (2026, 2027, 2028)] == [10, 19, 35]
+    assert [cost(plan, "fabric", y) for y in (2026, 2027, 2028)] == pytest.approx([24_592, 16_328, 32_640])
+    assert list(f.spine) == [8, 16, 32] == [size_for_units(k, 64, 8, 8).spine for k in (2, 3, 5)]
+    assert list(f.switches) == [24, 40, 72]
+    assert list(f.leaf) == [16, 24, 40]
+    assert list(f.scalable_units) == [2, 3, 5]
+    assert list(f.design_units) == [5, 5, 5]
+    assert list(f.built_units) == [2, 3, 5]
 
 
 def site_service(id: str, fabric_kind: str = "any", **values) -> dict:
@@ -120,13 +124,14 @@ def test_growth_site_opens_with_its_first_workload(plan_of):
     # The only workload starts in 2028 of 2026-30 (model-review B4, p3): nothing at the site
     # before, so no spines, carrier, site services, licences or gear kW in 2026-27
     # (sites_stay_open; fabric_at_open_site and racks_at_open_site tie fabric and racks to it;
-    # dual_carriers only in years the site serves inference). From 2028: 10 PFLOPS -> 3 nodes,
-    # one SU = 8 leaves + 4 spines at 1,000 USD; the site services "mgmt" (any fabric) and "ufm"
+    # dual_carriers only in years the site serves inference). From 2028: serving 10 PFLOPS -> 3
+    # nodes beside a 38-PFLOPS training job -> 10 nodes, whose 80 fabric ports (serving needs
+    # none) take one SU = 8 leaves + 4 spines at 1,000 USD; the site services "mgmt" (any fabric) and "ufm"
     # (InfiniBand, the fabric's kind) 2 x 15,000 each in 2028 and 2 x 5,000 a year each in
     # licences; the Ethernet-only one never; a second carrier 100,000 USD a year; gear
     # 12 x 0.5 + 2 x 2 x 1.0 = 10 kW.
     plan = plan_of(
-        [inference(pflops=10, start_year=2028)],
+        [inference(pflops=10, start_year=2028), training(pflops=38, start_year=2028)],
         sites=[site(carriers=1, second_carrier_usd_per_year=100_000)],
         fabrics=[fabric(switch_price_usd=1_000, switch_kw=0.5)],
         services=[site_service("mgmt"), site_service("ufm", "infiniband"), site_service("eth", "ethernet")],
@@ -142,14 +147,14 @@ def test_growth_site_opens_with_its_first_workload(plan_of):
     assert list(sites.second_carrier) == [False, False, True, True, True]
     assert list(sites.open) == [False, False, True, True, True]
     assert list(plan.fabric.year) == [2028, 2029, 2030]
-    assert [installed(plan, y) for y in years] == [0, 0, 3, 3, 3]
+    assert [installed(plan, y) for y in years] == [0, 0, 13, 13, 13]
 
 
 @pytest.mark.parametrize(("storage_kw", "sites_open"), [(1.0, ["a", "b"]), (0.0, ["a"])])
 def test_growth_cold_data_opens_a_site_only_where_it_is_kept(plan_of, storage_kw, sites_open):
     # 10 PFLOPS -> 3 nodes x 10 kW, all at "a" (site "b" has only liquid racks, which the air
     # tier does not fit); 100 TB of cold data in 10 TB units. With 1 kW a unit, "a" (35 kW) holds
-    # 30 kW of nodes and 12 W of switches, so at most 4 units: the rest of the 100.2 TB goes to
+    # 30 kW of nodes (serving: no switches), so at most 5 units: the rest of the 100.2 TB goes to
     # "b", whose gear rack opens it (racks_at_open_site) and buys its site service 2 x 15,000.
     # Units with no footprint all stay at "a": data at "b" would need "b" open
     # (data_at_open_site), which costs its service.

@@ -19,9 +19,9 @@ from tiny_plans import (
 @pytest.mark.parametrize(
     ("pue", "near_nodes"),
     [
-        # PUE x (10 kW x n + 0.012 kW of switches) <= 50 kW
-        (1.0, 4),  # 10 n <= 49.988 -> n = 4
-        (1.25, 3),  # 10 n <= 40 - 0.012 = 39.988 -> n = 3
+        # PUE x 10 kW x n <= 50 kW (serving: no compute-fabric switches)
+        (1.0, 5),  # 10 n <= 50 -> n = 5
+        (1.25, 4),  # 10 n <= 40 -> n = 4
     ],
 )
 def test_power_limit_spills_to_dearer_site(plan_of, pue, near_nodes):
@@ -34,9 +34,9 @@ def test_power_limit_spills_to_dearer_site(plan_of, pue, near_nodes):
     far = math.ceil(9.5 - near_nodes)
     assert installed(plan, site="far") == far
     near_it = plan.sites.set_index("site").at["near", "it_kw"]
-    assert near_it == pytest.approx(10 * near_nodes + 0.012)
+    assert near_it == pytest.approx(10 * near_nodes)
     assert pue * near_it <= 50 + 1e-6
-    assert cost(plan, "energy") == pytest.approx((10 * far + 0.012) * 0.75 * 8760 * 0.1)
+    assert cost(plan, "energy") == pytest.approx(10 * far * 0.75 * 8760 * 0.1)
     # an inference service keeps its 0.2 TB of weights on hot storage at every site it runs at
     assert plan.storage.groupby("site").units.sum().to_dict() == {"far": 1, "near": 1}
 
@@ -65,7 +65,7 @@ def test_power_liquid_cooling_capacity_limits_liquid_racks(plan_of, liquid_mw, l
     by_type = compute_racks(plan).groupby("rack_type").racks.sum()
     assert int(by_type.get("liquid", 0)) == liquid_racks
     assert int(by_type.get("air", 0)) == air_racks
-    assert cost(plan, "racks") == pytest.approx((liquid_racks + air_racks + 1) * 1_000)
+    assert cost(plan, "racks") == pytest.approx((liquid_racks + air_racks) * 1_000)  # no gear rack
 
 
 def test_power_cooling_limit_of_a_kind_the_site_has_no_racks_for(plan_of):
@@ -97,9 +97,9 @@ def test_power_cooling_counts_placed_nodes_not_full_racks(plan_of):
 
 def test_power_expansion_limited_to_its_maximum_blocks(plan_of):
     # 38 PFLOPS = 9.5 nodes of work (10 kW each). "near" has free energy, 30 kW and at most two
-    # 10 kW blocks at 1 USD each, usable at once (expansion_limit): 50 kW holds 4 nodes and the
-    # 0.012 kW of switches (5 would need 50.012 kW). "far" pays 6,570 USD per node-year of
-    # energy and runs the other ceil(9.5 - 4) = 6 nodes; without the limit near would take all.
+    # 10 kW blocks at 1 USD each, usable at once (expansion_limit): 50 kW holds 5 nodes (serving
+    # needs no switches; 6 would need 60 kW). "far" pays 6,570 USD per node-year of energy and
+    # runs the other ceil(9.5 - 5) = 5 nodes; without the limit near would take all.
     near = site(
         "near",
         power_mw=0.03,
@@ -111,5 +111,5 @@ def test_power_expansion_limited_to_its_maximum_blocks(plan_of):
     plan = plan_of(
         [inference(pflops=38)], sites=[near, site("far", power_mw=10, electricity_usd_per_kwh=0.1)]
     )
-    assert (installed(plan, site="near"), installed(plan, site="far")) == (4, 6)
+    assert (installed(plan, site="near"), installed(plan, site="far")) == (5, 5)
     assert cost(plan, "facility") == pytest.approx(2)

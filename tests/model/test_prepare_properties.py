@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pyomo.environ as pyo
@@ -92,22 +91,9 @@ def solve_widened(scenario: aiopt.Scenario, loosen_big_ms: bool, **solve) -> tup
 
 
 def units_needed(plan: aiopt.Plan) -> dict:
-    """{(site, fabric, year): SUs the installed nodes fill}, each node group in SUs of its own."""
-    sc, needed = plan.scenario, {}
-    fabric_at = dict(
-        zip(zip(plan.fabric.site, plan.fabric.year, strict=True), plan.fabric.fabric, strict=True)
-    )
-    ports: dict = {}
-    for row in plan.pools.itertuples():
-        tier = sc.gpu_tiers.loc[row.tier]
-        per_node = tier.fabric_ports if not math.isnan(tier.fabric_ports) else tier.gpus_per_node
-        key = (row.site, row.year, row.group)
-        ports[key] = ports.get(key, 0) + row.installed_nodes * per_node
-    for (s, y, _), n in ports.items():
-        f = fabric_at[s, y]
-        per_su = sc.fabrics.at[f, "nodes_per_su"] * sc.fabrics.at[f, "rails"]
-        needed[s, f, y] = needed.get((s, f, y), 0) + math.ceil(n / per_su)
-    return needed
+    """{(site, fabric, year): SUs the plan deploys} (the fabric covers only the nodes of jobs that
+    span nodes, with their spares and beside other solo jobs: the plan's own count)."""
+    return {(r.site, r.fabric, r.year): r.scalable_units for r in plan.fabric.itertuples()}
 
 
 def assert_table_holds_units(plan: aiopt.Plan, limits: dict) -> None:

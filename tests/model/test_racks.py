@@ -14,6 +14,7 @@ from tiny_plans import (
     rack,
     site,
     tier,
+    training,
 )
 
 
@@ -25,11 +26,11 @@ from tiny_plans import (
     ],
 )
 def test_racks_nodes_per_rack_and_rack_count(plan_of, node_kw, node_u, per_rack, racks):
-    # 38 PFLOPS / 4 = 9.5 -> 10 nodes; racks cost 1,000 USD to fit out so none is wasted;
-    # the 12 switches (12 U, 0.012 kW) take one more rack.
+    # Training at 38 PFLOPS / 4 = 9.5 -> 10 nodes; racks cost 1,000 USD to fit out so none is
+    # wasted; the job's 80 fabric ports take an SU, 12 switches (12 U, 0.012 kW) in one more rack.
     # (racks_fitted, racks_available; gear_power_in_racks, gear_space_in_racks: the switch rack)
     plan = plan_of(
-        [inference(pflops=38)],
+        [training(pflops=38)],
         gpu_tiers=[tier(node_kw=node_kw, rack_units=node_u)],
         rack_types=[rack(price_usd=1_000)],
     )
@@ -45,14 +46,14 @@ def test_racks_nodes_per_rack_and_rack_count(plan_of, node_kw, node_u, per_rack,
 
 def test_racks_liquid_tier_uses_liquid_racks_only(plan_of):
     # liquid node 20 kW, 4 U: liquid rack 100 kW / 42 U holds min(5, 10) = 5 -> 10 nodes in 2 racks.
-    # The cheaper air rack (would hold min(40 // 20, 42 // 4) = 2) cannot cool it; the switches
-    # go in one air rack (1,000 < 5,000 USD).
+    # The cheaper air rack (would hold min(40 // 20, 42 // 4) = 2) cannot cool it; the switches of
+    # the training job's SU go in one air rack (1,000 < 5,000 USD).
     racks = [
         rack("air", cooling="air", price_usd=1_000),
         rack("liquid", cooling="liquid", usable_kw=100, price_usd=5_000),
     ]
     plan = plan_of(
-        [inference(pflops=38)],
+        [training(pflops=38)],
         gpu_tiers=[tier(cooling="liquid", node_kw=20, rack_units=4)],
         rack_types=racks,
         sites=[site(racks={"air": 10, "liquid": 10})],

@@ -53,22 +53,22 @@ def test_reliability_second_carrier_for_inference(plan_of, kind, start, carrier_
     assert list(plan.sites.second_carrier) == [bool(usd) for usd in carrier_usd]
 
 
-def test_reliability_two_spines_even_for_one_su(plan_of):
-    # 2-GPU nodes (1 PF each at MFU 0.5) on 2 rails: 2.5 PFLOPS -> 3 nodes, 6 ports, one SU of
-    # 32 x 2 = 64 ports. A 1-SU design has 2 leaves and the smallest divisor of 32 >= 1 = 1 spine:
-    # not redundant (redundant_spines holds in every year the fabric is built). The 2-SU size has
-    # 4 leaves and 2 spines, so it is built from the first year (one SU more than deployed, the
-    # slack built_as_needed allows), with 1 SU deployed:
-    # 2 leaves + 2 spines = 4 switches.
+def test_reliability_two_spines_for_leaf_uplinks_none_for_one_switch(plan_of):
+    # 2-GPU nodes (1 PF each at MFU 0.5) on 2 rails. A 1-SU design (32 nodes x 2 rails) has 2 leaves
+    # and the smallest divisor of 32 >= 1 = 1 spine: not redundant (redundant_spines holds in every
+    # year an SU design is built), so the 2-SU size, 4 leaves and 2 spines, is the least SU design.
+    # Training at 2.5 PFLOPS -> 3 nodes, 6 ports: they fit one 64-port switch, which has no leaf
+    # uplinks to make redundant (a node's rail sits on one leaf in every SuperPOD too), so the
+    # fabric is that one switch and no spine.
     assert size_for_units(1, 64, 32, 2).spine == 1
     assert size_for_units(2, 64, 32, 2).spine == 2
     plan = plan_of(
-        [inference(pflops=2.5)], gpu_tiers=[tier(gpus_per_node=2, hbm_gb=200)], fabrics=[fabric(rails=2)]
+        [training(pflops=2.5)], gpu_tiers=[tier(gpus_per_node=2, hbm_gb=200)], fabrics=[fabric(rails=2)]
     )
     assert installed(plan) == 3
     row = plan.fabric.iloc[0]
-    assert (row.design_units, row.scalable_units, row.leaf, row.spine, row.switches) == (2, 1, 2, 2, 4)
-    assert row.built_units == 2
+    assert (row.design_units, row.scalable_units, row.leaf, row.spine, row.switches) == (0, 0, 1, 0, 1)
+    assert row.built_units == 0
 
 
 def test_reliability_goodput_derates_training(plan_of):
