@@ -90,6 +90,8 @@ UNITS = {
     "utilisation": "fraction",
     "usd_per_installed_gpu_hour": "USD/GPU-h",
     "usd_per_used_gpu_hour": "USD/GPU-h",
+    "liquid_kw": "kW",
+    "colocation_billed_kw": "kW",
 }
 DECIMALS = {"USD": 2, "kW": 3, "s": 3}
 SIGNIFICANT = 6

@@ -507,6 +507,8 @@ def _sites(m, d: ModelData) -> pd.DataFrame:
                     ),
                     open=bool(_count(m.open[s, y])),
                     second_carrier=bool((s, y) in m.CARRIER and _count(m.second_carrier[s, y])),
+                    liquid_kw=_v(m.liquid_kw[s, y]),
+                    colocation_billed_kw=_v(m.colocation_kw[s, y]) if (s, y) in m.COMMITTED else it,
                 )
             )
     return pd.DataFrame(rows)
@@ -523,6 +525,17 @@ def _costs(m, d: ModelData) -> pd.DataFrame:
                         category=c, kind=kind, year=y, usd=usd, discounted_usd=usd * pyo.value(m.discount[y])
                     )
                 )
+    # the residual value is credited at the end of the last year: the start of the year after it
+    residual = _v(m.residual) * MUSD
+    rows.append(
+        dict(
+            category="residual",
+            kind="residual",
+            year=d.years[-1] + 1,
+            usd=residual,
+            discounted_usd=residual * pyo.value(m.residual_discount),
+        )
+    )
     return pd.DataFrame(rows, columns=["category", "kind", "year", "usd", "discounted_usd"])
 
 
@@ -541,6 +554,7 @@ def _kpis(m, d: ModelData, plan: Plan) -> pd.DataFrame:
         ("capex_usd", capex, "USD"),
         ("opex_usd", costs.loc[costs.kind == "opex", "usd"].sum(), "USD"),
         ("total_cost_usd", costs.usd.sum(), "USD"),
+        ("residual_value_usd", -costs.loc[costs.kind == "residual", "usd"].sum(), "USD"),
         ("gpus_final_year", pools.loc[pools.year == last, "gpus"].sum() if len(pools) else 0, "GPUs"),
         (
             "nodes_final_year",

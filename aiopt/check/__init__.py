@@ -17,7 +17,7 @@ from .base import TOLERANCE
 from .compute import demand_met, pools_hold_runs, runs_fit, runs_scheduled
 from .data import data_encrypted, sites_allowed, storage_holds_data
 from .fabric import fabric_serves_nodes, fabric_sized
-from .money import capex_recomputed, npv_and_budget, opex_recomputed
+from .money import capex_recomputed, npv_and_budget, opex_recomputed, residual_value
 from .placement import cooling, nothing_before_opening, racks_within_limits, site_power
 
 CHECKS = (
@@ -36,6 +36,7 @@ CHECKS = (
     storage_holds_data,
     capex_recomputed,
     opex_recomputed,
+    residual_value,
     npv_and_budget,
 )
 
