@@ -384,8 +384,11 @@ POLICY = Table(
             "max_power_utilisation",
             FLOAT,
             "fraction",
-            1.0,
-            "Share of facility power the IT load times PUE may draw (the rest is headroom).",
+            0.9,
+            "Share of facility power the IT load times PUE may draw; the rest is headroom for load "
+            "swings and a failed power path. 0.9 [est]: operators plan below nameplate, NEC sizes "
+            "breakers and feeders for continuous loads at 80 % of rating, and a synchronous training "
+            "job swings close to its peak.",
             0.1,
             1,
         ),
