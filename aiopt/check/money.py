@@ -36,8 +36,10 @@ def capex_recomputed(plan) -> list[str]:
 
 def opex_recomputed(plan) -> list[str]:
     """Opex per category and year, USD: energy IT kW × PUE × load × 8760 h × price (escalated);
-    colocation IT kW × 12 × fee; support % × installed nodes, switches and storage units;
-    licences per service item (at least: rack positions may be fitted ahead); second carriers."""
+    colocation max(committed kW, IT kW) × 12 × fee (escalated) plus the liquid premium on the kW
+    of nodes in liquid racks; an owned building's annuity and facility O&M while it is open;
+    support % × installed nodes (at the year's node price), switches and storage units; licences
+    per service item (at least: rack positions may be fitted ahead); second carriers."""
     return _compare(plan, "opex", _opex(plan), cumulative=False)
 
 

@@ -117,7 +117,7 @@ def prepare(sc: Scenario) -> ModelData:
     sc.require_valid()
     years = sc.years
     wl, tiers, sites = sc.workloads, sc.gpu_tiers, sc.sites
-    tiers = tiers[tiers.available_from <= years[-1]]
+    tiers = tiers[[any(sold_in(tier, y) for y in years) for _, tier in tiers.iterrows()]]
     isolated = [w for w in wl.index if wl.at[w, "isolated"]]
     d = ModelData(
         scenario=sc,

@@ -39,3 +39,12 @@ def test_site_facility_terms_match_its_ownership(tiny, fee, field, value, fix):
     )
     assert (problem.field, problem.value) == (field, value)
     assert problem.fix.startswith(fix)
+
+
+def test_tier_off_sale_before_the_plan_cannot_serve(tiny):
+    # every tier off sale by 2025, the plan starting in 2026: none can be bought, and the problem
+    # names the last year on sale
+    with pytest.raises(InputError) as info:
+        tiny.with_all("gpu_tiers", available_from=2020, available_to=2025)
+    fixes = " ".join(p.fix for p in info.value.problems)
+    assert "last on sale in 2025, before the plan starts in 2026" in fixes
