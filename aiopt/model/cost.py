@@ -189,14 +189,21 @@ def add_facilities(m: pyo.ConcreteModel, d: ModelData) -> None:
         m.COMMITTED, rule=lambda m, s, y: m.colocation_kw[s, y] >= sites.at[s, "committed_kw"]
     )
 
+    colocated = [s for s in d.sites if sites.at[s, "colocation_usd_per_kw_month"] > 0]
+
+    def fee(s, y):
+        """MUSD per kW-year at site s in year y."""
+        escalated = (1 + sites.at[s, "colocation_escalation"]) ** (y - first)
+        return 12 * sites.at[s, "colocation_usd_per_kw_month"] * escalated / MUSD
+
     def bill(m, y):
-        total = 0
-        for s in d.sites:
-            fee = sites.at[s, "colocation_usd_per_kw_month"] * (1 + sites.at[s, "colocation_escalation"]) ** (
-                y - first
+        return sum(
+            fee(s, y)
+            * (
+                (m.colocation_kw[s, y] if (s, y) in m.COMMITTED else m.it_kw[s, y])
+                + sites.at[s, "liquid_premium"] * m.liquid_kw[s, y]
             )
-            billed = m.colocation_kw[s, y] if (s, y) in m.COMMITTED else m.it_kw[s, y]
-            total += 12 * fee / MUSD * (billed + sites.at[s, "liquid_premium"] * m.liquid_kw[s, y])
-        return total
+            for s in colocated
+        )
 
     m.colocation_bill = pyo.Expression(m.Y, rule=bill, doc="MUSD")
