@@ -101,6 +101,8 @@ UNITS = {
     "break_even_utilisation": "fraction",
     "one_time_usd": "USD",
     "annual_usd": "USD",
+    "liquid_kw": "kW",
+    "colocation_billed_kw": "kW",
 }
 DECIMALS = {"USD": 2, "kW": 3, "s": 3}
 SIGNIFICANT = 6

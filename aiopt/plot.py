@@ -67,7 +67,7 @@ CAPEX_COLOURS = [
     "#c7e9c0",
 ]
 OPEX_COLOURS = ["#d94801", "#fd8d3c", "#fdae6b", "#a63603", "#e6550d", "#fdd0a2", "#b30000", "#fc8d59"]
-KIND_COLOURS = {"capex": "#3182bd", "opex": "#fd8d3c"}
+KIND_COLOURS = {"capex": "#3182bd", "opex": "#fd8d3c", "residual": "#31a354"}  # residual: a credit
 USED_COLOUR, LIMIT_COLOUR = "#3182bd", "#c7c7c7"
 
 
@@ -97,13 +97,16 @@ def _year(title: str = "Year") -> alt.X:
 
 
 def cost_breakdown(plan: Plan) -> alt.Chart:
-    """Undiscounted cost per year, stacked by category; capex (blues, left) beside opex (oranges, right)."""
+    """Undiscounted cost per year, stacked by category; capex (blues, left) beside opex (oranges, right);
+    the residual value of the hardware (green, below zero) in the year after the last."""
     costs = plan.costs.loc[plan.costs.usd != 0, ["category", "kind", "year", "usd"]].copy()
     costs["item"] = costs.kind + ": " + costs.category
     capex = sorted(costs.loc[costs.kind == "capex", "item"].unique())
     opex = sorted(costs.loc[costs.kind == "opex", "item"].unique())
     colours = [CAPEX_COLOURS[i % len(CAPEX_COLOURS)] for i in range(len(capex))]
     colours += [OPEX_COLOURS[i % len(OPEX_COLOURS)] for i in range(len(opex))]
+    residual = sorted(costs.loc[costs.kind == "residual", "item"].unique())
+    colours += [KIND_COLOURS["residual"]] * len(residual)
     return (
         alt.Chart(
             costs,
@@ -115,7 +118,9 @@ def cost_breakdown(plan: Plan) -> alt.Chart:
             xOffset=alt.XOffset("kind:N", title="Kind", sort=["capex", "opex"]),
             y=alt.Y("usd:Q", title="Cost (USD)", axis=_usd_axis("Cost (USD)"), stack="zero"),
             color=alt.Color(
-                "item:N", title="Kind: category", scale=alt.Scale(domain=capex + opex, range=colours)
+                "item:N",
+                title="Kind: category",
+                scale=alt.Scale(domain=capex + opex + residual, range=colours),
             ),
             order=alt.Order("item:N"),
             tooltip=_tooltips(

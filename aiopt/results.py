@@ -593,6 +593,8 @@ def _sites(m, d: ModelData) -> pd.DataFrame:
                     ),
                     open=bool(_count(m.open[s, y])),
                     second_carrier=bool((s, y) in m.CARRIER and _count(m.second_carrier[s, y])),
+                    liquid_kw=_v(m.liquid_kw[s, y]),
+                    colocation_billed_kw=_v(m.colocation_kw[s, y]) if (s, y) in m.COMMITTED else it,
                 )
             )
     return pd.DataFrame(rows)
@@ -609,6 +611,17 @@ def _costs(m, d: ModelData) -> pd.DataFrame:
                         category=c, kind=kind, year=y, usd=usd, discounted_usd=usd * pyo.value(m.discount[y])
                     )
                 )
+    # the residual value is credited at the end of the last year: the start of the year after it
+    residual = _v(m.residual) * MUSD
+    rows.append(
+        dict(
+            category="residual",
+            kind="residual",
+            year=d.years[-1] + 1,
+            usd=residual,
+            discounted_usd=residual * pyo.value(m.residual_discount),
+        )
+    )
     return pd.DataFrame(rows, columns=["category", "kind", "year", "usd", "discounted_usd"])
 
 
@@ -627,6 +640,7 @@ def _kpis(m, d: ModelData, plan: Plan) -> pd.DataFrame:
         ("capex_usd", capex, "USD"),
         ("opex_usd", costs.loc[costs.kind == "opex", "usd"].sum(), "USD"),
         ("total_cost_usd", costs.usd.sum(), "USD"),
+        ("residual_value_usd", -costs.loc[costs.kind == "residual", "usd"].sum(), "USD"),
         ("gpus_final_year", pools.loc[pools.year == last, "gpus"].sum() if len(pools) else 0, "GPUs"),
         (
             "nodes_final_year",
@@ -709,13 +723,23 @@ def _rent_tables(m, d: ModelData, plan: Plan) -> tuple[pd.DataFrame, pd.DataFram
     return rent, split, _break_even(m, d)
 
 
+def _licences_per_gpu(services: pd.DataFrame, tier) -> float:
+    """USD a year of the node- and GPU-counted licences one GPU of `tier` carries."""
+    per_gpu = {"gpu": 1.0, "node": 1.0 / tier.gpus_per_node}
+    return sum(
+        svc.annual_usd * svc.per_basis * per_gpu[svc.basis]
+        for svc in services.itertuples()
+        if svc.basis in per_gpu and (not svc.stacks or tier.stack in svc.stacks)
+    )
+
+
 def _break_even(m, d: ModelData) -> pd.DataFrame:
     r"""Per GPU tier with an offer some workload may rent: the utilisation below which renting its
     cheapest such offer beats owning. Owning a GPU costs a year
     :math:`c = price / life + support\% \cdot price + kW \cdot PUE \cdot load \cdot 8760 \cdot e`
-    (per GPU: node figures / GPUs per node) at the site with the cheapest energy, first-year
-    electricity; renting it for a share u of the year costs :math:`u \cdot 8760 \cdot p`, so
-    :math:`u^* = c / (8760\, p)`."""
+    + the yearly licences counted per node or GPU of its stack (per GPU: node figures / GPUs per
+    node) at the site with the cheapest energy, first-year electricity; renting it for a share u
+    of the year costs :math:`u \cdot 8760 \cdot p`, so :math:`u^* = c / (8760\, p)`."""
     sc = d.scenario
     tiers, sites, policy = sc.gpu_tiers, sc.sites, sc.policy
     site = min(sites.index, key=lambda s: sites.at[s, "electricity_usd_per_kwh"] * sites.at[s, "pue"])
@@ -731,6 +755,7 @@ def _break_even(m, d: ModelData) -> pd.DataFrame:
         node_year = tier.price_usd * (1 / policy["hardware_lifetime_years"] + tier.support_pct / 100)
         energy = tier.node_kw * sites.at[site, "pue"] * policy["average_load"] * demand.HOURS_PER_YEAR
         owned = (node_year + energy * sites.at[site, "electricity_usd_per_kwh"]) / tier.gpus_per_node
+        owned += _licences_per_gpu(sc.services, tier)
         rows.append(
             dict(
                 tier=t,

@@ -195,7 +195,6 @@ GPU_TIERS = Table(
             "Compute fabrics the tier's nodes can join, ';'-separated (empty: any).",
             ref="fabrics",
         ),
-        _source(),
         Field(
             "stack",
             STR,
@@ -204,6 +203,20 @@ GPU_TIERS = Table(
             "Software stack the tier runs on, a `software_stacks` id (empty: none, no stack cost).",
             ref="software_stacks",
         ),
+        Field(
+            "price_decline_per_year",
+            FLOAT,
+            "fraction/yr",
+            0.0,
+            "Yearly fall of the node price: price × (1 − decline)^(year − start year); negative: a rise.",
+            -0.5,
+            0.9,
+            usual=(-0.2, 0.5),
+        ),
+        Field(
+            "available_to", INT, "year", None, "Last year the tier can be bought (empty: no end).", 2000, 2100
+        ),
+        _source(),
     ),
 )
 
@@ -447,6 +460,18 @@ POLICY = Table(
             0,
             usual=(0, 1_000),
         ),
+        Field(
+            "max_power_utilisation",
+            FLOAT,
+            "fraction",
+            0.9,
+            "Share of facility power the IT load times PUE may draw; the rest is headroom for load "
+            "swings and a failed power path. 0.9 [est]: operators plan below nameplate, NEC sizes "
+            "breakers and feeders for continuous loads at 80 % of rating, and a synchronous training "
+            "job swings close to its peak.",
+            0.1,
+            1,
+        ),
     ),
 )
 
@@ -528,6 +553,56 @@ SITES = Table(
         Field("expansion_cost_usd", FLOAT, "USD", 0.0, "Capex of one expansion block.", 0),
         Field("expansion_lead_years", INT, "years", 1, "Years from ordering a block to using it.", 0, 10),
         Field("expansion_max_blocks", INT, "blocks", 0, "Most blocks that can be added.", 0, 100),
+        Field(
+            "build_usd_per_mw",
+            FLOAT,
+            "USD/MW",
+            0.0,
+            "Owned site: build cost per MW of facility power, charged as an annuity over the building "
+            "life at the discount rate while the site is open (0: already paid for).",
+            0,
+            usual=(0, 30_000_000),
+        ),
+        Field(
+            "building_life_years", INT, "years", 20, "Owned site: years the build cost is spread over.", 1, 60
+        ),
+        Field(
+            "facility_om_usd_per_kw_year",
+            FLOAT,
+            "USD/kW-yr",
+            0.0,
+            "Owned site: facility operations and maintenance per kW of facility power while open.",
+            0,
+            usual=(0, 1_000),
+        ),
+        Field(
+            "committed_kw",
+            FLOAT,
+            "kW",
+            0.0,
+            "Colocation: IT kW contracted, billed every year whether used or not; kW used above it "
+            "are billed at the same fee.",
+            0,
+        ),
+        Field(
+            "colocation_escalation",
+            FLOAT,
+            "fraction/yr",
+            0.0,
+            "Colocation: yearly rise of the fee, fee × (1 + e)^(year − start year).",
+            -0.5,
+            1,
+            usual=(0, 0.25),
+        ),
+        Field(
+            "liquid_premium",
+            FLOAT,
+            "fraction",
+            0.0,
+            "Colocation: extra share of the fee paid per kW of nodes in liquid-cooled racks.",
+            0,
+            5,
+        ),
     ),
 )
 

@@ -76,7 +76,7 @@ CELL_MUTATIONS = [
     (
         "racks_within_limits",
         "racks",
-        dict(tier="b200-hgx", year=2026),
+        dict(tier="b200-hgx", rack_type="air-40", year=2026),
         "nodes",
         lambda n: n + 2,  # at most 2 per rack: one rack's worth beyond the last part-filled rack
         "lab/air-40",
@@ -106,6 +106,7 @@ CELL_MUTATIONS = [
     ),
     ("capex_recomputed", "fabric", dict(year=2027), "switches", lambda n: n + 2, "fabric/2027"),
     ("opex_recomputed", "sites", dict(year=2027), "it_kw", lambda kw: kw + 10, "energy/2027"),
+    ("residual_value", "costs", dict(category="residual"), "usd", lambda usd: usd - 1000, "residual value"),
     ("npv_and_budget", "kpis", dict(metric="npv_usd"), "value", lambda usd: usd + 1000, "NPV"),
     (
         "data_moves_paid",

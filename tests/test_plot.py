@@ -70,10 +70,12 @@ def test_cost_breakdown_stacks_every_cost_by_year_with_capex_beside_opex(plan):
     assert close(data.usd.sum(), plan.kpi("total_cost_usd"))
     assert close(data.loc[data.kind == "capex", "usd"].sum(), plan.kpi("capex_usd"))
     assert close(data.loc[data.kind == "opex", "usd"].sum(), plan.kpi("opex_usd"))
-    # capex and opex items get separate colour families, capex first
+    # capex and opex items get separate colour families, capex first; the residual value last, green
     scale = enc["color"]["scale"]
     kinds = [item.split(":")[0] for item in scale["domain"]]
-    assert kinds == sorted(kinds) and set(kinds) == {"capex", "opex"}
+    assert kinds == sorted(kinds) and set(kinds) == {"capex", "opex", "residual"}
+    assert scale["range"][-1] == plot.KIND_COLOURS["residual"]
+    assert close(data.loc[data.kind == "residual", "usd"].sum(), -plan.kpi("residual_value_usd"))
     capex_colours = {c for k, c in zip(kinds, scale["range"], strict=True) if k == "capex"}
     opex_colours = {c for k, c in zip(kinds, scale["range"], strict=True) if k == "opex"}
     assert capex_colours <= set(plot.CAPEX_COLOURS) and opex_colours <= set(plot.OPEX_COLOURS)

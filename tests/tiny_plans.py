@@ -19,6 +19,7 @@ The base catalog, used unless a test replaces a table:
   per unit, no power, no rack units, encrypted at rest.
 * rack type `r1`: air, 40 kW, 42 U, no fit-out price -> min(40 // 10, 42 // 10) = 4 g1 nodes.
 * services: none; software stacks: none (tiers name no stack).
+* policy: one year from 2026; the whole facility power usable (`max_power_utilisation` 1).
 
   For serving, g1's memory bandwidth (1e6 TB/s, beyond any real part) makes every decode step
   compute-bound, with eta_compute 0.5.
@@ -290,7 +291,8 @@ def tiny_scenario(
     )
     doc = {
         "name": f"family-test-{directory.name}",
-        "policy": {"start_year": YEAR, "horizon_years": 1, **(policy or {})},
+        # the whole facility power usable, unless a test is about headroom
+        "policy": {"start_year": YEAR, "horizon_years": 1, "max_power_utilisation": 1.0, **(policy or {})},
         "sites": sites or [site()],
         "workloads": workloads,
     }

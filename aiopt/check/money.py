@@ -1,5 +1,6 @@
 """Money checks: capex and opex per category and year recomputed from the plan's quantities
-and the catalog's prices; discounting (costs at the start of each year), NPV and budgets."""
+and the catalog's prices; the residual value of the hardware; discounting (costs at the start
+of each year, the residual value at the end of the last), NPV and budgets."""
 
 from __future__ import annotations
 
@@ -12,7 +13,17 @@ from .placement import opening_years
 # Categories whose every purchase shows in the plan's tables. The others also pay for decisions
 # the tables do not show (rack positions fitted ahead of use, NIC ports beyond the nodes bought),
 # so a plan that is valid but not optimal may pay more: they are checked as "at least".
-EXACT = ("compute", "storage", "facility", "energy", "colocation", "support", "carriers")
+EXACT = (
+    "compute",
+    "storage",
+    "facility",
+    "energy",
+    "colocation",
+    "support",
+    "carriers",
+    "building",
+    "facility_om",
+)
 
 
 def capex_recomputed(plan) -> list[str]:
@@ -26,14 +37,32 @@ def capex_recomputed(plan) -> list[str]:
 
 def opex_recomputed(plan) -> list[str]:
     """Opex per category and year, USD: energy IT kW × PUE × load × 8760 h × price (escalated);
-    colocation IT kW × 12 × fee; support % × installed nodes, switches and storage units;
-    licences per service item (at least: rack positions may be fitted ahead); second carriers."""
+    colocation max(committed kW, IT kW) × 12 × fee (escalated) plus the liquid premium on the kW
+    of nodes in liquid racks; an owned building's annuity and facility O&M while it is open;
+    support % × installed nodes (at the year's node price), switches and storage units; licences
+    per service item (at least: rack positions may be fitted ahead); second carriers."""
     return _compare(plan, "opex", _opex(plan), cumulative=False)
 
 
+def residual_value(plan) -> list[str]:
+    """The residual row, credited in the year after the last (its end), is minus the book value
+    of the plan's own hardware capex: Σ capex(c, y) × max(0, 1 − (y_N + 1 − y) / life) over
+    compute, fabric, storage and racks, straight line over the hardware lifetime."""
+    sc, costs = plan.scenario, plan.costs
+    end, life = sc.years[-1] + 1, sc.policy["hardware_lifetime_years"]
+    hardware = costs[(costs.kind == "capex") & costs.category.isin(["compute", "fabric", "storage", "racks"])]
+    book = sum(row.usd * max(0.0, 1 - (end - row.year) / life) for row in hardware.itertuples())
+    credited = costs[costs.kind == "residual"]
+    if list(credited.year) != [end] or differ(-credited.usd.sum(), book, usd=True):
+        have = f"{-credited.usd.sum():,.2f} USD in {list(credited.year)}"
+        return [f"residual value {have}, expected {book:,.2f} in {end}"]
+    return []
+
+
 def npv_and_budget(plan) -> list[str]:
-    """Each cost is discounted as paid at the start of its year, (1 + r)^−(y − y0); NPV is
-    their sum; capex within the total and yearly budgets; no negative cost."""
+    """Each cost is discounted as paid at the start of its year, (1 + r)^−(y − y0) (the
+    residual value's year is the one after the last); NPV is their sum; capex within the total
+    and yearly budgets; no negative cost but the residual value."""
     sc, out, costs = plan.scenario, [], plan.costs
     rate, first = sc.policy["discount_rate"], sc.years[0]
     for row in costs.itertuples():
@@ -43,7 +72,7 @@ def npv_and_budget(plan) -> list[str]:
                 f"{row.category}/{row.year}: discounted {row.discounted_usd:,.2f} USD, "
                 f"expected {expected:,.2f}"
             )
-        if row.usd < -1.0:
+        if row.usd < -1.0 and row.kind != "residual":
             out.append(f"{row.category}/{row.year}: negative cost {row.usd:,.2f} USD")
     if differ(plan.kpi("npv_usd"), costs.discounted_usd.sum(), usd=True):
         out.append(
@@ -103,10 +132,10 @@ def _sums(rows, key, value) -> dict:
 
 def _capex(plan) -> dict:
     sc = plan.scenario
-    tiers, fabrics, st, racks = sc.gpu_tiers, sc.fabrics, sc.storage_tiers, sc.rack_types
+    fabrics, st, racks = sc.fabrics, sc.storage_tiers, sc.rack_types
     years, usd = sc.years, defaultdict(float)
     for row in plan.pools.itertuples():
-        usd["compute", row.year] += row.bought_nodes * tiers.at[row.tier, "price_usd"]
+        usd["compute", row.year] += row.bought_nodes * node_price(sc, row.tier, row.year)
     fab = list(plan.fabric.itertuples())
 
     def added(count):
@@ -131,6 +160,12 @@ def _capex(plan) -> dict:
         for (_, y), n in _service_items(plan, svc, bought=True).items():
             usd[svc.layer, y] += n * svc.price_usd
     return usd
+
+
+def node_price(sc, tier: str, year: int) -> float:
+    """USD of a node of `tier` bought in `year`: price × (1 − decline)^(year − first year)."""
+    row = sc.gpu_tiers.loc[tier]
+    return row.price_usd * (1 - row.price_decline_per_year) ** (year - sc.years[0])
 
 
 def _racks_used(plan) -> dict:
@@ -181,18 +216,26 @@ def _opex(plan) -> dict:
     sc = plan.scenario
     policy, sites, first = sc.policy, sc.sites, sc.years[0]
     usd: dict = defaultdict(float)
+    liquid = _sums(
+        (r for r in plan.racks.itertuples() if r.cooling == "liquid" and r.nodes > 0),
+        lambda r: (r.site, r.year),
+        lambda r: r.kw_used,
+    )
     for row in plan.sites.itertuples():
         site = sites.loc[row.site]
         price = site.electricity_usd_per_kwh * (1 + policy["electricity_escalation"]) ** (row.year - first)
         usd["energy", row.year] += (
             row.it_kw * site.pue * policy["average_load"] * physics.HOURS_PER_YEAR * price
         )
-        usd["colocation", row.year] += row.it_kw * 12 * site.colocation_usd_per_kw_month
+        usd["colocation", row.year] += _colocation(plan, row, liquid.get((row.site, row.year), 0.0))
+        if row.open:
+            usd["building", row.year] += _building(sc, row.site)
+            usd["facility_om", row.year] += site.power_mw * 1000 * site.facility_om_usd_per_kw_year
         if row.second_carrier:
             usd["carriers", row.year] += (2 - site.carriers) * site.second_carrier_usd_per_year
     share = lambda table, row_id: table.at[row_id, "support_pct"] / 100.0  # noqa: E731
     for row in plan.pools.itertuples():
-        price = sc.gpu_tiers.at[row.tier, "price_usd"]
+        price = node_price(sc, row.tier, row.year)
         usd["support", row.year] += share(sc.gpu_tiers, row.tier) * price * row.installed_nodes
     for row in plan.fabric.itertuples():
         price = sc.fabrics.at[row.fabric, "switch_price_usd"]
@@ -205,3 +248,21 @@ def _opex(plan) -> dict:
         for (_, y), n in _service_items(plan, svc, bought=False).items():
             usd["licences", y] += n * svc.annual_usd
     return usd
+
+
+def _colocation(plan, row, liquid_kw: float) -> float:
+    """USD of a site's colocation in a year: 12 × fee × (1 + e)^(y − y0) × (max(committed kW, IT
+    kW) + premium × kW of nodes in liquid racks)."""
+    site = plan.scenario.sites.loc[row.site]
+    fee = site.colocation_usd_per_kw_month * (1 + site.colocation_escalation) ** (
+        row.year - plan.scenario.years[0]
+    )
+    return 12 * fee * (max(site.committed_kw, row.it_kw) + site.liquid_premium * liquid_kw)
+
+
+def _building(sc, s: str) -> float:
+    """USD a year of an owned building: build cost × MW repaid over its life at the discount rate,
+    c × MW × r / (1 − (1 + r)^−L) (c × MW / L at r = 0)."""
+    site, rate = sc.sites.loc[s], sc.policy["discount_rate"]
+    life, cost = site.building_life_years, site.build_usd_per_mw * site.power_mw
+    return cost * rate / (1 - (1 + rate) ** -life) if rate > 0 else cost / life

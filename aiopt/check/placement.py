@@ -63,9 +63,11 @@ def site_power(plan) -> list[str]:
         for row in rows.itertuples():
             online = sum(n for o, n in ordered.items() if o <= row.year - site.expansion_lead_years)
             facility = 1000.0 * (site.power_mw + online * site.expansion_block_mw)
-            if over(row.it_kw * site.pue, facility):
+            usable = sc.policy["max_power_utilisation"] * facility
+            if over(row.it_kw * site.pue, usable):
                 out.append(
-                    f"{s}/{row.year}: {num(row.it_kw)} kW IT × PUE {site.pue} > {num(facility)} kW "
+                    f"{s}/{row.year}: {num(row.it_kw)} kW IT × PUE {site.pue} > {num(usable)} kW, "
+                    f"{sc.policy['max_power_utilisation']:g} of {num(facility)} kW "
                     f"({online} expansion blocks online)"
                 )
             if over(draw[s, row.year], row.it_kw):

@@ -7,11 +7,11 @@ from .base import differ, over
 
 
 def stacks_paid(plan) -> list[str]:
-    """From the pools' installed nodes: the stacks held in year y are those of every tier with
-    nodes installed in y or before (a stack once adopted is kept). Each is listed in `stacks`;
-    one-time costs paid so far (capex `stacks`) are at least those of the stacks held so far,
-    annual costs (opex `stacks`) at least those of the stacks held that year; both add up to
-    the `stacks` table. A workload runs only on tiers of the stacks it lists."""
+    """From the pools' installed nodes and the rented GPUs: the stacks held in year y are those of
+    every tier with nodes installed or GPUs rented in y or before (a stack once adopted is kept).
+    Each is listed in `stacks`; one-time costs paid so far (capex `stacks`) are at least those of
+    the stacks held so far, annual costs (opex `stacks`) at least those of the stacks held that
+    year; both add up to the `stacks` table. A workload runs only on tiers of the stacks it lists."""
     sc, out = plan.scenario, []
     tiers, catalog, pools = sc.gpu_tiers, sc.software_stacks, plan.pools
     stacks_of = sc.workloads.stacks
@@ -25,7 +25,12 @@ def stacks_paid(plan) -> list[str]:
     paid = 0.0
     for y in sc.years:
         installed = pools[(pools.year == y) & (pools.installed_nodes > 0)].tier
-        held |= {k for k in installed.map(tiers["stack"]) if isinstance(k, str)}
+        rented = plan.rent[(plan.rent.year == y) & (plan.rent.gpus > 0)].tier if len(plan.rent) else []
+        held |= {
+            k
+            for k in (*installed.map(tiers["stack"]), *map(tiers["stack"].get, rented))
+            if isinstance(k, str)
+        }
         out += [
             f"{k}/{y}: nodes of its tiers installed, stack not listed"
             for k in sorted(held)

@@ -37,10 +37,14 @@ def declare(m: pyo.ConcreteModel, d: ModelData) -> None:
 
     values = param_values(sc, d.years)
     m.demand = pyo.Param(m.W, m.Y, initialize=d.demand, mutable=True, doc="required effective PFLOPS")
-    m.node_price = pyo.Param(m.T, initialize=values["node_price"], mutable=True, doc="MUSD per node")
+    m.node_price = pyo.Param(m.T, m.Y, initialize=values["node_price"], mutable=True, doc="MUSD per node")
     m.discount = pyo.Param(m.Y, initialize=values["discount"], mutable=True)
     m.electricity = pyo.Param(m.S, m.Y, initialize=values["electricity"], mutable=True, doc="USD/kWh")
     m.power_mw = pyo.Param(m.S, initialize=values["power_mw"], mutable=True)
+    m.residual_discount = pyo.Param(initialize=values["residual_discount"], mutable=True)
+    m.building_charge = pyo.Param(
+        m.S, initialize=values["building_charge"], mutable=True, doc="MUSD per MW-year"
+    )
 
     m.run = pyo.Var(m.RUN, domain=pyo.NonNegativeReals, doc="nodes of a pool serving a workload")
     m.pick = pyo.Var(m.PICK, domain=pyo.Binary, doc="this year's training run is on this tier at this site")

@@ -11,7 +11,19 @@ from .params import MUSD, param_values
 
 RENT_OPEX = ("rent", "egress")  # rented GPU-hours and data moved to the cloud (family rent)
 CAPEX = ("compute", "fabric", "storage", "racks", *SERVICE_LAYERS, "facility", "stacks")
-OPEX = ("energy", "colocation", "support", "licences", "carriers", "stacks", "data_transfer", *RENT_OPEX)
+OPEX = (
+    "energy",
+    "colocation",
+    "support",
+    "licences",
+    "carriers",
+    "building",
+    "facility_om",
+    "stacks",
+    "data_transfer",
+    *RENT_OPEX,
+)
+RESIDUAL = ("compute", "fabric", "storage", "racks")  # hardware capex with a book value at the horizon end
 
 
 def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -20,13 +32,14 @@ def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
     Capex is paid when bought: nodes, leaf switches as SUs are added, spines, core and
     inter-switch links as the fabric is built for more SUs, fabric ports as first needed (NIC and
     link; a link only for on-chip NICs), storage units, rack fit-out, service items (site services
-    when the site opens), power blocks. Opex per year: energy
-    :math:`kW^{IT} \cdot PUE \cdot load \cdot 8760 \cdot price`,
-    colocation :math:`kW^{IT} \cdot 12 \cdot fee`, support as a % of installed hardware,
-    licences, added carriers in the years they are needed; rented GPU-hours and egress (`rent`);
-    software stacks (one-time when
-    adopted as capex, annual as opex) and data moved between sites (TB × transfer price).
-    :math:`NPV = \sum_{c,y} cost_{c,y} (1+r)^{-(y-y_0)}`. Budget:
+    when the site opens), power blocks, software stacks when adopted. Opex per year: energy
+    :math:`kW^{IT} \cdot PUE \cdot load \cdot 8760 \cdot price`, colocation (see
+    `add_facilities`), support as a % of installed hardware (nodes at their price of the year),
+    licences, added carriers in the years they are needed, owned buildings, rented GPU-hours and
+    egress (`rent`), software stacks' annual cost, data moved between sites (TB × transfer price).
+    Costs are paid at the start of a year, the residual value of hardware (`add_residual`,
+    negative) is credited at the end of the last one, H years after the first:
+    :math:`NPV = \sum_{c,y} cost_{c,y} (1+r)^{-(y-y_0)} + (1+r)^{-H} residual`. Budget:
     :math:`\sum_{c \in capex, y} cost_{c,y} \le B` and :math:`\sum_{c \in capex} cost_{c,y} \le B_y`.
     Both rows always exist (a budget Param set on a built model binds; `NO_BUDGET` for none).
     Objective: min NPV, or (max_capacity) max scale, then min NPV at that scale (see aiopt.solve).
@@ -55,7 +68,7 @@ def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
 
     def capex(m, c, y):
         if c == "compute":
-            return sum(m.node_price[i[1]] * m.buy[i] for i in buys_at.get(y, ()))
+            return sum(m.node_price[i[1], y] * m.buy[i] for i in buys_at.get(y, ()))
         if c == "fabric":
             return sum(switch_money(m, s, f, y) for (s, f) in m.SF)
         if c == "storage":
@@ -82,7 +95,7 @@ def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
 
     def support(m, y):
         pct = lambda table, row: table.at[row, "support_pct"] / 100.0  # noqa: E731
-        nodes = sum(pct(tiers, i[1]) * m.node_price[i[1]] * m.nodes[i] for i in nodes_at.get(y, ()))
+        nodes = sum(pct(tiers, i[1]) * m.node_price[i[1], y] * m.nodes[i] for i in nodes_at.get(y, ()))
         switches = sum(
             pct(fabrics, f) * fabrics.at[f, "switch_price_usd"] / MUSD * m.switches[s, f, y]
             for (s, f) in m.SF
@@ -97,7 +110,14 @@ def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
             load = policy["average_load"] * HOURS_PER_YEAR / MUSD
             return sum(m.it_kw[s, y] * sites.at[s, "pue"] * load * m.electricity[s, y] for s in m.S)
         if c == "colocation":
-            return sum(m.it_kw[s, y] * 12 * sites.at[s, "colocation_usd_per_kw_month"] / MUSD for s in m.S)
+            return m.colocation_bill[y]
+        if c == "building":
+            return sum(m.building_charge[s] * m.power_mw[s] * m.open[s, y] for s in m.S)
+        if c == "facility_om":
+            return sum(
+                1000 * sites.at[s, "facility_om_usd_per_kw_year"] / MUSD * m.power_mw[s] * m.open[s, y]
+                for s in m.S
+            )
         if c == "support":
             return support(m, y)
         if c == "stacks":
@@ -119,13 +139,16 @@ def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
 
     m.CAPEX = pyo.Set(initialize=CAPEX, ordered=True)
     m.OPEX = pyo.Set(initialize=OPEX, ordered=True)
+    add_facilities(m, d)
     m.capex = pyo.Expression(m.CAPEX, m.Y, rule=capex, doc="MUSD")
     m.opex = pyo.Expression(m.OPEX, m.Y, rule=opex, doc="MUSD")
+    add_residual(m, d)
     m.npv = pyo.Expression(
         expr=sum(
             m.discount[y] * (sum(m.capex[c, y] for c in m.CAPEX) + sum(m.opex[c, y] for c in m.OPEX))
             for y in m.Y
         )
+        + m.residual_discount * m.residual
     )
     budgets = param_values(sc, d.years)
     m.budget_total = pyo.Param(initialize=budgets["budget_total"], mutable=True, doc="MUSD; NO_BUDGET: none")
@@ -140,3 +163,70 @@ def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
         m.objective = pyo.Objective(expr=m.scale - 1e-6 * m.npv, sense=pyo.maximize)
     else:
         m.objective = pyo.Objective(expr=m.npv, sense=pyo.minimize)
+
+
+# --------------------------------------------------------------------------- value at the horizon
+
+
+def book_share(bought: int, years: list[int], life: int) -> float:
+    """Share of its price an asset bought at the start of `bought` is still worth at the end of
+    the last year, straight line over `life`: max(0, 1 − age / life), age = y_N + 1 − bought."""
+    return max(0.0, 1 - (years[-1] + 1 - bought) / life)
+
+
+def add_residual(m: pyo.ConcreteModel, d: ModelData) -> None:
+    r"""Residual value of the hardware at the horizon end, MUSD, negative (a credit).
+
+    :math:`residual = -\sum_{c \in RESIDUAL} \sum_y capex_{c,y} \max(0, 1 - (y_N + 1 - y)/L)`
+    with L the hardware lifetime: nodes, fabric (switches, links, NICs), storage units and rack
+    fit-out at their book value; a node retired early is still credited (sold at the end).
+    """
+    life = int(d.scenario.policy["hardware_lifetime_years"])
+    m.residual = pyo.Expression(
+        expr=-sum(book_share(y, d.years, life) * m.capex[c, y] for c in RESIDUAL for y in m.Y), doc="MUSD"
+    )
+
+
+# --------------------------------------------------------------------------- facilities
+
+
+def add_facilities(m: pyo.ConcreteModel, d: ModelData) -> None:
+    r"""The colocation bill per year, MUSD; owned buildings are charged in `opex`.
+
+    Colocation bills the larger of the committed and the used IT kW (used kW above the
+    commitment at the same fee), whether the site is used or not, at a fee escalating yearly,
+    plus a premium share of the fee on the kW of nodes in liquid-cooled racks:
+    :math:`bill_y = \sum_s 12\, fee_s (1+e_s)^{y-y_0} (kW^{bill}_{s,y} + p_s\, kW^{liquid}_{s,y})`,
+    :math:`kW^{bill}_{s,y} \ge kW^{IT}_{s,y}`, :math:`kW^{bill}_{s,y} \ge kW^{commit}_s`.
+    An owned site pays, while open, the annuity of its build cost and its facility O&M per MW of
+    facility power: :math:`(a_s + 1000\, om_s) MW_s\, open_{s,y}`.
+    """
+    sites, first = d.scenario.sites, d.first_year
+    committed = [s for s in d.sites if sites.at[s, "committed_kw"] > 0]
+    m.COMMITTED = pyo.Set(initialize=[(s, y) for s in committed for y in d.years], dimen=2, ordered=True)
+    m.colocation_kw = pyo.Var(m.COMMITTED, domain=pyo.NonNegativeReals, doc="IT kW billed")
+    m.colocation_used = pyo.Constraint(
+        m.COMMITTED, rule=lambda m, s, y: m.colocation_kw[s, y] >= m.it_kw[s, y]
+    )
+    m.colocation_committed = pyo.Constraint(
+        m.COMMITTED, rule=lambda m, s, y: m.colocation_kw[s, y] >= sites.at[s, "committed_kw"]
+    )
+
+    colocated = [s for s in d.sites if sites.at[s, "colocation_usd_per_kw_month"] > 0]
+
+    def fee(s, y):
+        """MUSD per kW-year at site s in year y."""
+        escalated = (1 + sites.at[s, "colocation_escalation"]) ** (y - first)
+        return 12 * sites.at[s, "colocation_usd_per_kw_month"] * escalated / MUSD
+
+    def bill(m, y):
+        return sum(
+            fee(s, y)
+            * (
+                (m.colocation_kw[s, y] if (s, y) in m.COMMITTED else m.it_kw[s, y])
+                + sites.at[s, "liquid_premium"] * m.liquid_kw[s, y]
+            )
+            for s in colocated
+        )
+
+    m.colocation_bill = pyo.Expression(m.Y, rule=bill, doc="MUSD")

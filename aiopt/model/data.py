@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
+import pandas as pd
 import pyomo.environ as pyo
 
 from .. import demand
@@ -124,7 +125,7 @@ def prepare(sc: Scenario) -> ModelData:
     sc.require_valid()
     years = sc.years
     wl, tiers, sites = sc.workloads, sc.gpu_tiers, sc.sites
-    tiers = tiers[tiers.available_from <= years[-1]]
+    tiers = tiers[[any(sold_in(tier, y) for y in years) for _, tier in tiers.iterrows()]]
     isolated = [w for w in wl.index if wl.at[w, "isolated"]]
     d = ModelData(
         scenario=sc,
@@ -204,7 +205,13 @@ def _eligibility(d: ModelData, sc: Scenario, tiers) -> None:
                 d.run_index += [(w, t, s, f, y) for f in fabrics for y in on_sale]
     pools = {(d.group_of[w], t, s) for (w, t, s) in d.wts}
     d.gts = sorted(pools)
-    d.buy_index = [(g, t, s, y) for (g, t, s) in d.gts for y in d.years if y >= tiers.at[t, "available_from"]]
+    d.buy_index = [(g, t, s, y) for (g, t, s) in d.gts for y in d.years if sold_in(tiers.loc[t], y)]
+
+
+def sold_in(tier, year: int) -> bool:
+    """The tier can be bought in `year`: from `available_from` to `available_to` (if given)."""
+    last = tier["available_to"]
+    return tier["available_from"] <= year and (pd.isna(last) or year <= last)
 
 
 SERVER_GPUS = 8  # nodes up to this size are one server; larger ones are rack-scale systems ...

@@ -25,6 +25,8 @@ MUTABLE_PARAMS = (
     "budget_total",
     "budget_year",
     "rent_price",
+    "residual_discount",
+    "building_charge",
 )
 
 
@@ -39,17 +41,27 @@ def required_demand(sc: Scenario, years: list[int]) -> dict:
 
 
 def param_values(sc: Scenario, years: list[int]) -> dict:
-    """{Param name: value or {index: value}} for every name in `MUTABLE_PARAMS`.
+    r"""{Param name: value or {index: value}} for every name in `MUTABLE_PARAMS`.
 
-    node and rented GPU-hour prices in MUSD; discount :math:`(1+r)^{-(y-y_0)}`; electricity USD/kWh escalated
-    :math:`(1+e)^{y-y_0}`; facility MW; capex budgets in MUSD (`NO_BUDGET` when unset).
+    node price in MUSD by year, :math:`p_t (1-d_t)^{y-y_0}`, and rented GPU-hour prices in MUSD;
+    discount :math:`(1+r)^{-(y-y_0)}` (costs at the start of a year) and the residual value's
+    :math:`(1+r)^{-H}` (credited at the end of the last year); electricity USD/kWh escalated
+    :math:`(1+e)^{y-y_0}`; facility MW; capex budgets in MUSD (`NO_BUDGET` when unset); an owned
+    building's yearly capital charge per MW, the annuity :math:`c\, r / (1 - (1+r)^{-L})` of its
+    build cost (:math:`c/L` at r = 0).
     """
-    policy, sites, first = sc.policy, sc.sites, years[0]
-    escalation = policy["electricity_escalation"]
+    policy, sites, tiers, first = sc.policy, sc.sites, sc.gpu_tiers, years[0]
+    escalation, rate = policy["electricity_escalation"], policy["discount_rate"]
     return {
         "demand": required_demand(sc, years),
-        "node_price": {t: price / MUSD for t, price in sc.gpu_tiers.price_usd.items()},
-        "discount": {y: (1 + policy["discount_rate"]) ** -(y - first) for y in years},
+        "node_price": {
+            (t, y): tiers.at[t, "price_usd"]
+            * (1 - tiers.at[t, "price_decline_per_year"]) ** (y - first)
+            / MUSD
+            for t in tiers.index
+            for y in years
+        },
+        "discount": {y: (1 + rate) ** -(y - first) for y in years},
         "electricity": {
             (s, y): sites.at[s, "electricity_usd_per_kwh"] * (1 + escalation) ** (y - first)
             for s in sites.index
@@ -59,7 +71,17 @@ def param_values(sc: Scenario, years: list[int]) -> dict:
         "budget_total": _budget(policy.get("capex_budget_usd")),
         "budget_year": _budget(policy.get("capex_budget_per_year_usd")),
         "rent_price": {o: price / MUSD for o, price in sc.cloud_offers.usd_per_gpu_hour.items()},
+        "residual_discount": (1 + rate) ** -len(years),
+        "building_charge": {
+            s: sites.at[s, "build_usd_per_mw"] * annuity(rate, sites.at[s, "building_life_years"]) / MUSD
+            for s in sites.index
+        },
     }
+
+
+def annuity(rate: float, years: int) -> float:
+    """Yearly payment per unit of capital repaid over `years` at `rate`: r / (1 − (1+r)^−L)."""
+    return rate / (1 - (1 + rate) ** -years) if rate > 0 else 1 / years
 
 
 def set_params(model: pyo.ConcreteModel, sc: Scenario) -> None:

@@ -12,8 +12,9 @@ def add_power(m: pyo.ConcreteModel, d: ModelData) -> None:
     r"""IT load times PUE stays within facility power, year by year; cooling by kind.
 
     :math:`kW^{IT}_{s,y} = \sum_{g,t} kW_t\, nodes_{g,t,s,y} + kW^{gear}_{s,y}` and
-    :math:`PUE_s \cdot kW^{IT}_{s,y} \le 1000\,(MW_s + B_s \sum_{y' \le y - L_s} expand_{s,y'})`
-    with at most the site's maximum number of blocks, each usable L years after ordering.
+    :math:`PUE_s \cdot kW^{IT}_{s,y} \le 1000\, u\,(MW_s + B_s \sum_{y' \le y - L_s} expand_{s,y'})`,
+    u the policy's `max_power_utilisation` (headroom kept on facility power), with at most the
+    site's maximum number of blocks, each usable L years after ordering.
     Cooling: the nodes placed in liquid racks draw at most the site's liquid-cooling capacity,
     those in air and rear-door racks (and all gear) the air capacity (family 4 places them):
     :math:`\sum_{g,t} kW_t\, placed_{g,t,c,s,y} (+ kW^{gear}_{s,y}) \le 1000\, MW^c_s`.
@@ -41,11 +42,12 @@ def add_power(m: pyo.ConcreteModel, d: ModelData) -> None:
         lead = sites.at[s, "expansion_lead_years"]
         return sites.at[s, "expansion_block_mw"] * sum(m.expand[s, o] for o in d.years if o <= y - lead)
 
+    headroom = d.scenario.policy["max_power_utilisation"]
     m.site_power = pyo.Constraint(
         m.S,
         m.Y,
         rule=lambda m, s, y: (
-            sites.at[s, "pue"] * m.it_kw[s, y] <= 1000 * (m.power_mw[s] + expansion_mw(m, s, y))
+            sites.at[s, "pue"] * m.it_kw[s, y] <= 1000 * headroom * (m.power_mw[s] + expansion_mw(m, s, y))
         ),
     )
     m.expansion_limit = pyo.Constraint(
@@ -65,6 +67,9 @@ def add_power(m: pyo.ConcreteModel, d: ModelData) -> None:
         if given(sites.at[s, f"{kind}_cooling_mw"])
         for y in d.years
     ]
+    m.liquid_kw = pyo.Expression(
+        m.S, m.Y, rule=lambda m, s, y: cooled_kw(m, s, y, "liquid"), doc="kW of nodes in liquid racks"
+    )
     m.cooling = pyo.Constraint(
         limited,
         rule=skip_trivial(

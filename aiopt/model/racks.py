@@ -37,8 +37,14 @@ def add_racks(m: pyo.ConcreteModel, d: ModelData) -> None:
         m.SRY, domain=pyo.NonNegativeIntegers, doc="racks of network, storage and service gear"
     )
 
-    # cooling kind of a rack where the site limits cooling by kind (family 5), else one kind
-    limited = {s for s in d.sites if any(given(sc.sites.at[s, f"{k}_cooling_mw"]) for k in COOLING)}
+    # cooling kind of a rack where the site limits cooling by kind (family 5) or bills liquid racks
+    # at a premium (family 8), else one kind
+    limited = {
+        s
+        for s in d.sites
+        if any(given(sc.sites.at[s, f"{k}_cooling_mw"]) for k in COOLING)
+        or sc.sites.at[s, "liquid_premium"] > 0
+    }
 
     def kind(s, r):
         return cooling_kind(rack_types.at[r, "cooling"]) if s in limited else "any"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from .data import ModelData, previous
+from .rent import renting
 
 
 def tier_stacks(d: ModelData) -> dict[str, str]:
@@ -18,13 +19,18 @@ def add_stacks(m: pyo.ConcreteModel, d: ModelData) -> None:
 
     :math:`nodes_{g,t,s,y} \le N_{t,s}\, used_{k(t),y}` (N the site's rack bound on tier t) and,
     for a training run, :math:`pick_{w,t,s,y} \le used_{k(t),y}` (the same rule, tighter in the
-    LP relaxation). Once adopted a stack stays, :math:`used_{k,y} \ge used_{k,y-1}`: its porting
+    LP relaxation); a rented run or rented replicas need their tier's stack as much,
+    :math:`rent_{w,o,y} \le used_{k(o),y}` (the team ports and runs the software wherever the GPUs
+    are). Once adopted a stack stays, :math:`used_{k,y} \ge used_{k,y-1}`: its porting
     and validation are done and its team is kept. Adopting it costs its one-time price in that
     year, :math:`adopt_{k,y} = used_{k,y} - used_{k,y-1}`, and its annual price each year it is
     used (family `cost`). Workloads that list stacks only get tiers of those stacks (data).
     """
     stack_of = tier_stacks(d)
-    used = sorted({stack_of[t] for (_, t, _) in d.gts if t in stack_of})
+    offers = d.scenario.cloud_offers
+    rented = [(i, offers.at[i[1], "tier"]) for i in (*m.RENT, *m.RENT_SERVE)]
+    rented = [(i, t) for (i, t) in rented if t in stack_of]
+    used = sorted({stack_of[t] for (_, t, _) in d.gts if t in stack_of} | {stack_of[t] for _, t in rented})
     m.STACK = pyo.Set(initialize=used, ordered=True)
     m.stack_used = pyo.Var(m.STACK, m.Y, domain=pyo.Binary, doc="software stack adopted by this year")
     pools = [i for i in m.NODE if i[1] in stack_of]
@@ -35,6 +41,10 @@ def add_stacks(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.stack_for_runs = pyo.Constraint(
         [i for i in m.PICK if i[1] in stack_of],
         rule=lambda m, w, t, s, y: m.pick[w, t, s, y] <= m.stack_used[stack_of[t], y],
+    )
+    m.stack_for_rent = pyo.Constraint(
+        [i for i, _ in rented],
+        rule=lambda m, w, o, y: renting(m, (w, o, y)) <= m.stack_used[stack_of[offers.at[o, "tier"]], y],
     )
     m.stack_kept = pyo.Constraint(
         [(k, y) for k in used for y in d.years[1:]],

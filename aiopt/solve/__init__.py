@@ -141,7 +141,7 @@ def _tier_guess(model: pyo.ConcreteModel, highs: HighsModel):
         needed = {y for y in d.active_years[w] if d.demand[w, y] > 0}
         tiers = [t for (v, t), years in years_served.items() if v == w]
         covering = [t for t in tiers if needed <= years_served[w, t]] or tiers
-        return min(covering, key=lambda t: pyo.value(model.node_price[t]) * nodes(w, t))
+        return min(covering, key=lambda t: pyo.value(model.node_price[t, d.first_year]) * nodes(w, t))
 
     tier_of = {w: kept(w) for w in d.workloads if any(v == w for v, _ in years_served)}
     others = [model.run[i] for i in model.RUN if i[1] != tier_of[i[0]]]

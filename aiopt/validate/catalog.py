@@ -122,8 +122,22 @@ def check_tiers_fit_racks(tiers: list[Row], racks: list[Row]) -> list[Problem]:
     return problems
 
 
+def check_sale_years(tiers: list[Row]) -> list[Problem]:
+    """A GPU tier whose last year on sale (`available_to`) is before its first."""
+    return [
+        t.problem(
+            "available_to", t.values["available_to"], f"before available_from {t.values['available_from']}"
+        )
+        for t in tiers
+        if t.ok("available_from", "available_to")
+        and t.values["available_to"] is not None
+        and t.values["available_to"] < t.values["available_from"]
+    ]
+
+
 def check_catalog_tables(tables: dict[str, list[Row]]) -> list[Problem]:
-    """Cross-table catalog checks: a hot storage tier exists; every GPU tier fits a rack type."""
+    """Cross-table catalog checks: a hot storage tier exists; every GPU tier fits a rack type and
+    is on sale for at least a year."""
     problems = []
     storage = [r for r in tables.get("storage_tiers", []) if r.ok("hot")]
     if storage and not any(r.values["hot"] for r in storage):
@@ -133,6 +147,7 @@ def check_catalog_tables(tables: dict[str, list[Row]]) -> list[Problem]:
         )
         problems.append(Problem(storage[0].file, "all rows", "hot", False, fix))
     problems += check_tiers_fit_racks(tables.get("gpu_tiers", []), tables.get("rack_types", []))
+    problems += check_sale_years(tables.get("gpu_tiers", []))
     table = lambda name: tables.get(name, [])  # noqa: E731
     problems += unknown_ids(table("cloud_offers"), "tier", table("gpu_tiers"), "GPU tier")
     problems += unknown_ids(table("gpu_tiers"), "stack", table("software_stacks"), "software stack")

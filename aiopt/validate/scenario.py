@@ -153,6 +153,28 @@ def check_site_racks(sites: list[Row]) -> list[Problem]:
     ]
 
 
+COLOCATION_ONLY = ("committed_kw", "colocation_escalation", "liquid_premium")
+OWNED_ONLY = ("build_usd_per_mw", "facility_om_usd_per_kw_year")
+
+
+def check_site_facility(sites: list[Row]) -> list[Problem]:
+    """Colocation terms on an owned site (no colocation fee) or building costs on a colocation
+    site (the fee already pays for the building)."""
+    problems = []
+    for s in sites:
+        if not s.ok("colocation_usd_per_kw_month", *COLOCATION_ONLY, *OWNED_ONLY):
+            continue
+        colocated = s.values["colocation_usd_per_kw_month"] > 0
+        wrong = OWNED_ONLY if colocated else COLOCATION_ONLY
+        fix = (
+            "a colocation site (colocation_usd_per_kw_month > 0) pays no building cost; drop it"
+            if colocated
+            else "colocation terms need a fee (colocation_usd_per_kw_month > 0); drop it or set one"
+        )
+        problems += [s.problem(name, s.values[name], fix) for name in wrong if s.values[name]]
+    return problems
+
+
 def check_workload_years(workloads: list[Row], years: tuple[int, int] | None) -> list[Problem]:
     """A workload `start_year` given outside the planning years (first, last)."""
     if years is None:
@@ -352,6 +374,7 @@ def check_document(doc: dict, file: str, catalog: CatalogRows) -> Checked:
         )
     problems += check_refs(sites, "racks", racks, "rack type")
     problems += check_site_racks(sites)
+    problems += check_site_facility(sites)
     problems += check_refs(workloads, "tiers", tiers, "GPU tier")
     stacks = {row.id: row for row in tables["software_stacks"]}
     problems += check_refs(workloads, "stacks", stacks, "software stack")

@@ -53,6 +53,7 @@ def _why_not(
     first_year: int | None,
     sites: list[Row],
     racks: Mapping[str, Row],
+    start_year: int | None,
 ) -> tuple[str, str] | None:
     """Why `tier` cannot serve `workload` (serving `model`) from `first_year` at any of `sites`,
     and what would help (None: it can)."""
@@ -77,6 +78,12 @@ def _why_not(
             f"{tier.id} is on sale from {on_sale}, after the workload starts in {first_year}",
             "start it later",
         )
+    off_sale = tier.values.get("available_to")
+    if start_year is not None and off_sale is not None and off_sale < start_year:
+        return (
+            f"{tier.id} was last on sale in {off_sale}, before the plan starts in {start_year}",
+            "extend available_to",
+        )
     if not any(_site_hosts(s, tier, racks) for s in sites):
         return f"{tier.id} needs {rack_need(tier)}", "add rack positions that fit"
     return None
@@ -93,7 +100,8 @@ def check_servable(
     """A workload none of whose GPU tiers (its `tiers`, or any) can serve it in its first year.
 
     `start_year` is the policy's; a workload without its own starts then. Each tier's first
-    reason is named: its memory, its first year on sale, or the racks at the sites it may use.
+    reason is named: its memory, its first year on sale, its last (before the plan starts), or the
+    racks at the sites it may use.
     """
     sites = [s for s in sites if s.ok("racks", *SITE_FIELDS) and any(s.values["racks"].values())]
     problems = []
@@ -118,7 +126,7 @@ def check_servable(
         first_year = w.values["start_year"] or start_year
         reasons = []
         for tier in candidates:
-            reason = _why_not(w, tier, models.get(w.values["model"]), first_year, eligible, racks)
+            reason = _why_not(w, tier, models.get(w.values["model"]), first_year, eligible, racks, start_year)
             if reason is None:
                 break
             reasons.append(reason)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import pytest
 from tiny_plans import (
     REL_GAP,
+    YEAR,
     bought,
     compute_racks,
     cost,
     fabric,
     inference,
     installed,
+    rack,
     service,
     site,
     tier,
@@ -30,7 +32,9 @@ def test_cost_npv_equals_hand_discounted_sum(plan_of):
     # opex/yr: energy 30.5 x 1.5 x 0.75 x 8760 x 0.1 = 30,057.75; colocation 30.5 x 12 x 10 = 3,660;
     #   support 0.10 x 300,000 = 30,000                                          -> 63,717.75
     # electricity escalates 5%/yr: 2027 energy = 30,057.75 x 1.05 = 31,560.6375
-    # NPV = 301,010 + 63,717.75 + (31,560.6375 + 33,660) / 1.1
+    # residual: the 2026 hardware is 2 years old at the end of 2027, life 5 -> worth 0.6 x 301,010
+    #   = 180,606, credited at the end of 2027 (the start of 2028): / 1.1^2
+    # NPV = 301,010 + 63,717.75 + (31,560.6375 + 33,660) / 1.1 - 180,606 / 1.21
     plan = plan_of(
         [training(pflops=10)],
         sites=[site(pue=1.5, electricity_usd_per_kwh=0.1, colocation_usd_per_kw_month=10)],
@@ -53,8 +57,16 @@ def test_cost_npv_equals_hand_discounted_sum(plan_of):
     assert cost(plan, "colocation", 2027) == pytest.approx(colocation)
     assert cost(plan, "support", 2027) == pytest.approx(support)
     assert plan.kpi("capex_usd") == pytest.approx(capex)
-    npv = capex + (energy + colocation + support) + (energy * 1.05 + colocation + support) / 1.1
-    assert npv == pytest.approx(364_727.75 + 65_220.6375 / 1.1, abs=0.01)
+    residual = 0.6 * capex
+    assert plan.kpi("residual_value_usd") == pytest.approx(residual)
+    assert cost(plan, "residual", 2028) == pytest.approx(-residual)
+    npv = (
+        capex
+        + (energy + colocation + support)
+        + (energy * 1.05 + colocation + support) / 1.1
+        - residual / 1.21
+    )
+    assert npv == pytest.approx(364_727.75 + 65_220.6375 / 1.1 - 180_606 / 1.21, abs=0.01)
     assert plan.kpi("npv_usd") == pytest.approx(npv)
 
 
@@ -193,3 +205,117 @@ def test_cost_site_services_follow_fabric_kind(plan_of, workload, ufm_usd):
     plan = plan_of([workload], services=services, policy={"horizon_years": 2})
     assert [cost(plan, "management", y) for y in (2026, 2027)] == pytest.approx([ufm_usd, 0])
     assert [cost(plan, "licences", y) for y in (2026, 2027)] == pytest.approx([ufm_usd / 6] * 2)
+
+
+# --------------------------------------------------------------------------- value at the horizon
+
+
+@pytest.mark.parametrize("horizon", [1, 3])
+def test_cost_residual_value_makes_the_last_purchase_by_life_cycle_cost(plan_of, horizon):
+    # model-review B8 (p7): tier a 100,000 USD and 10 kW, b 80,000 USD and 30 kW, both 4 PF a node;
+    # 0.1 USD/kWh x 0.75 x 8760 h = 657 USD per kW-year, no discounting, life 5 years.
+    # Demand 10 PF growing 50 %/yr: 10, 15, 22.5 PF -> 3, 4, 6 nodes.
+    # A node bought in the last year is 1 year old at the horizon end, worth 0.8 of its price:
+    #   a: 100,000 + 6,570 - 80,000 = 26,570; b: 80,000 + 19,710 - 64,000 = 35,710 -> a
+    # (without the residual value b wins that year, 99,710 < 106,570). Earlier years: a, the more
+    # so (a 2026 node: 100,000 + 3 x 6,570 - 40,000 = 79,710; b: 80,000 + 3 x 19,710 - 32,000 = 107,130).
+    plan = plan_of(
+        [inference(pflops=10, growth_per_year=0.5)],
+        gpu_tiers=BUDGET_TIERS,
+        policy={"horizon_years": horizon, "discount_rate": 0.0},
+        sites=[site(electricity_usd_per_kwh=0.1)],
+    )
+    last = YEAR + horizon - 1
+    assert installed(plan, last, tier="b") == 0
+    # 10 PF x 1.5^y -> 3, 4, 6 a nodes and one storage unit (10 USD) in 2026; serving, no fabric
+    nodes = {YEAR: 3, YEAR + 1: 4, YEAR + 2: 6}
+    assert installed(plan, last, tier="a") == nodes[last]
+    added = {y: nodes[y] - nodes.get(y - 1, 0) for y in nodes if y <= last}
+    book = sum(100_000 * n * (1 - (last + 1 - y) / 5) for y, n in added.items()) + 10 * (1 - horizon / 5)
+    assert plan.kpi("residual_value_usd") == pytest.approx(book)
+
+
+def test_cost_node_price_falls_by_year(plan_of):
+    # price_decline_per_year 0.1: a g1 node bought in 2027 costs 100,000 x 0.9 = 90,000 USD. Demand
+    # starts in 2027 (38 PF -> 10 nodes); support 10 %/yr of the year's price: 0.1 x 90,000 x 10.
+    plan = plan_of(
+        [inference(pflops=38, start_year=2027)],
+        gpu_tiers=[tier(price_decline_per_year=0.1, support_pct=10)],
+        policy={"horizon_years": 2},
+    )
+    assert bought(plan, 2027) == 10
+    assert cost(plan, "compute", 2027) == pytest.approx(10 * 90_000)
+    assert cost(plan, "support", 2027) == pytest.approx(0.1 * 10 * 90_000)
+
+
+def test_cost_tier_bought_until_available_to(plan_of):
+    # a (100,000 USD) is sold until 2026 only, b costs 300,000; no discounting, life 5, no energy.
+    # Demand 10 PF doubling: 3 nodes in 2026, 5 in 2027. Two more a nodes in 2027 would cost
+    # 2 x (100,000 - 0.8 x 100,000) = 40,000 net of their residual value, but a is off sale then:
+    # bought in 2026 instead, 2 x (100,000 - 0.6 x 100,000) = 80,000, beats two b nodes in 2027,
+    # 2 x (300,000 - 0.8 x 300,000) = 120,000.
+    plan = plan_of(
+        [inference(pflops=10, growth_per_year=1.0)],
+        gpu_tiers=[tier("a", available_to=2026), tier("b", price_usd=300_000)],
+        policy={"horizon_years": 2, "discount_rate": 0.0},
+    )
+    assert [bought(plan, y) for y in (2026, 2027)] == [5, 0]
+    assert installed(plan, 2027, tier="a") == 5
+
+
+# --------------------------------------------------------------------------- facilities
+
+
+def test_cost_committed_colocation_billed_when_idle_and_escalates(plan_of):
+    # "colo" (in the eu) contracts 50 kW at 100 USD/kW-month escalating 10 %/yr; the service must
+    # stay in the us, so its 3 nodes run at "home" and colo stays empty. colocation_committed bills
+    # the 50 kW anyway: 50 x 12 x 100 = 60,000 USD in 2026, 66,000 in 2027.
+    colo = site(
+        "colo", region="eu", colocation_usd_per_kw_month=100, committed_kw=50, colocation_escalation=0.1
+    )
+    plan = plan_of(
+        [inference(pflops=10, region="us")], sites=[site("home"), colo], policy={"horizon_years": 2}
+    )
+    assert installed(plan, site="colo") == 0 and installed(plan, site="home") == 3
+    assert [cost(plan, "colocation", y) for y in (2026, 2027)] == pytest.approx([60_000, 66_000])
+    billed = plan.sites.set_index(["site", "year"]).colocation_billed_kw
+    assert billed["colo", 2027] == 50
+
+
+def test_cost_colocation_above_the_commitment_billed_at_the_fee(plan_of):
+    # one colocation site contracting 50 kW: 38 PF -> 10 serving nodes = 100 kW used (no fabric);
+    # colocation_used bills the 100 kW used, at 10 USD/kW-month: 12,000 USD a year.
+    colo = site(colocation_usd_per_kw_month=10, committed_kw=50)
+    plan = plan_of([inference(pflops=38)], sites=[colo])
+    assert cost(plan, "colocation") == pytest.approx(100 * 12 * 10)
+
+
+def test_cost_liquid_ready_colocation_premium(plan_of):
+    # liquid-cooled g1 nodes in 40 kW liquid racks at a colocation site of 10 USD/kW-month with a 50 %
+    # liquid premium: 10 serving nodes = 100 kW in liquid racks (no fabric):
+    # 12 x 10 x (100 + 0.5 x 100) = 18,000 USD a year.
+    plan = plan_of(
+        [inference(pflops=38)],
+        gpu_tiers=[tier(cooling="liquid")],
+        rack_types=[rack("wet", cooling="liquid")],
+        sites=[site(colocation_usd_per_kw_month=10, liquid_premium=0.5, racks={"wet": 20})],
+    )
+    assert cost(plan, "colocation") == pytest.approx(12 * 10 * (100 + 0.5 * 100))
+
+
+def test_cost_owned_building_annuity_and_om_while_open(plan_of):
+    # "built" (2 MW) cost 1 M USD per MW to build, repaid over 10 years at 10 %:
+    # 2,000,000 x 0.1 / (1 - 1.1^-10) = 325,490.79 USD a year, plus O&M 5 USD/kW-yr x 2,000 kW =
+    # 10,000 USD. "spare" (in the eu, where the service may not run) holds nothing, so it never
+    # opens and its building costs nothing.
+    owned = dict(power_mw=2, build_usd_per_mw=1e6, building_life_years=10, facility_om_usd_per_kw_year=5)
+    plan = plan_of(
+        [inference(pflops=10, region="us")],
+        sites=[site("built", **owned), site("spare", region="eu", **owned)],
+        policy={"horizon_years": 2, "discount_rate": 0.1},
+    )
+    annuity = 2e6 * 0.1 / (1 - 1.1**-10)
+    assert annuity == pytest.approx(325_490.79, abs=0.01)
+    assert installed(plan, site="built") == 3
+    assert [cost(plan, "building", y) for y in (2026, 2027)] == pytest.approx([annuity, annuity])
+    assert cost(plan, "facility_om", 2027) == pytest.approx(10_000)

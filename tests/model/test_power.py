@@ -113,3 +113,13 @@ def test_power_expansion_limited_to_its_maximum_blocks(plan_of):
     )
     assert (installed(plan, site="near"), installed(plan, site="far")) == (5, 5)
     assert cost(plan, "facility") == pytest.approx(2)
+
+
+@pytest.mark.parametrize(("utilisation", "near_nodes"), [(1.0, 5), (0.8, 4)])
+def test_power_max_power_utilisation_keeps_headroom(plan_of, utilisation, near_nodes):
+    # site_power with max_power_utilisation u: 10 kW x n <= u x 50 kW at "near" (free energy; serving
+    # needs no fabric): n <= 5 at u = 1, n <= 4 at u = 0.8; the rest of the 10 nodes at "far".
+    sites = [site("near", power_mw=0.05), site("far", power_mw=10, electricity_usd_per_kwh=0.1)]
+    plan = plan_of([inference(pflops=38)], sites=sites, policy={"max_power_utilisation": utilisation})
+    assert installed(plan, site="near") == near_nodes
+    assert installed(plan, site="far") == 10 - near_nodes

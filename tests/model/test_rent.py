@@ -25,7 +25,7 @@ RENT = {"allow_rent": True}
 ONE_YEAR_LIFE = {**RENT, "hardware_lifetime_years": 1}
 # 31.9 PFLOPS: 63.8 GPUs at 0.5 each -> 64 rented GPUs; 7.975 nodes -> 8 owned nodes (64 GPUs)
 JOB = 31.9
-OWNED_USD = 8 * 100_000 + 12 * 1 + 10  # nodes + a one-SU fabric of 12 one-dollar switches + one storage unit
+OWNED_USD = 8 * 100_000 + 1 + 10  # nodes + their 64 ports on one one-dollar switch + one storage unit
 
 
 @pytest.mark.parametrize("price", [5.0, 5.5])
@@ -36,13 +36,13 @@ def test_plan_rents_below_the_break_even_utilisation_and_owns_above(plan_of, pri
     break_even = OWNED_USD_PER_GPU_YEAR / (8760 * price)  # 0.2854 at 5.0, 0.2594 at 5.5
     assert plan.break_even.set_index("tier").at["g1", "break_even_utilisation"] == pytest.approx(break_even)
     utilisation = RUN_HOURS / 8760  # 0.274: between the two
-    if utilisation < break_even:  # 64 x 2400 x 5.0 = 768,000 < 800,022
+    if utilisation < break_even:  # 64 x 2400 x 5.0 = 768,000 < 800,011
         assert installed(plan) == 0
         assert plan.rent.gpus.tolist() == [64]
         assert cost(plan, "rent") == pytest.approx(64 * RUN_HOURS * price)
         assert plan.owned_vs_rented.rented_share.tolist() == [1.0]
         assert plan.kpi("rented_gpu_hours_share") == 1.0
-    else:  # 64 x 2400 x 5.5 = 844,800 > 800,022
+    else:  # 64 x 2400 x 5.5 = 844,800 > 800,011
         assert installed(plan) == 8 and plan.rent.empty
         assert plan.kpi("npv_usd") == pytest.approx(OWNED_USD)
         assert plan.owned_vs_rented.owned_gpu_hours.tolist() == [64 * RUN_HOURS]
@@ -57,7 +57,7 @@ def test_plan_rents_below_the_break_even_utilisation_and_owns_above(plan_of, pri
     ],
 )
 def test_an_offer_the_workload_may_not_use_is_never_rented(plan_of, needs, site_has, offer_has):
-    # at 1 USD/GPU-h renting would cost 64 x 2400 = 153,600 against 800,022 owned
+    # at 1 USD/GPU-h renting would cost 64 x 2400 = 153,600 against 800,011 owned
     plan = plan_of(
         [training(pflops=JOB, **needs)],
         sites=[site(**site_has)],
@@ -90,10 +90,13 @@ def test_rented_gpus_hold_the_training_state(plan_of):
 
 def test_billed_hours_at_least_the_offer_minimum(plan_of):
     # a 2-month block (1440 h) per 100-day run bills 2400 h; a reserved year bills 8760 h per GPU
-    block = plan_of([training(pflops=JOB)], cloud_offers=[offer(term="block", min_hours=4000)], policy=RENT)
+    # (a one-year life: owned nodes keep no value beyond the horizon, 800,011 USD, so both rent)
+    block = plan_of(
+        [training(pflops=JOB)], cloud_offers=[offer(term="block", min_hours=4000)], policy=ONE_YEAR_LIFE
+    )
     assert block.rent.gpu_hours.tolist() == [64 * 4000]
     reserved = plan_of(
-        [training(pflops=JOB)], cloud_offers=[offer(term="reserved", min_hours=8760)], policy=RENT
+        [training(pflops=JOB)], cloud_offers=[offer(term="reserved", min_hours=8760)], policy=ONE_YEAR_LIFE
     )
     assert reserved.rent.gpu_hours.tolist() == [64 * 8760]
 
@@ -109,7 +112,7 @@ def test_steady_serving_rents_whole_replicas_when_cheaper(plan_of):
 
 
 def test_nothing_is_rented_unless_the_policy_allows_it(plan_of):
-    # at 1 USD/GPU-h renting would cost 153,600 against 800,022 owned; the model has no rent variable
+    # at 1 USD/GPU-h renting would cost 153,600 against 800,011 owned; the model has no rent variable
     plan = plan_of([training(pflops=JOB)], cloud_offers=[offer()], policy={"hardware_lifetime_years": 1})
     assert installed(plan) == 8 and plan.rent.empty and plan.break_even.empty
 

@@ -16,6 +16,7 @@ from tiny_plans import (
     fabric,
     inference,
     installed,
+    offer,
     rack,
     service,
     software_stack,
@@ -45,6 +46,7 @@ def test_second_stack_bought_only_when_its_saving_exceeds_its_cost(plan_of, s2_o
         [inference("pinned", pflops=4, stacks=["s1"]), inference("free", pflops=8)],
         gpu_tiers=TIERS,
         software_stacks=stacks,
+        policy={"hardware_lifetime_years": 1},  # nodes keep no value past the one-year horizon
     )
     s2_cost = s2_one_time + 10_000
     assert (s2_cost < SAVING) == second_stack
@@ -100,6 +102,21 @@ def test_stack_adopted_once_and_paid_every_year(plan_of):
     assert stacks["capex", 2026] == pytest.approx(50_000)
     assert stacks["capex", 2027] == 0
     assert stacks["opex", 2026] == stacks["opex", 2027] == pytest.approx(10_000)
+
+
+def test_rented_gpus_need_their_tier_s_stack(plan_of):
+    # a 10-PFLOPS run rented on b's GPUs at 0.1 USD/GPU-h (far below owning): stack_for_rent makes
+    # the plan adopt s2 all the same, 50,000 USD once; the team runs the software wherever it runs
+    plan = plan_of(
+        [training(pflops=10)],
+        gpu_tiers=TIERS,
+        software_stacks=[software_stack("s1", one_time_usd=1), software_stack("s2", one_time_usd=50_000)],
+        cloud_offers=[offer(tier="b", usd_per_gpu_hour=0.1)],
+        policy={"allow_rent": True},
+    )
+    assert installed(plan, tier="a") == installed(plan, tier="b") == 0 and len(plan.rent) == 1
+    assert list(plan.stacks["stack"]) == ["s2"]
+    assert cost(plan, "stacks") == pytest.approx(50_000)
 
 
 def test_checker_flags_a_stack_not_paid_for(plan_of):
