@@ -19,7 +19,8 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
     front-end network (the `frontend-port` service), and such a job stays in one node,
     :math:`job_{w,t,s,y} \le pick_{w,t,s,y}`. A pool's fabric nodes cover each such job as it runs
     beside the pool's other solo jobs that span nodes and its spares (`compute.beside`):
-    :math:`fnodes_p \ge job_i + \sum_{j \ne i} own_j + u_t\, spare_p`.
+    :math:`fnodes_p \ge job_i + \sum_{j \ne i} own_j + u_t\, spare_p`, among the pool's nodes,
+    :math:`fnodes_p \le nodes_p` (so a switch is placed only for nodes there).
 
     A node group whose fabric ports fit one switch of radix :math:`k_f` may take that switch alone,
     :math:`single_{g,s,f,y}` binary, with no spine layer (`fabric_sizing.single_switch`); otherwise
@@ -125,7 +126,6 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
             <= sum(m.su[i] for i in su_of.get((s, f, y), ())) + (redundant[s, f] - 1) * m.built[s, f, 1, y]
         ),
     )
-
     _fabric_nodes(m, d)
     pools = group_by(list(m.FABRIC_POOL), lambda p: (p[0], p[2], p[3]))
     per_su = {f: int(fabrics.at[f, "nodes_per_su"] * fabrics.at[f, "rails"]) for f in d.fabrics}
@@ -205,6 +205,9 @@ def _fabric_nodes(m: pyo.ConcreteModel, d: ModelData) -> None:
             >= beside(m, d, r, lambda i: job_nodes(m, d, i), lambda i: m.own[i] if i[:2] in spans else 0)
             + d.node_unit[r[1]] * m.spare[r[:4]]
         ),
+    )
+    m.fabric_nodes_installed = pyo.Constraint(
+        m.FABRIC_POOL, rule=lambda m, *p: m.fabric_nodes[p] <= m.nodes[p]
     )
     m.job_in_one_node = pyo.Constraint(
         [i for i in d.pick_index if i[:2] not in spans],

@@ -15,9 +15,11 @@ from tiny_plans import (
     service,
     site,
     tier,
+    tiny_scenario,
     training,
 )
 
+import aiopt
 from aiopt.fabric_sizing import size_for_gpus, size_for_units
 
 
@@ -229,3 +231,17 @@ def test_fabric_gear_never_shrinks_as_units_grow():
             assert all(a >= b for a, b in zip(now, before, strict=True)), (radix, nodes_per_su, rails, k)
             before, k = now, k + 1
         assert k > 2
+
+
+def test_fabric_switch_only_for_nodes_on_it(tmp_path):
+    # training (30 PF -> 8 nodes, 64 ports: one switch) runs at a; b (50 kW: 5 nodes) cannot hold
+    # it. A single switch forced at b: single_as_needed wants fabric ports there and
+    # fabric_nodes_installed real nodes under them, so b holds a node (dearer, still feasible)
+    # where a switch with nothing on it would be cheaper
+    sites = [site("a"), site("b", power_mw=0.05)]
+    scenario = tiny_scenario(tmp_path, [training(pflops=30)], sites=sites)
+    model = aiopt.build_model(scenario)
+    model.single["(shared)", "b", "fab", 2026].fix(1)
+    plan = aiopt.read_plan(model, aiopt.solve_model(model, rel_gap=1e-6, progress=False))
+    assert plan.status == "optimal"
+    assert installed(plan, site="a") == 8 and installed(plan, site="b") >= 1
