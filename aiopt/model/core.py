@@ -37,7 +37,8 @@ def declare(m: pyo.ConcreteModel, d: ModelData) -> None:
 
     values = param_values(sc, d.years)
     m.demand = pyo.Param(m.W, m.Y, initialize=d.demand, mutable=True, doc="required effective PFLOPS")
-    m.node_price = pyo.Param(m.T, m.Y, initialize=values["node_price"], mutable=True, doc="MUSD per node")
+    on_sale = {i: price for i, price in values["node_price"].items() if i[0] in d.tiers}  # tiers still sold
+    m.node_price = pyo.Param(m.T, m.Y, initialize=on_sale, mutable=True, doc="MUSD per node")
     m.discount = pyo.Param(m.Y, initialize=values["discount"], mutable=True)
     m.electricity = pyo.Param(m.S, m.Y, initialize=values["electricity"], mutable=True, doc="USD/kWh")
     m.power_mw = pyo.Param(m.S, initialize=values["power_mw"], mutable=True)

@@ -263,6 +263,12 @@ def test_cost_tier_bought_until_available_to(plan_of):
     assert installed(plan, 2027, tier="a") == 5
 
 
+def test_cost_tier_off_sale_before_the_plan_starts_is_left_out(plan_of):
+    # "old" stopped selling in 2025 (as the shipped A100): the model has no node or price of it
+    plan = plan_of([inference(pflops=10)], gpu_tiers=[tier("old", available_to=2025), tier("a")])
+    assert installed(plan, tier="a") == 3 and "old" not in set(plan.pools.tier)
+
+
 # --------------------------------------------------------------------------- facilities
 
 
