@@ -47,6 +47,8 @@ def llama_plan(tmp_path, mfu: float, days: float) -> aiopt.Plan:
     shutil.copytree(CATALOG, catalog)
     fabrics = pd.read_csv(catalog / "fabrics.csv")
     fabrics[fabrics.id == "ib-ndr"].to_csv(catalog / "fabrics.csv", index=False)
+    tiers = (catalog / "gpu_tiers.csv").read_text().splitlines(keepends=True)  # less gaudi3 (Ethernet only)
+    (catalog / "gpu_tiers.csv").write_text("".join(row for row in tiers if not row.startswith("gaudi3,")))
     scenario = {
         "name": "llama3-405b",
         "policy": {"start_year": 2026, "horizon_years": 1},

@@ -114,10 +114,12 @@ def test_storage_cold_data_moves_only_when_moving_pays(plan_of, usd_per_tb, move
     # moved) and a's unit is full of east's 10.0 TB: move the 2 TB to b (4.9 TB free) at
     # 2 x price, or buy a second unit (1,000 USD). 2 x 400 = 800 < 1,000: move; 2 x 600 = 1,200
     # > 1,000: a second unit (at a in 2027, or at b in 2026: the same price), nothing moves.
-    # (cold_covered: the TB stored are the TB that exist, 4 then 2)
+    # (cold_covered: the TB stored are the TB that exist, 4 then 2; a one-year hardware life, so a
+    # unit keeps no value at the horizon and costs its full 1,000 USD)
+    policy = {"horizon_years": 2, "discount_rate": 0, "transfer_usd_per_tb": usd_per_tb}
     plan = plan_of(
         [EAST, WEST],
-        policy={"horizon_years": 2, "discount_rate": 0, "transfer_usd_per_tb": usd_per_tb},
+        policy={**policy, "hardware_lifetime_years": 1},
         **MOVING,
     )
     cold = plan.data.groupby("year").cold_tb.sum()
