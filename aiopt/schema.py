@@ -355,9 +355,10 @@ SERVICES = Table(
         Field(
             "basis",
             STR,
-            description="What one item is counted per: "
-            "site, rack (every fitted rack, compute or gear), node or gpu.",
-            choices=("site", "rack", "node", "gpu"),
+            description="What one item is counted per: site, serving_site (a site from the first "
+            "year it serves inference: load balancers, API gateways), rack (every fitted rack, "
+            "compute or gear), node or gpu.",
+            choices=("site", "serving_site", "rack", "node", "gpu"),
         ),
         Field(
             "per_basis",

@@ -174,10 +174,11 @@ def _racks_used(plan) -> dict:
 
 
 def _service_items(plan, svc, bought: bool) -> dict:
-    """Items of a service per (site, year), held or bought that year: `per_basis` per open site
-    (kind "any") or per site with an SU design of a fabric of the service's kind (a one-switch
-    fabric runs its subnet manager on the switch), per rack position fitted (the most racks used
-    so far), per node or per GPU of its stack's tiers (bought: per node or GPU bought)."""
+    """Items of a service per (site, year), held or bought that year: `per_basis` per site from the
+    first year it has serving nodes (serving_site), per open site (kind "any") or per site with an
+    SU design of a fabric of the service's kind (a one-switch fabric runs its subnet manager on the
+    switch), per rack position fitted (the most racks used so far), per node or per GPU of its
+    stack's tiers (bought: per node or GPU bought)."""
     sc, years = plan.scenario, plan.scenario.years
     if svc.basis in ("node", "gpu"):
         per_node = (
@@ -193,7 +194,12 @@ def _service_items(plan, svc, bought: bool) -> dict:
             lambda r: (r.site, r.year),
             lambda r: svc.per_basis * count(r) * per_node(r),
         )
-    if svc.basis == "site" and svc.fabric_kind == "any":
+    if svc.basis == "serving_site":
+        kinds = plan.scenario.workloads.kind
+        served = plan.nodes[(plan.nodes.workload.map(kinds) == "inference") & (plan.nodes.nodes > 0)]
+        first = served.groupby("site").year.min().items()
+        held = {(s, y): svc.per_basis for s, start in first for y in years if y >= start}
+    elif svc.basis == "site" and svc.fabric_kind == "any":
         opened = opening_years(plan).items()
         held = {(s, y): svc.per_basis for s, first in opened for y in years if y >= first}
     elif svc.basis == "site":

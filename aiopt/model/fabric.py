@@ -270,11 +270,13 @@ def built_sum(m: pyo.ConcreteModel, d: ModelData, s: str, f: str, y: int, quanti
 
 
 def _services(m: pyo.ConcreteModel, d: ModelData) -> None:
-    """Items of each service per site and year, and how many are bought that year.
+    r"""Items of each service per site and year, and how many are bought that year.
 
     site basis: per × (site open, for fabric kind "any"; else site has a fabric of that kind built),
-    bought in the year it opens or the fabric is built, licensed from then on; rack basis:
-    per × racks fitted; node basis: per × nodes; gpu basis: per × GPUs.
+    bought in the year it opens or the fabric is built, licensed from then on; serving_site basis:
+    per × :math:`serving_{s,y}`, a binary kept once set, :math:`serving_{s,y} \ge present_{w,s,y}`
+    for every service w (load balancers and gateways stay once bought); rack basis: per × racks
+    fitted; node basis: per × nodes; gpu basis: per × GPUs (of the service's `stacks` when listed).
     """
     sc = d.scenario
     services, tiers = sc.services, sc.gpu_tiers
@@ -290,9 +292,26 @@ def _services(m: pyo.ConcreteModel, d: ModelData) -> None:
     racks_at = group_by(d.infra_racks, lambda i: i[0])
     earlier = dict(zip(d.years[1:], d.years[:-1], strict=True))
 
-    def site_has(m, fabric_kind, s, y):
+    serving = group_by([i for i in d.wsy if d.kind[i[0]] == "inference"], lambda i: i[1:])
+    m.SERVING_SITE = pyo.Set(
+        initialize=[(s, y) for s in sorted({s for (s, _) in serving}) for y in d.years], dimen=2, ordered=True
+    )
+    m.serving_site = pyo.Var(m.SERVING_SITE, domain=pyo.Binary, doc="site has served inference by this year")
+    m.serving_site_if_present = pyo.Constraint(
+        [i for i in d.wsy if d.kind[i[0]] == "inference"],
+        rule=lambda m, w, s, y: m.serving_site[s, y] >= m.present[w, s, y],
+    )
+    m.serving_site_kept = pyo.Constraint(
+        [(s, y) for (s, y) in m.SERVING_SITE if y != d.years[0]],
+        rule=lambda m, s, y: m.serving_site[s, y] >= m.serving_site[s, earlier[y]],
+    )
+
+    def site_has(m, svc, s, y):
         if y is None:  # before the first planning year
             return 0
+        if svc.basis == "serving_site":
+            return m.serving_site[s, y] if (s, y) in m.SERVING_SITE else 0
+        fabric_kind = svc.fabric_kind
         if fabric_kind == "any":
             return m.open[s, y]
         return sum(m.built[s, f, 1, y] for f in m.F if kind[f] == fabric_kind and (s, f, 1, y) in m.BUILT)
@@ -300,9 +319,9 @@ def _services(m: pyo.ConcreteModel, d: ModelData) -> None:
     def count(m, i, s, y, bought):
         svc = services.loc[i]
         per = svc.per_basis
-        if svc.basis == "site":
-            on = site_has(m, svc.fabric_kind, s, y)
-            return per * (on - site_has(m, svc.fabric_kind, s, earlier.get(y)) if bought else on)
+        if svc.basis in ("site", "serving_site"):
+            on = site_has(m, svc, s, y)
+            return per * (on - site_has(m, svc, s, earlier.get(y)) if bought else on)
         if svc.basis == "rack":
             fitted = sum(m.rack_fitted[s, r, y] for (_, r) in racks_at.get(s, ()))
             before = sum(previous(m.rack_fitted, (s, r), y, d.years) for (_, r) in racks_at.get(s, ()))

@@ -207,6 +207,21 @@ def test_cost_site_services_follow_fabric_kind(plan_of, workload, ufm_usd):
     assert [cost(plan, "licences", y) for y in (2026, 2027)] == pytest.approx([ufm_usd / 6] * 2)
 
 
+def test_cost_serving_site_services_come_with_the_first_served_year(plan_of):
+    # "lb" (serving_site, 2 x 30,000 USD, 2 x 4,000 USD a year) at b, which serves from 2027
+    # (serving_site_if_present, serving_site_kept); a only trains, so it never pays it
+    services = [service("lb", basis="serving_site", per_basis=2, price_usd=30_000, annual_usd=4_000)]
+    plan = plan_of(
+        [training(pflops=10, region="us"), inference(pflops=4, region="eu", start_year=2027)],
+        sites=[site("a"), site("b", region="eu")],
+        services=services,
+        policy={"horizon_years": 2},
+    )
+    assert installed(plan, site="a") >= 1 and installed(plan, 2027, site="b") >= 1
+    assert [cost(plan, "management", y) for y in (2026, 2027)] == pytest.approx([0, 60_000])
+    assert [cost(plan, "licences", y) for y in (2026, 2027)] == pytest.approx([0, 8_000])
+
+
 # --------------------------------------------------------------------------- value at the horizon
 
 
