@@ -45,9 +45,10 @@ def billed_hours(offer, workload) -> float:
 
 def rent_allowed_and_billed(plan) -> list[str]:
     """A rented offer meets the workload's compliance, residency and tenancy and sells an allowed
-    tier that is on sale; a rented run's GPUs hold its training state and a service rents whole
-    replicas; GPU-hours = GPUs x billed hours, rent = GPU-hours x price, egress = hot TB x USD/TB;
-    no offer rents more GPUs a year than it has; the plan's rent and egress costs are these sums."""
+    tier, on a stack the workload runs on, that is on sale; a rented run's GPUs hold its training
+    state and a service rents whole replicas; GPU-hours = GPUs x billed hours, rent = GPU-hours x
+    price, egress = hot TB x USD/TB; no offer rents more GPUs a year than it has; the plan's rent
+    and egress costs are these sums."""
     sc, out = plan.scenario, []
     paid = defaultdict(float)
     taken = defaultdict(float)
@@ -59,6 +60,8 @@ def rent_allowed_and_billed(plan) -> list[str]:
             out.append(f"{where}: the offer lacks {'; '.join(lacks)}")
         if wl.tiers and r.tier not in wl.tiers:
             out.append(f"{where}: rents {r.tier}, allowed {', '.join(wl.tiers)}")
+        if wl.stacks and tier.stack not in wl.stacks:
+            out.append(f"{where}: rents {r.tier} on stack {tier.stack}, runs on {', '.join(wl.stacks)}")
         if tier.available_from > r.year:
             out.append(f"{where}: rents {r.tier}, on sale from {tier.available_from}")
         if wl.kind != "inference" and over(physics.training_state_gb(wl), r.gpus * tier.hbm_gb):

@@ -43,8 +43,9 @@ def billed_hours(offer, workload) -> float:
 def rent_options(d: ModelData) -> dict:
     """{(w, o): RentOption} of every offer workload w may rent: the offer meets its compliance,
     residency and tenancy (`rules.site_lacks`, as a site would), its tier is one the workload allows,
-    holds it and computes at its precision. None unless the policy allows renting, and none under
-    max capacity (renting is opex, outside the capex budget that bounds the scale)."""
+    on a stack it runs on, holds it and computes at its precision. None unless the policy allows
+    renting, and none under max capacity (renting is opex, outside the capex budget that bounds
+    the scale)."""
     sc = d.scenario
     if not sc.policy["allow_rent"] or sc.policy["objective"] != "min_npv":
         return {}
@@ -54,6 +55,8 @@ def rent_options(d: ModelData) -> dict:
         for o, offer in sc.cloud_offers.iterrows():
             tier = sc.gpu_tiers.loc[offer.tier]
             if site_lacks(offer, row) or (row.tiers and offer.tier not in row.tiers):
+                continue
+            if row.stacks and tier.stack not in row.stacks:  # a stack the workload does not run on
                 continue
             if memory_fit_issue(row, _tier_row(sc.gpu_tiers, offer.tier), model) or precision_issue(
                 row, tier

@@ -117,6 +117,24 @@ def test_rented_gpus_need_their_tier_s_stack(plan_of):
     assert installed(plan, tier="a") == installed(plan, tier="b") == 0 and len(plan.rent) == 1
     assert list(plan.stacks["stack"]) == ["s2"]
     assert cost(plan, "stacks") == pytest.approx(50_000)
+    # checked against a scenario where the run lists s1 only, the rented b GPUs break its stacks
+    workloads = plan.scenario.workloads.copy()
+    workloads.at["train", "stacks"] = ("s1",)
+    narrowed = dataclasses.replace(plan, scenario=dataclasses.replace(plan.scenario, workloads=workloads))
+    failures = aiopt.check_plan(narrowed).failed("rent_allowed_and_billed")
+    assert any("on stack s2, runs on s1" in f for f in failures), failures
+
+
+def test_workload_rents_only_tiers_of_its_stacks(plan_of):
+    # the same cheap offer of b (stack s2) to a run that lists s1 only: it owns a nodes instead
+    plan = plan_of(
+        [training(pflops=10, stacks=["s1"])],
+        gpu_tiers=TIERS,
+        software_stacks=[software_stack("s1"), software_stack("s2")],
+        cloud_offers=[offer(tier="b", usd_per_gpu_hour=0.1)],
+        policy={"allow_rent": True},
+    )
+    assert plan.rent.empty and installed(plan, tier="a") >= 1
 
 
 def test_checker_flags_a_stack_not_paid_for(plan_of):
