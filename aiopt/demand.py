@@ -9,6 +9,8 @@ import math
 
 SECONDS_PER_DAY = 86_400.0
 HOURS_PER_YEAR = 8_760.0
+HOURS_PER_DAY = 24.0
+DAYS_PER_YEAR = 365
 TRAINING_STATE_BYTES_PER_PARAM = 16.0  # BF16 weights + grads, FP32 master + two Adam moments
 CHECKPOINT_BYTES_PER_PARAM = 14.0  # the same state without gradients
 # Training methods (see `training_state_gb`, `training_flops`, `checkpoint_gb`).

@@ -275,7 +275,7 @@ def _utilisation(plan: Plan) -> pd.DataFrame:
     gpus_per_node = sc.gpu_tiers.gpus_per_node
     hours = demand.HOURS_PER_YEAR
     run_hours = (
-        (plan.schedule.nodes * (plan.schedule.end_day - plan.schedule.start_day) * 24.0)
+        (plan.schedule.nodes * (plan.schedule.end_day - plan.schedule.start_day) * demand.HOURS_PER_DAY)
         .groupby([plan.schedule[k] for k in key])
         .sum()
     )
@@ -702,7 +702,8 @@ def _rent_tables(m, d: ModelData, plan: Plan) -> tuple[pd.DataFrame, pd.DataFram
     rent = pd.DataFrame(rows, columns=columns)
     nodes, gpus_per_node = plan.nodes, d.scenario.gpu_tiers.gpus_per_node
     per_node = nodes.tier.map(gpus_per_node).astype(float)
-    run_hours = nodes.job_nodes * per_node * 24.0 * nodes.runs_per_year * nodes.run_days  # NaN: serving
+    days = nodes.runs_per_year * nodes.run_days  # NaN: serving
+    run_hours = nodes.job_nodes * per_node * demand.HOURS_PER_DAY * days
     key = [nodes.workload, nodes.year]
     owned = (
         run_hours.groupby(key).first().fillna(0.0)

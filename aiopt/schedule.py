@@ -17,7 +17,8 @@ import math
 
 import pandas as pd
 
-DAYS_PER_YEAR = 365.0
+from .demand import DAYS_PER_YEAR
+
 SLACK = 1e-6  # nodes: solver noise in a pool's free capacity
 
 COLUMNS = ["group", "tier", "site", "year", "workload", "run", "start_day", "end_day", "nodes"]

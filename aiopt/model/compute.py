@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from .. import demand
-from .data import ANY_FABRIC, DAYS_PER_YEAR, ModelData, group_by, replicas_per_node, serving_nodes_bound
+from .data import ANY_FABRIC, ModelData, group_by, replicas_per_node, serving_nodes_bound
 from .rent import rented_runs, rented_supply
 
 
@@ -200,7 +200,7 @@ def _shared_pools(m: pyo.ConcreteModel, d: ModelData, serving: list[tuple]) -> N
         m.SOLO,
         rule=lambda m, *i: m.own[i] >= job_nodes(m, d, i) - max_nodes_of_job(m, d, i) * (1 - m.solo[i]),
     )
-    limit = DAYS_PER_YEAR * d.scenario.policy["max_pool_utilisation"]
+    limit = demand.DAYS_PER_YEAR * d.scenario.policy["max_pool_utilisation"]
     solo_pools = group_by(d.solo_index, d.pool_of)
     m.pool_days = pyo.Constraint(
         list(solo_pools),

@@ -301,9 +301,6 @@ def serving_nodes_bound(d: ModelData, w: str, t: str, need):
     return need / d.perf[w, t, ANY_FABRIC] * spread + floors
 
 
-DAYS_PER_YEAR = 365.0
-
-
 def _run_calendar(d: ModelData, sc: Scenario) -> None:
     r"""Days each training workload books its nodes a year, :math:`b_w = runs_w \cdot deadline_w`,
     and the jobs that may hold nodes of their own: those of the pools whose jobs, one after
@@ -312,7 +309,7 @@ def _run_calendar(d: ModelData, sc: Scenario) -> None:
     for w in d.workloads:
         if d.kind[w] != "inference":
             d.booked_days[w] = float(wl.at[w, "runs_per_year"] * wl.at[w, "deadline_days"])
-    limit = DAYS_PER_YEAR * sc.policy["max_pool_utilisation"]
+    limit = demand.DAYS_PER_YEAR * sc.policy["max_pool_utilisation"]
     pools = group_by(d.pick_index, d.pool_of)
     crowded = [jobs for jobs in pools.values() if sum(d.booked_days[j[0]] for j in jobs) > limit]
     d.solo_index = [i for jobs in crowded for i in jobs]

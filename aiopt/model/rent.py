@@ -14,8 +14,6 @@ from ..throughput import serve
 from .data import ModelData, _model_row, _tier_row, group_by, node_rate, training_throughput
 from .params import MUSD, param_values
 
-HOURS_PER_DAY = 24.0
-
 
 @dataclass(frozen=True)
 class RentOption:
@@ -34,7 +32,7 @@ def billed_hours(offer, workload) -> float:
     shared by all the job's runs: :math:`\max(runs_w\, h, h^{min}_o)`."""
     if workload.kind == "inference":
         return demand.HOURS_PER_YEAR
-    run = HOURS_PER_DAY * workload.deadline_days
+    run = demand.HOURS_PER_DAY * workload.deadline_days
     if offer.term == "reserved":
         return max(workload.runs_per_year * run, offer.min_hours)
     return workload.runs_per_year * max(run, offer.min_hours)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from aiopt.demand import DAYS_PER_YEAR
 from aiopt.errors import InputError, Problem
 from aiopt.read import display_path, read_scenario_file
 from aiopt.rules import site_lacks
@@ -37,7 +38,6 @@ KIND_ONLY = {
     "site_peak_share": ("inference",),
     "mixed_tiers": ("inference",),
 }
-DAYS_PER_YEAR = 365
 DOCUMENT_LABEL = "scenario mapping"  # file label of a scenario given as a Python mapping
 CatalogRows = tuple[dict[str, list[Row]], list[Problem]]  # as read_catalog_tables gives them
 
