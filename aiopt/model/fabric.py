@@ -18,9 +18,8 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
     (`data.spans_nodes`) use it; serving replicas and jobs inside one node or NVLink domain use the
     front-end network (the `frontend-port` service), and such a job stays in one node,
     :math:`job_{w,t,s,y} \le pick_{w,t,s,y}`. A pool's fabric nodes cover each such job as it runs
-    beside the pool's other solo jobs that span nodes, each with its spares (`compute.beside`):
-    :math:`fnodes_p \ge (1 + k_i)\, job_i + \sum_{j \ne i} (1 + k_j)\, own_j`, among the pool's nodes
-    (the spares serving holds need no fabric port), in whole node units (a spare is a whole node),
+    beside the pool's other solo jobs that span nodes and its spares (`compute.beside`):
+    :math:`fnodes_p \ge job_i + \sum_{j \ne i} own_j + u_t\, spare_p`, among the pool's nodes,
     :math:`fnodes_p \le nodes_p` (so a switch is placed only for nodes there).
 
     A node group whose fabric ports fit one switch of radix :math:`k_f` may take that switch alone,
@@ -195,24 +194,16 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
 def _fabric_nodes(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Nodes of each pool on the fabric (`add_fabric`): cover every job that spans nodes as it runs;
     a job that need not span nodes stays in one."""
-    spans, spare = d.spans_nodes, d.scenario.workloads.spare_fraction
+    spans = d.spans_nodes
     rows = [r for r in m.POOL_JOB if (r[4], r[1]) in spans]
     m.FABRIC_POOL = pyo.Set(initialize=sorted({r[:4] for r in rows}), dimen=4, ordered=True)
-    m.fabric_units = pyo.Var(
-        m.FABRIC_POOL, domain=pyo.NonNegativeIntegers, doc="pool's node units (data.node_unit) on the fabric"
-    )
-    m.fabric_nodes = pyo.Expression(m.FABRIC_POOL, rule=lambda m, *p: d.node_unit[p[1]] * m.fabric_units[p])
+    m.fabric_nodes = pyo.Var(m.FABRIC_POOL, domain=pyo.NonNegativeReals, doc="pool's nodes on the fabric")
     m.fabric_nodes_cover = pyo.Constraint(
         rows,
         rule=lambda m, *r: (
             m.fabric_nodes[r[:4]]
-            >= beside(
-                m,
-                d,
-                r,
-                lambda i: (1 + spare[i[0]]) * job_nodes(m, d, i),
-                lambda i: (1 + spare[i[0]]) * m.own[i] if i[:2] in spans else 0,
-            )
+            >= beside(m, d, r, lambda i: job_nodes(m, d, i), lambda i: m.own[i] if i[:2] in spans else 0)
+            + d.node_unit[r[1]] * m.spare[r[:4]]
         ),
     )
     m.fabric_nodes_installed = pyo.Constraint(

@@ -68,20 +68,6 @@ def test_fabric_serving_only_site_has_no_compute_fabric(plan_of):
     assert cost(plan, "frontend_network") == pytest.approx(3 * 8 * 0.125 * 1_500)
 
 
-def test_fabric_spares_of_a_serving_site_need_no_port(plan_of):
-    # training (30 PF -> 8 nodes) runs at a; b (50 kW: 5 nodes) could host a training job but only
-    # serves, 4 PF -> 1 node + 1 spare (spare_fraction 0.5). fabric_nodes_cover counts the spares
-    # of the jobs that span nodes, not the serving spares, so b has no switch and no NIC
-    sites = [site("a"), site("b", power_mw=0.05, region="eu")]
-    plan = plan_of(
-        [training(pflops=30), inference("eu-chat", pflops=4, region="eu", spare_fraction=0.5)],
-        sites=sites,
-        fabrics=[fabric(nic_price_usd=100)],
-    )
-    assert installed(plan, site="b") == 2
-    assert set(plan.fabric[plan.fabric.switches > 0].site) == {"a"}
-
-
 def test_fabric_pool_shared_by_serving_and_training_covers_the_training_nodes(plan_of):
     # One pool: 3 serving nodes all year (10 / 4 = 2.5) beside a 10-node training job (38 / 4 =
     # 9.5): 13 nodes, but only the job's 10 x 8 = 80 ports need the fabric (fabric_nodes_cover,
