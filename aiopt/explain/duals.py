@@ -168,11 +168,12 @@ def shadow_prices(
     use_threads(1)
     highs = HighsModel(model, dict(threads=1, random_seed=plan.info.seed, output_flag=False))
     values = highs.model_values()
+    values[highs.integers] = np.round(values[highs.integers])  # the MIP's integrality noise off
     fixed = highs.integers if fix == "all" else _choices(highs)
     fixed = np.union1d(fixed, highs.columns_of([model.scale])).astype(np.int32)
     row_of = {(row.parent_component().local_name, row.index()): r for r, row in enumerate(highs.rows)}
     table = []
-    with highs.fixed(fixed, np.round(values[fixed], 9)), highs.relaxation(), highs.minimising(model.npv):
+    with highs.fixed(fixed, values[fixed]), highs.relaxation(), highs.minimising(model.npv):
         base = highs.run(time_limit, **SIMPLEX)
         if base.status != MODEL_STATUS.kOptimal:
             raise SolveError(

@@ -3,13 +3,15 @@ deciding differently from the optimum and from each other (catalog: tests/tiny_p
 
 `two_tier_two_site` has real choices: tier a (cheaper a node, 25,000 USD per PFLOPS) or b (20,000),
 site "free" (free energy) or "dear" (0.3 USD/kWh). The optimum owns b at "free"; within 30% there
-are plans with a, and with the service split over both sites.
+are plans with a, and with the service split over both sites. The MGA rows (`mga_band`: NPV within
+the band; `mga_used_if_any`, `mga_any_if_used`: the indicators of each decision class) act in every
+test that finds an alternative.
 """
 
 from __future__ import annotations
 
 import pytest
-from tiny_plans import tiny_scenario, training, two_tier_two_site
+from tiny_plans import offer, tier, tiny_scenario, training, two_tier_two_site
 
 import aiopt
 from aiopt.explain import alternatives
@@ -67,3 +69,21 @@ def test_a_bad_request_is_an_input_error(tmp_path):
     with pytest.raises(aiopt.InputError, match="min_npv") as error:
         alternatives(scenario, slack=2)
     assert "slack" in str(error.value)
+
+
+def test_renting_and_another_vendor_are_alternatives_to_owning(tmp_path):
+    # owning g1 is cheapest; renting the run at 1.8 USD/GPU-h (20 GPUs for its 2,400 h, ~86,000
+    # USD) and owning vendor other's g2 (110,000 USD a node, +10%) are both within 30%
+    scenario = tiny_scenario(
+        tmp_path,
+        [training(pflops=10)],
+        gpu_tiers=[tier("g1"), tier("g2", vendor="other", price_usd=110_000)],
+        cloud_offers=[offer(usd_per_gpu_hour=1.8)],
+        policy={"allow_rent": True},
+    )
+    table, plans = alternatives(scenario, n=3, slack=SLACK)
+    assert table.vendors.iloc[0] == "test=24" and table.rented_gpu_hours_share.iloc[0] == 0
+    assert 1.0 in table.rented_gpu_hours_share[1:].tolist(), "an alternative rents"
+    assert "other=24" in table.vendors[1:].tolist(), "an alternative owns the other vendor's tier"
+    assert (table.npv_usd <= table.npv_usd.iloc[0] * (1 + SLACK) + 1e-6).all()
+    assert all(aiopt.check_plan(plan).ok for plan in plans)
