@@ -60,8 +60,10 @@ def alternatives(
     Returns (table, plans): the table has one row per plan, "optimal", "alt-1", ... with npv_usd,
     extra_cost_share (NPV over the optimum's, less 1), the tiers and vendors owned (GPUs at the
     peak), sites and fabrics used, rented_gpu_hours_share and the weighted distance from the
-    optimal plan (`WEIGHTS` unless `weights` says otherwise). Each solve gets `time_limit` s and
-    stops at `rel_gap`: the band is relative to the plan found.
+    optimal plan (`WEIGHTS` unless `weights` says otherwise). It takes up to 2n + 1 MIP solves,
+    each given `time_limit` s and stopped at `rel_gap`: the band is relative to the optimum found.
+    Raises InputError for a max_capacity scenario or a slack outside [0, 1], SolveError when a
+    solve finds no plan.
     """
     scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     _check_request(scenario, slack)
