@@ -14,8 +14,8 @@ earlier one p is a weighted Hamming distance, linear in u,
 with the weights `WEIGHTS` (each class counts as much as any other: at most :math:`w_c` apart).
 Alternative k maximises :math:`\sum_{p < k} dist(u, p)`; its decisions u are then kept and the
 least NPV with them solved, so each alternative is the cheapest plan of its own pattern (no cost
-the distance objective left in for free). It stops early when no plan in the band decides
-differently from every earlier one.
+the distance objective left in for free). It stops early when the farthest pattern in the band is
+one found already (by the triangle inequality any other lies between those found).
 """
 
 from __future__ import annotations
