@@ -102,6 +102,11 @@ def test_a_kw_of_power_is_worth_a_fifth_of_the_tier_price_difference(solved):
     assert power["where"].tolist() == ["a"] and power.year.tolist() == [2026]
     assert power.unit.iloc[0] == "USD per kW of facility power"
     assert power.shadow_price.iloc[0] == pytest.approx(-10_000, rel=1e-6)
+    # a token/s more is 1e-4 node more, and with the power held: 2e-4 b-nodes for 1e-4 a-nodes,
+    # 2e-4 x 150,000 - 1e-4 x 100,000 = 20 USD
+    demand = prices[prices.kind == "demand"]
+    assert demand.unit.tolist() == ["USD per output token/s"]
+    assert demand.shadow_price.iloc[0] == pytest.approx(20, rel=1e-6)
 
 
 def test_demand_tokens_and_a_day_of_deadline_agree_with_one_unit_more(tmp_path_factory):
