@@ -132,7 +132,7 @@ CHARTS: list[tuple[Callable[[Plan], alt.TopLevelMixin], str]] = [
 ]
 
 # (heading, table, columns shown; None: all)
-TABLES = [
+REPORT_TABLES = [
     ("Node pools", "pools", None),
     ("Workloads placed", "nodes", ["workload", "tier", "site", "fabric", "year", "nodes", "gpus"]),
     ("Sites", "sites", ["site", "year", "open", "it_kw", "pue", "facility_kw", "expansion_blocks_online"]),
@@ -194,7 +194,7 @@ def report_html(plan: Plan) -> str:
         html_table(_costs_by_year(plan)),
         *(
             f"<h2>{escape(heading)}</h2>" + html_table(table if columns is None else table[columns])
-            for heading, table_name, columns in TABLES
+            for heading, table_name, columns in REPORT_TABLES
             if isinstance(table := getattr(plan, table_name, None), pd.DataFrame) and not table.empty
         ),
         f'<p class="status">Written by aiopt {escape(__version__)}.</p>',

@@ -7,7 +7,7 @@ import altair as alt
 import pandas as pd
 
 from ..results import Plan
-from .style import USED_COLOUR, chart_title, tooltips, year_axis
+from .style import USED_COLOUR, chart_title, table, tooltips, year_axis
 
 # a training workload's demand is in effective PFLOPS, a service's in output tokens/s
 CAPACITY_MEASURES = {
@@ -91,14 +91,11 @@ def pool_utilisation(plan: Plan) -> alt.LayerChart:
 
 def _gpus_by_source(plan: Plan) -> pd.DataFrame:
     """GPUs per tier and year: installed (owned) from `pools`, rented from `rent`."""
-    owned = plan.pools.groupby(["tier", "year"], as_index=False).gpus.sum().assign(source="owned")
-    rent = plan.rent if isinstance(plan.rent, pd.DataFrame) and len(plan.rent) else None
-    rented = (
-        rent.groupby(["tier", "year"], as_index=False).gpus.sum().assign(source="rented")
-        if rent is not None
-        else None
-    )
-    data = pd.concat([owned, rented], ignore_index=True) if rented is not None else owned
+    frames = [plan.pools.groupby(["tier", "year"], as_index=False).gpus.sum().assign(source="owned")]
+    rent = table(plan, "rent")
+    if rent is not None:
+        frames.append(rent.groupby(["tier", "year"], as_index=False).gpus.sum().assign(source="rented"))
+    data = pd.concat(frames, ignore_index=True)
     data["mix"] = data.tier + " (" + data.source + ")"
     data["share"] = data.gpus / data.groupby("year").gpus.transform("sum")
     return data

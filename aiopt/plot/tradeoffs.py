@@ -97,7 +97,7 @@ def pareto_frontier(
             size=alt.condition(plan, alt.value(160), alt.value(50)),
             opacity=alt.condition(plan, alt.value(1.0), alt.value(0.3)),
             stroke=alt.condition(plan, alt.value("black"), alt.value(None)),
-            tooltip=tooltips(*((f"{_safe(c)}", kpi_title(c) if c in (x, y) else c) for c in shown)),
+            tooltip=tooltips(*((_safe(c), kpi_title(c) if c in (x, y) else c) for c in shown)),
         )
         .add_params(plan)
     )
