@@ -165,6 +165,31 @@ def _cmd_fabric(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    """Write a plan folder's report: one self-contained HTML page."""
+    from aiopt.report import write_report  # Altair and the Vega bundle load only for reports
+
+    out = write_report(args.plan_dir, args.out)
+    print(f"wrote {display_path(out)}")
+    return EXIT_OK
+
+
+def _add_report_command(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = _command(
+        subparsers,
+        "report",
+        _cmd_report,
+        "write a plan folder's report as one self-contained HTML page",
+        [common],
+    )
+    p.add_argument(
+        "plan_dir", type=Path, metavar="PLAN_DIR", help="plan folder written by `aiopt solve --out`"
+    )
+    p.add_argument(
+        "--out", type=Path, required=True, metavar="FILE", help="HTML file to write, e.g. report.html"
+    )
+
+
 def _command(
     subparsers: argparse._SubParsersAction,
     name: str,
@@ -276,6 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--json", action="store_true", help="print JSON (keys leaf, spine, core, switches, links, ...)"
     )
+    _add_report_command(subparsers, common)
     return parser
 
 

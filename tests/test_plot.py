@@ -239,9 +239,12 @@ def test_without_a_browser_the_browser_test_skips_except_in_ci(monkeypatch, ci, 
         chromium()
 
 
-def test_to_html_draws_in_a_browser_without_network(plan, tmp_path):
-    page = tmp_path / "cost.html"
-    page.write_text(plot.to_html(plot.cost_breakdown(plan)))
+CONSOLE = re.compile(r"^.*:CONSOLE[:(].*$", re.M)
+
+
+def browse(page: Path, tmp_path: Path) -> tuple[str, list[str]]:
+    """Open `page` in headless Chromium with the network cut: the DOM after its scripts ran (their
+    own text removed) and the console messages; a screenshot is saved beside the page."""
     command = [
         chromium(),
         "--headless",
@@ -255,16 +258,29 @@ def test_to_html_draws_in_a_browser_without_network(plan, tmp_path):
         "--host-resolver-rules=MAP * ~NOTFOUND",
         "--proxy-server=127.0.0.1:9",  # no network at all
         "--virtual-time-budget=5000",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--window-size=1280,4000",
+        f"--screenshot={page.with_suffix('.png')}",
         "--dump-dom",
         page.as_uri(),
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     dom = re.sub(r"<script\b[^>]*>.*?</script>", "", done.stdout, flags=re.S | re.I)
+    return dom, CONSOLE.findall(done.stderr)
+
+
+def test_to_html_draws_in_a_browser_without_network(plan, tmp_path):
+    page = tmp_path / "cost.html"
+    page.write_text(plot.to_html(plot.cost_breakdown(plan)))
+    dom, console = browse(page, tmp_path)
     failed = "Chart failed to render" in dom
     assert not failed, dom[dom.find("Chart failed") :][:300]
+    assert not console, console
     chart = dom[dom.index('class="aiopt-chart') :]
     drawn = "<svg" in chart and 'class="mark-rect role-mark' in chart and chart.count("<path") > 10
     assert drawn, f"the chart did not draw; DOM after the chart div: {chart[:500]}"
     titled = "Cost by category and year" in chart
     assert titled
+    assert page.with_suffix(".png").stat().st_size > 0

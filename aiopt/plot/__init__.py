@@ -1,8 +1,13 @@
-"""Charts of a plan: pure functions from a `Plan`'s long tables to an Altair chart.
+"""Charts of plans and trade-offs: pure functions from a `Plan`'s long tables, a sweep's results
+table or an explain/finance table to an Altair chart.
 
-Each chart function reshapes one or two of the plan's DataFrames with pandas and hands the
-long result to Altair; nothing is drawn or written here. Charts are Vega-Lite specs, so tests
-read them through `chart.to_dict()`.
+Each chart function reshapes one or two DataFrames with pandas and hands the long result to
+Altair; nothing is drawn or written here. Charts are Vega-Lite specs, so tests read them through
+`chart.to_dict()`. This module holds the cost, installed-GPU, run-calendar, power and comparison
+charts and the offline rendering; `capacity` (capacity vs demand, utilisation, tier mix, bill of
+materials, owned vs rented), `money` (cash, book value, saving, price of policy) and `tradeoffs`
+(Pareto frontier, tornado, scenario small multiples, shadow prices) the rest, all importable
+from here.
 
 Displaying needs the Vega JavaScript. Altair's default renderer fetches it from a CDN, which
 shows blank charts on a machine without internet. `use_offline_renderer()` switches Altair to
@@ -27,69 +32,61 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from .results import Plan
+from ..results import Plan
+from .capacity import bill_of_materials, capacity_vs_demand, owned_vs_rented, pool_utilisation, tier_mix
+from .money import book_value, cash_flow, price_of_policy, saving_vs_reference
+from .style import (
+    CAPEX_COLOURS,
+    KIND_COLOURS,
+    KW_FORMAT,
+    LIMIT_COLOUR,
+    OPEX_COLOURS,
+    USD_FORMAT,
+    USD_TOOLTIP,
+    USED_COLOUR,
+    chart_title,
+    tooltips,
+    usd_axis,
+    year_axis,
+)
+from .tradeoffs import (
+    compare_kpis,
+    cost_vs_capacity,
+    cost_vs_time_to_train,
+    kpi_title,
+    pareto_frontier,
+    shadow_prices,
+    tornado,
+)
 
 __all__ = [
     "RENDERER",
+    "bill_of_materials",
+    "book_value",
+    "capacity_vs_demand",
+    "cash_flow",
     "compare",
+    "compare_kpis",
     "cost_breakdown",
+    "cost_vs_capacity",
+    "cost_vs_time_to_train",
     "gpus_by_site",
+    "kpi_title",
     "npv_by_category",
+    "owned_vs_rented",
+    "pareto_frontier",
+    "pool_utilisation",
     "power_headroom",
+    "price_of_policy",
     "rack_utilisation",
     "run_calendar",
+    "saving_vs_reference",
+    "shadow_prices",
+    "tier_mix",
     "to_html",
+    "tornado",
     "use_offline_renderer",
 ]
-
-# --------------------------------------------------------------------------------------------
-# Formats and colours shared by the charts
-# --------------------------------------------------------------------------------------------
-
-USD_FORMAT = "$,.3~s"
-# d3's SI prefix writes billions as "G"; money reads better as "B".
-USD_LABEL = f"replace(format(datum.value, '{USD_FORMAT}'), 'G', 'B')"
-USD_TOOLTIP = "$,.0f"
-KW_FORMAT = ",.0f"
-
-CAPEX_COLOURS = [
-    "#08519c",
-    "#3182bd",
-    "#6baed6",
-    "#9ecae1",
-    "#1b7837",
-    "#5aae61",
-    "#a6dba0",
-    "#2c7fb8",
-    "#41b6c4",
-    "#7fcdbb",
-    "#253494",
-    "#c7e9c0",
-]
-OPEX_COLOURS = ["#d94801", "#fd8d3c", "#fdae6b", "#a63603", "#e6550d", "#fdd0a2", "#b30000", "#fc8d59"]
-KIND_COLOURS = {"capex": "#3182bd", "opex": "#fd8d3c", "residual": "#31a354"}  # residual: a credit
-USED_COLOUR, LIMIT_COLOUR = "#3182bd", "#c7c7c7"
-
-
-def _usd_axis(title: str) -> alt.Axis:
-    return alt.Axis(title=title, format=USD_FORMAT, labelExpr=USD_LABEL)
-
-
-def _tooltips(*fields: tuple) -> list[alt.Tooltip]:
-    """Tooltips from (field, title) or (field, title, format) tuples."""
-    return [
-        alt.Tooltip(field, title=title, **({"format": fmt[0]} if fmt else {}))
-        for field, title, *fmt in fields
-    ]
-
-
-def _title(text: str, subtitle: str | None = None) -> alt.TitleParams:
-    return alt.TitleParams(text=text, subtitle=subtitle or "", anchor="start")
-
-
-def _year(title: str = "Year") -> alt.X:
-    return alt.X("year:O", title=title, axis=alt.Axis(labelAngle=0))
-
 
 # --------------------------------------------------------------------------------------------
 # Charts
@@ -110,20 +107,22 @@ def cost_breakdown(plan: Plan) -> alt.Chart:
     return (
         alt.Chart(
             costs,
-            title=_title("Cost by category and year", "Undiscounted USD; left bar capex, right bar opex"),
+            title=chart_title(
+                "Cost by category and year", "Undiscounted USD; left bar capex, right bar opex"
+            ),
         )
         .mark_bar()
         .encode(
-            x=_year(),
+            x=year_axis(),
             xOffset=alt.XOffset("kind:N", title="Kind", sort=["capex", "opex"]),
-            y=alt.Y("usd:Q", title="Cost (USD)", axis=_usd_axis("Cost (USD)"), stack="zero"),
+            y=alt.Y("usd:Q", title="Cost (USD)", axis=usd_axis("Cost (USD)"), stack="zero"),
             color=alt.Color(
                 "item:N",
                 title="Kind: category",
                 scale=alt.Scale(domain=capex + opex + residual, range=colours),
             ),
-            order=alt.Order("item:N"),
-            tooltip=_tooltips(
+            order=alt.Order("item:O"),  # nominal order draws a Vega warning
+            tooltip=tooltips(
                 ("year:O", "Year"),
                 ("kind:N", "Kind"),
                 ("category:N", "Category"),
@@ -142,17 +141,17 @@ def npv_by_category(plan: Plan) -> alt.Chart:
     rate_text = f"discounted at {rate:.1%} a year" if rate is not None else "discounted"
     subtitle = f"USD {rate_text} to {plan.scenario.years[0]}; NPV ${costs.discounted_usd.sum() / 1e6:,.1f}M"
     return (
-        alt.Chart(costs, title=_title("NPV by cost category", subtitle))
+        alt.Chart(costs, title=chart_title("NPV by cost category", subtitle))
         .mark_bar()
         .encode(
             y=alt.Y("category:N", title="Category", sort="-x"),
-            x=alt.X("discounted_usd:Q", axis=_usd_axis("Discounted cost (USD)")),
+            x=alt.X("discounted_usd:Q", axis=usd_axis("Discounted cost (USD)")),
             color=alt.Color(
                 "kind:N",
                 title="Kind",
                 scale=alt.Scale(domain=list(KIND_COLOURS), range=list(KIND_COLOURS.values())),
             ),
-            tooltip=_tooltips(
+            tooltip=tooltips(
                 ("category:N", "Category"),
                 ("kind:N", "Kind"),
                 ("discounted_usd:Q", "Discounted cost (USD)", USD_TOOLTIP),
@@ -167,15 +166,16 @@ def gpus_by_site(plan: Plan) -> alt.Chart:
     pools = plan.pools.groupby(["site", "tier", "year"], as_index=False)[["gpus", "installed_nodes"]].sum()
     return (
         alt.Chart(
-            pools, title=_title("Installed GPUs by site, tier and year", "Panels: sites with GPUs installed")
+            pools,
+            title=chart_title("Installed GPUs by site, tier and year", "Panels: sites with GPUs installed"),
         )
         .mark_bar()
         .encode(
-            x=_year(),
+            x=year_axis(),
             y=alt.Y("gpus:Q", title="Installed GPUs", stack="zero"),
             color=alt.Color("tier:N", title="GPU tier"),
             column=alt.Column("site:N", title="Site"),
-            tooltip=_tooltips(
+            tooltip=tooltips(
                 ("site:N", "Site"),
                 ("tier:N", "GPU tier"),
                 ("year:O", "Year"),
@@ -187,14 +187,19 @@ def gpus_by_site(plan: Plan) -> alt.Chart:
     )
 
 
-def run_calendar(plan: Plan, year: int | None = None) -> alt.Chart:
-    """The training runs of one year (default the first) as a Gantt chart: one bar per run from
-    its start to its end day, one row per workload, one panel per pool (tier · site)."""
+def run_calendar(plan: Plan, year: int | str | None = None) -> alt.Chart:
+    """The training runs of one year (default the first; "all": one panel column per year) as a
+    Gantt chart: one bar per run from its start to its end day, one row per workload, one panel
+    row per pool (tier · site)."""
+    every = year == "all"
     year = plan.scenario.years[0] if year is None else year
-    runs = plan.schedule[plan.schedule.year == year].dropna(subset=["start_day"]).copy()
+    runs = plan.schedule if every else plan.schedule[plan.schedule.year == year]
+    runs = runs.dropna(subset=["start_day"]).copy()
     runs["pool"] = runs.tier + " · " + runs.site
+    heading = "Training runs, every year" if every else f"Training runs in {year}"
+    panels = {"column": alt.Column("year:O", title="Year")} if every else {}
     return (
-        alt.Chart(runs, title=_title(f"Training runs in {year}", "Days of the year each run holds its nodes"))
+        alt.Chart(runs, title=chart_title(heading, "Days of the year each run holds its nodes"))
         .mark_bar()
         .encode(
             x=alt.X("start_day:Q", title="Day of the year", scale=alt.Scale(domain=[0, 365])),
@@ -202,15 +207,17 @@ def run_calendar(plan: Plan, year: int | None = None) -> alt.Chart:
             y=alt.Y("workload:N", title="Workload"),
             color=alt.Color("workload:N", legend=None),
             row=alt.Row("pool:N", title="Pool (tier · site)"),
-            tooltip=_tooltips(
+            tooltip=tooltips(
                 ("workload:N", "Workload"),
+                ("year:O", "Year"),
                 ("run:Q", "Run", ",.0f"),
                 ("start_day:Q", "Start day", ",.1f"),
                 ("end_day:Q", "End day", ",.1f"),
                 ("nodes:Q", "Nodes", ",.0f"),
             ),
+            **panels,
         )
-        .properties(width=480)
+        .properties(width=240 if every else 480)
     )
 
 
@@ -240,7 +247,8 @@ def rack_utilisation(plan: Plan) -> alt.Chart:
     long = _beside(racks, labels)
     return (
         alt.Chart(
-            long, title=_title("Rack power: used vs limit", "kW per site and rack type, GPU and gear racks")
+            long,
+            title=chart_title("Rack power: used vs limit", "kW per site and rack type, GPU and gear racks"),
         )
         .mark_bar()
         .encode(
@@ -249,7 +257,7 @@ def rack_utilisation(plan: Plan) -> alt.Chart:
             x=alt.X("kw:Q", title="Power (kW)", axis=alt.Axis(format=KW_FORMAT)),
             color=_used_limit_colour(labels, "Rack power"),
             column=alt.Column("year:O", title="Year"),
-            tooltip=_tooltips(
+            tooltip=tooltips(
                 ("site:N", "Site"),
                 ("rack_type:N", "Rack type"),
                 ("year:O", "Year"),
@@ -273,16 +281,18 @@ def power_headroom(plan: Plan) -> alt.Chart:
     return (
         alt.Chart(
             long,
-            title=_title("Facility power: load vs capacity", "kW; capacity includes expansion blocks online"),
+            title=chart_title(
+                "Facility power: load vs capacity", "kW; capacity includes expansion blocks online"
+            ),
         )
         .mark_bar()
         .encode(
-            x=_year(),
+            x=year_axis(),
             xOffset=alt.XOffset("measure:N", sort=list(labels.values())),
             y=alt.Y("kw:Q", title="Facility power (kW)", axis=alt.Axis(format=KW_FORMAT)),
             color=_used_limit_colour(labels, "Facility power"),
             column=alt.Column("site:N", title="Site"),
-            tooltip=_tooltips(
+            tooltip=tooltips(
                 ("site:N", "Site"),
                 ("year:O", "Year"),
                 ("measure:N", "Measure"),
@@ -322,8 +332,8 @@ def compare(plans: Mapping[str, Plan], metrics: Sequence[str] = ("npv_usd", "cap
     base = alt.Chart(data).encode(
         x=alt.X("plan:N", title="Plan", sort=list(plans), axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("label:N", sort=labels),
-        y=alt.Y("usd:Q", axis=_usd_axis("USD")),
-        tooltip=_tooltips(
+        y=alt.Y("usd:Q", axis=usd_axis("USD")),
+        tooltip=tooltips(
             ("plan:N", "Plan"),
             ("label:N", "Metric"),
             ("usd:Q", "USD", USD_TOOLTIP),
@@ -331,8 +341,8 @@ def compare(plans: Mapping[str, Plan], metrics: Sequence[str] = ("npv_usd", "cap
         ),
     )
     bars = base.mark_bar().encode(color=alt.Color("label:N", title="Metric", sort=labels))
-    text = base.mark_text(dy=-6, fontSize=10).encode(text=alt.Text("usd:Q", format="$,.3~s"))
-    title = _title("Plan comparison", "USD; " + " and ".join(labels))
+    text = base.mark_text(dy=-6, fontSize=10).encode(text=alt.Text("usd:Q", format=USD_FORMAT))
+    title = chart_title("Plan comparison", "USD; " + " and ".join(labels))
     return alt.layer(bars, text, title=title).properties(width=alt.Step(40))
 
 
