@@ -16,7 +16,7 @@ demo: $(STAMP)
 	$(VENV)/bin/aiopt solve data/scenarios/enterprise-baseline.yaml --out out/enterprise-baseline
 
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check aiopt tests benchmarks
