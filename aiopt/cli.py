@@ -165,6 +165,22 @@ def _cmd_fabric(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    """Write the finance workbook of a plan folder (`aiopt solve --out`)."""
+    from aiopt.export import read_plan_dir
+    from aiopt.workbook import write_workbook
+
+    out = write_workbook(read_plan_dir(args.plan_dir), args.xlsx)
+    print(f"wrote {display_path(out)}")
+    return EXIT_OK
+
+
+def _add_export(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = _command(subparsers, "export", _cmd_export, "write a plan folder as an Excel workbook", [common])
+    p.add_argument("plan_dir", type=Path, metavar="PLAN_DIR", help="plan folder written by aiopt solve --out")
+    p.add_argument("--xlsx", type=Path, required=True, metavar="OUT.xlsx", help="workbook to write")
+
+
 def _command(
     subparsers: argparse._SubParsersAction,
     name: str,
@@ -276,6 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--json", action="store_true", help="print JSON (keys leaf, spine, core, switches, links, ...)"
     )
+    _add_export(subparsers, common)
     return parser
 
 
