@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import dataclasses
 
+import pandas as pd
 import pytest
 from tiny_plans import YEAR, inference, solve_tiny, tier, training
 
+from aiopt import InputError
 from aiopt.check.finance import book_recomputed, macrs_shares, taxes_recomputed, unit_costs_add_up
 
 CAPEX = {"compute": 400_000.0, "fabric": 1.0, "storage": 10.0}
@@ -133,3 +135,26 @@ def test_the_checker_catches_wrong_finance_tables(plan):
     units = plan.unit_costs.copy()
     units.loc[units.scope == "total", "cost_usd"] *= 2
     assert unit_costs_add_up(dataclasses.replace(plan, unit_costs=units))
+
+
+def test_the_summary_shows_used_gpu_hours_and_the_saving_when_known(plan):
+    used, installed = 2 * (TRAIN_HOURS + SERVE_HOURS), 2 * 4 * 8 * 8760
+    assert f"{used:,} of {installed:,} GPU-hours used" in plan.summary()
+    assert "reference design" not in plan.summary()
+    saving = pd.DataFrame(
+        [("compute", 2.0e6, 3.5e6, 1.5e6), ("energy", 1.0e6, 1.2e6, 0.2e6)],
+        columns=["category", "optimised_npv_usd", "reference_npv_usd", "saving_usd"],
+    )
+    assert (
+        "saves $1.7M NPV against the reference design" in dataclasses.replace(plan, saving=saving).summary()
+    )
+
+
+@pytest.mark.parametrize(
+    ("lives", "fix"),
+    [({"computes": 4}, "not a capex category; did you mean 'compute'?"), ({"compute": 0}, ">= 1 year")],
+)
+def test_a_bad_book_life_is_bad_input(tiny, lives, fix):
+    with pytest.raises(InputError) as caught:
+        tiny.with_policy(book_life_years=lives)
+    assert any(p.field == "book_life_years" and fix in p.fix for p in caught.value.problems)
