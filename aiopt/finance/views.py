@@ -83,12 +83,12 @@ def book(plan) -> pd.DataFrame:
     policy, years = plan.scenario.policy, plan.scenario.years
     capex = plan.costs[plan.costs.kind == "capex"].groupby(["category", "year"]).usd.sum()
     rows = []
-    for c in [c for c in CAPEX if capex.get(c, pd.Series(dtype=float)).abs().sum() > 0]:
+    for c in [c for c in CAPEX if c in capex.index.get_level_values(0) and capex[c].abs().sum() > 0]:
         shares = schedule(policy, c)
         for y in years:
-            bought = capex[c][capex[c].index <= y]
-            depreciated = sum(p * (shares[y - b] if y - b < len(shares) else 0.0) for b, p in bought.items())
-            left = sum(p * max(0.0, 1 - sum(shares[: y - b + 1])) for b, p in bought.items())
+            ages = [(y - b, usd) for b, usd in capex[c].items() if b <= y]
+            depreciated = sum(usd * shares[age] for age, usd in ages if age < len(shares))
+            left = sum(usd * max(0.0, 1 - sum(shares[: age + 1])) for age, usd in ages)
             rows.append(dict(year=y, category=c, depreciation_usd=depreciated, book_value_usd=left))
     return pd.DataFrame(rows, columns=BOOK_COLUMNS)
 
@@ -109,11 +109,10 @@ def cash(plan, book_view: pd.DataFrame) -> pd.DataFrame:
     rows += [(y, "depreciation_deduction", -tax * depreciation.get(y, 0.0)) for y in years]
     rows.append((years[-1] + 1, "residual_gain", tax * (sold_for - last.book_value_usd.sum())))
     rate = policy["discount_rate"]
+    discounted = [usd * (1 + rate) ** -(y - years[0]) for y, _, usd in rows]
     taxes = pd.DataFrame(
-        [dict(year=y, category=c, kind="tax", usd=usd, discounted_usd=usd * (1 + rate) ** -(y - years[0]))
-         for y, c, usd in rows],
-        columns=CASH_COLUMNS,
-    )  # fmt: skip
+        [(y, c, "tax", usd, d) for (y, c, usd), d in zip(rows, discounted, strict=True)], columns=CASH_COLUMNS
+    )
     return pd.concat([costs, taxes], ignore_index=True)
 
 
@@ -165,13 +164,10 @@ def unit_costs(plan) -> pd.DataFrame:
     alloc = pd.concat([used, cloud], ignore_index=True)
     workload_hours = alloc.groupby("workload").gpu_hours.transform("sum")
     alloc["pflop_days"] = alloc.workload.map(_pflop_days(plan)) * alloc.gpu_hours / workload_hours
-    idle = pd.DataFrame(dict(site=site_cost.index, cost_usd=site_cost.values - site_cost.index.map(
-        lambda s: alloc.loc[alloc.site == s, "cost_usd"].sum())))  # fmt: skip
+    idle = site_cost - alloc.groupby("site").cost_usd.sum().reindex(site_cost.index, fill_value=0.0)
     rows = [_unit_row("workload", w, part) for w, part in alloc.groupby("workload")]
-    rows += [
-        _unit_row("site", s, part, idle.loc[idle.site == s, "cost_usd"].sum())
-        for s, part in alloc.groupby("site")
-    ]
+    sites = sorted(set(alloc.site) | set(site_cost.index))
+    rows += [_unit_row("site", s, alloc[alloc.site == s], idle.get(s, 0.0)) for s in sites]
     rows.append(_unit_row("total", "total", alloc, costs.usd.sum() - alloc.cost_usd.sum()))
     return pd.DataFrame(rows, columns=UNIT_COLUMNS)
 
