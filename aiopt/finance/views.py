@@ -27,7 +27,8 @@ racks, the categories the model credits); the other assets stay on the books. Ta
 cost (every cost but rent and egress) is spread over sites by their installed GPU-hours; a site's
 share goes to the workloads by the GPU-hours they used there (training runs' nodes × days × 24,
 serving nodes × 8760, × GPUs per node); rent and egress go to the workload that rented, at site
-"(cloud)". A training workload's PFLOP-days are its demand met, required PFLOPS × deadline days
+"(cloud)"; a plan that owns no GPUs books its other owned costs at site "(no owned GPUs)".
+A training workload's PFLOP-days are its demand met, required PFLOPS × deadline days
 × runs a year, spread over where it ran as its GPU-hours; serving workloads have none.
 """
 
@@ -49,6 +50,7 @@ STRAIGHT_LINE_ONLY = ("facility", "stacks")  # not equipment: straight line unde
 DEFAULT_LIFE = {"facility": 15, "stacks": 3}  # years; equipment: the hardware lifetime
 RENTED = ("rent", "egress")
 CLOUD = "(cloud)"
+NO_GPUS = "(no owned GPUs)"
 
 CASH_COLUMNS = ["year", "category", "kind", "usd", "discounted_usd"]
 BOOK_COLUMNS = ["year", "category", "depreciation_usd", "book_value_usd"]
@@ -151,7 +153,10 @@ def unit_costs(plan) -> pd.DataFrame:
     rented_cost = plan.rent.groupby("workload")[["usd", "egress_usd"]].sum().sum(axis=1)
     owned_cost = costs.usd.sum() - rented_cost.sum()
     installed = plan.utilisation.groupby("site").installed_gpu_hours.sum()
-    site_cost = owned_cost * installed / installed.sum() if installed.sum() else installed
+    if installed.sum():
+        site_cost = owned_cost * installed / installed.sum()
+    else:  # nothing owned computes: what is owned (storage, services, stacks) is nowhere's
+        site_cost = pd.Series({NO_GPUS: owned_cost}) if owned_cost else installed
     used = gpu_hours_by_site(plan)
     site_used = used.groupby("site").gpu_hours.sum()
     used["cost_usd"] = [
