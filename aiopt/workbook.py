@@ -139,8 +139,10 @@ def _write_sheet(ws, content: pd.DataFrame | str) -> None:
 def write_workbook(plan, path: str | Path) -> Path:
     """Write the workbook of `plan` (a `Plan` or `aiopt.export.read_plan_dir`'s) to `path`,
     atomically: a temporary file beside it, renamed into place."""
-    from openpyxl import Workbook
-
+    try:
+        from openpyxl import Workbook
+    except ImportError as exc:
+        raise ImportError("the workbook needs openpyxl: pip install 'aiopt[excel]'") from exc
     path = Path(path)
     book = Workbook()
     book.remove(book.active)
