@@ -174,6 +174,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    """Write the finance workbook of a plan folder (`aiopt solve --out`)."""
+    from aiopt.export import read_plan_dir
+    from aiopt.workbook import write_workbook
+
+    out = write_workbook(read_plan_dir(args.plan_dir), args.xlsx)
+    print(f"wrote {display_path(out)}")
+    return EXIT_OK
+
+
 def _add_report_command(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = _command(
         subparsers,
@@ -188,6 +198,12 @@ def _add_report_command(subparsers: argparse._SubParsersAction, common: argparse
     p.add_argument(
         "--out", type=Path, required=True, metavar="FILE", help="HTML file to write, e.g. report.html"
     )
+
+
+def _add_export(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = _command(subparsers, "export", _cmd_export, "write a plan folder as an Excel workbook", [common])
+    p.add_argument("plan_dir", type=Path, metavar="PLAN_DIR", help="plan folder written by aiopt solve --out")
+    p.add_argument("--xlsx", type=Path, required=True, metavar="OUT.xlsx", help="workbook to write")
 
 
 def _command(
@@ -302,6 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="print JSON (keys leaf, spine, core, switches, links, ...)"
     )
     _add_report_command(subparsers, common)
+    _add_export(subparsers, common)
     return parser
 
 

@@ -22,13 +22,14 @@ import math
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from . import __version__
 from .errors import InputError, Problem
-from .output_schema import csv_frame
+from .output_schema import csv_frame, read_csv
 from .read import display_path
 from .results import Plan
 
@@ -60,7 +61,57 @@ def plan_to_dict(plan: Plan) -> dict:
         "optimal": plan.info.optimal,
         "summary": plan.summary(),
         "tables": {name: _records(frame) for name, frame in plan.tables().items()},
+        "run": {k: _clean(v) if not isinstance(v, dict) else v for k, v in plan.manifest.items()},
+        "assumptions": _records(plan.assumptions),
     }
+
+
+@dataclass
+class WrittenPlan:
+    """A plan read back from its folder (`read_plan_dir`): its tables at full precision, the run
+    manifest, the input values and the summary line; what `aiopt.workbook` needs."""
+
+    name: str
+    summary_text: str
+    frames: dict[str, pd.DataFrame]
+    manifest: dict
+    assumptions: pd.DataFrame
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return self.frames
+
+    def summary(self) -> str:
+        return self.summary_text
+
+
+def read_plan_dir(out_dir: str | Path) -> WrittenPlan:
+    """The plan `write_plan` wrote into `out_dir`, from its plan.json (a table with no rows takes
+    its columns from its CSV). InputError when the folder holds no plan written with a manifest."""
+    out_dir = Path(out_dir)
+    try:
+        doc = json.loads((out_dir / PLAN_JSON).read_text())
+    except (OSError, ValueError) as exc:
+        raise _unreadable(
+            out_dir, f"no readable {PLAN_JSON} ({exc}); solve into it with aiopt solve --out"
+        ) from exc
+    if not isinstance(doc, dict) or not {"tables", "run", "assumptions"} <= doc.keys():
+        raise _unreadable(out_dir, "written by an older aiopt, without a run manifest; solve it again")
+    frames = {name: _frame(rows, out_dir / f"{name}.csv") for name, rows in doc["tables"].items()}
+    return WrittenPlan(doc["scenario"], doc["summary"], frames, doc["run"], pd.DataFrame(doc["assumptions"]))
+
+
+def _frame(rows: list[dict], csv: Path) -> pd.DataFrame:
+    """A table from its records; JSON's nulls as NaN (an all-null column too); no records: the
+    columns of its CSV."""
+    if not rows and csv.is_file():
+        return read_csv(csv)
+    frame = pd.DataFrame(rows)
+    empty = [column for column in frame.columns if frame[column].isna().all()]
+    return frame.astype(dict.fromkeys(empty, float))
+
+
+def _unreadable(out_dir: Path, fix: str) -> InputError:
+    return InputError([Problem(display_path(out_dir), "plan folder", PLAN_JSON, str(out_dir), fix)])
 
 
 def earlier_plan_files(out_dir: str | Path) -> list[str] | None:

@@ -103,6 +103,20 @@ UNITS = {
     "annual_usd": "USD",
     "liquid_kw": "kW",
     "colocation_billed_kw": "kW",
+    # finance views, saving against the reference design, price of policy
+    "depreciation_usd": "USD",
+    "book_value_usd": "USD",
+    "gpu_hours_used": "GPU-h",
+    "cost_usd": "USD",
+    "pflop_days": "PFLOP-days",
+    "usd_per_pflop_day": "USD/PFLOP-day",
+    "optimised_npv_usd": "USD",
+    "reference_npv_usd": "USD",
+    "saving_usd": "USD",
+    "npv_with_usd": "USD",
+    "npv_without_usd": "USD",
+    "cost_npv_usd": "USD",
+    "cost_per_year_usd": "USD",
 }
 DECIMALS = {"USD": 2, "kW": 3, "s": 3}
 SIGNIFICANT = 6

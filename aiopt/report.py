@@ -12,7 +12,6 @@ text. The page is written to a temporary file beside `out` and moved into place.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import uuid
@@ -25,10 +24,7 @@ import altair as alt
 import pandas as pd
 
 from . import __version__, plot
-from .errors import InputError, Problem
-from .export import PLAN_JSON
-from .output_schema import read_csv
-from .read import display_path
+from .export import read_plan_dir as read_written_plan
 from .results import Plan
 from .solve import SolveInfo
 
@@ -43,21 +39,13 @@ class SavedScenario:
 
 
 def read_plan_dir(plan_dir: str | Path) -> Plan:
-    """The plan in a folder written by `aiopt solve --out` / `aiopt.write_plan`: its tables at full
-    precision from plan.json (an empty table's columns from its CSV header), tables the `Plan`
-    class does not name (e.g. newer ones) as attributes. The scenario is a `SavedScenario`: its
-    name and years (plan.json does not keep the policy)."""
-    path = Path(plan_dir) / PLAN_JSON
-    try:
-        doc = json.loads(path.read_text())
-        records = doc["tables"]
-        solve_row = records["solve_info"][0]
-    except (OSError, ValueError, KeyError, IndexError, TypeError) as error:
-        fix = "give a folder written by `aiopt solve --out DIR` (it holds plan.json and <table>.csv)"
-        raise InputError(
-            [Problem(display_path(path), "plan folder", "plan.json", str(error), fix)]
-        ) from error
-    tables = {name: _frame(rows, Path(plan_dir) / f"{name}.csv") for name, rows in records.items()}
+    """The plan in a folder written by `aiopt solve --out` / `aiopt.write_plan`
+    (`aiopt.export.read_plan_dir`) as a `Plan`: tables the `Plan` class does not name (e.g. newer
+    ones) as attributes. The scenario is a `SavedScenario`: its name and years (plan.json does not
+    keep the policy)."""
+    written = read_written_plan(plan_dir)
+    tables = written.frames
+    solve_row = tables["solve_info"].iloc[0].to_dict()
     info = SolveInfo(
         **{f.name: solve_row.get(f.name) for f in fields(SolveInfo) if f.name != "seconds"},
         seconds={k.removeprefix("seconds_"): v for k, v in solve_row.items() if k.startswith("seconds_")},
@@ -65,7 +53,7 @@ def read_plan_dir(plan_dir: str | Path) -> Plan:
     years = sorted(int(y) for y in tables["sites"].year.unique())
     known = {f.name for f in fields(Plan)} - {"scenario", "info"}
     plan = Plan(
-        scenario=SavedScenario(str(doc.get("scenario", "")), years),
+        scenario=SavedScenario(written.name, years),
         info=info,
         **{name: frame for name, frame in tables.items() if name in known},
     )
@@ -73,16 +61,6 @@ def read_plan_dir(plan_dir: str | Path) -> Plan:
         if name not in known and name != "solve_info":
             setattr(plan, name, frame)
     return plan
-
-
-def _frame(rows: list[dict], csv: Path) -> pd.DataFrame:
-    """A table from its records; JSON's nulls as NaN (an all-null column too); no records: the
-    columns of its CSV."""
-    if not rows and csv.is_file():
-        return pd.DataFrame(columns=read_csv(csv).columns)
-    frame = pd.DataFrame(rows)
-    empty = [column for column in frame.columns if frame[column].isna().all()]
-    return frame.astype(dict.fromkeys(empty, float))
 
 
 # --------------------------------------------------------------------------------------------

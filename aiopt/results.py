@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 import pyomo.environ as pyo
 
 from . import demand
+from .finance.views import add_views
+from .manifest import assumptions, now, run_manifest
 from .model.compute import job_nodes
 from .model.data import ModelData, group_by
 from .model.params import MUSD
@@ -18,6 +21,18 @@ from .model.storage import keep_share
 from .scenario import Scenario
 from .schedule import schedule_runs
 from .solve import SolveInfo, Status
+
+SAVING_COLUMNS = ["category", "optimised_npv_usd", "reference_npv_usd", "saving_usd"]
+POLICY_COST_COLUMNS = [
+    "policy",
+    "detail",
+    "npv_with_usd",
+    "npv_without_usd",
+    "cost_npv_usd",
+    "cost_per_year_usd",
+    "status_with",
+    "status_without",
+]
 
 
 def _v(x) -> float:
@@ -44,6 +59,10 @@ class Plan:
     `break_even` the utilisation below which renting a tier beats owning it (`_rent_tables`).
     `data_moves` the data moved between sites (workload, year, from_site, to_site, tb, usd);
     `stacks` the software stacks used each year, with what each costs that year.
+    Finance (`aiopt.finance.views`): `cash` (the costs plus tax rows), `book` (depreciation and
+    book value), `unit_costs` (per used GPU-hour and PFLOP-day); `saving` (against the reference
+    design, `aiopt.finance.saving`) and `policy_costs` (`aiopt.price_of_policy`) are empty until
+    computed and set. `solved_at` is when the plan was read from the solver (UTC).
     """
 
     scenario: Scenario
@@ -64,6 +83,13 @@ class Plan:
     break_even: pd.DataFrame = field(default_factory=pd.DataFrame)
     data_moves: pd.DataFrame = field(default_factory=pd.DataFrame)
     stacks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # finance (aiopt.finance): cash and book views, unit costs; saving and policy costs when computed
+    cash: pd.DataFrame = field(default_factory=pd.DataFrame)
+    book: pd.DataFrame = field(default_factory=pd.DataFrame)
+    unit_costs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    saving: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SAVING_COLUMNS))
+    policy_costs: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=POLICY_COST_COLUMNS))
+    solved_at: str = field(default_factory=now)
 
     TABLES = (
         "kpis",
@@ -83,6 +109,11 @@ class Plan:
         "solve_info",
         "data_moves",
         "stacks",
+        "cash",
+        "book",
+        "unit_costs",
+        "saving",
+        "policy_costs",
     )
 
     @property
@@ -107,13 +138,40 @@ class Plan:
         return {name: getattr(self, name) for name in self.TABLES}
 
     def summary(self) -> str:
+        """One line: status and gap, NPV, capex, GPUs and sites, used of installed GPU-hours, USD per
+        used GPU-hour, and the saving against the reference design when `saving` is computed."""
         k = self.kpis.set_index("metric")["value"]
         gap = "n/a" if self.gap is None else f"{self.gap:.2%}"
-        return (
+        installed = self.utilisation.installed_gpu_hours.sum()
+        used = self.utilisation.used_gpu_hours.sum()
+        per_used = k.get("usd_per_used_gpu_hour", float("nan"))
+        text = (
             f"{self.scenario.name}: {self.status} (gap {gap}); NPV ${k['npv_usd'] / 1e6:,.1f}M, "
             f"capex ${k['capex_usd'] / 1e6:,.1f}M; {int(k['gpus_final_year']):,} GPUs at "
-            f"{int(k['sites_used'])} site(s); ${k['usd_per_gpu_hour']:.2f} per GPU-hour"
+            f"{int(k['sites_used'])} site(s); {used:,.0f} of {installed:,.0f} GPU-hours used, "
+            f"${per_used:,.2f} per used GPU-hour"
         )
+        if len(self.saving):
+            saving = self.saving.set_index("category").saving_usd
+            total = saving["total"] if "total" in saving.index else saving.sum()
+            text += f"; saves ${total / 1e6:,.1f}M NPV against the reference design"
+        return text
+
+    @property
+    def assumptions(self) -> pd.DataFrame:
+        """Every input value with unit and source (`aiopt.manifest.assumptions`)."""
+        return assumptions(self.scenario)
+
+    @property
+    def manifest(self) -> dict:
+        """The run manifest (`aiopt.manifest.run_manifest`)."""
+        return run_manifest(self)
+
+    def to_excel(self, path) -> Path:
+        """Write the finance workbook to `path` (`aiopt.workbook.write_workbook`)."""
+        from .workbook import write_workbook
+
+        return write_workbook(self, path)
 
     def __repr__(self) -> str:
         return f"<Plan {self.summary()}>"
@@ -149,6 +207,7 @@ def read_plan(m: pyo.ConcreteModel, info: SolveInfo) -> Plan:
     plan.utilisation = _utilisation(plan)
     plan.rent, plan.owned_vs_rented, plan.break_even = _rent_tables(m, d, plan)
     plan.kpis = _kpis(m, d, plan)
+    add_views(plan)
     return plan
 
 

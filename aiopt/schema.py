@@ -473,6 +473,36 @@ POLICY = Table(
             0.1,
             1,
         ),
+        Field(
+            "tax_rate",
+            FLOAT,
+            "fraction",
+            0.0,
+            "Income tax rate for the after-tax NPV (`plan.cash` tax rows, KPI after_tax_npv_usd): opex "
+            "and depreciation are deducted, the residual value's gain over book value taxed. 0: no tax "
+            "view.",
+            0,
+            0.9,
+            usual=(0, 0.5),
+        ),
+        Field(
+            "depreciation",
+            STR,
+            "",
+            "straight_line",
+            "Book depreciation (`plan.book`): straight_line over each category's book life, or the IRS "
+            "MACRS half-year table of the 5- or 7-year class (Pub. 946 Table A-1) for equipment; "
+            "facility and stacks stay straight line.",
+            choices=("straight_line", "macrs_5", "macrs_7"),
+        ),
+        Field(
+            "book_life_years",
+            MAP,
+            "years",
+            None,
+            "Book life by capex category, e.g. {compute: 4, facility: 20}; a category left out: "
+            "hardware_lifetime_years for equipment, 15 for facility, 3 for stacks.",
+        ),
     ),
 )
 

@@ -109,6 +109,23 @@ CELL_MUTATIONS = [
     ("residual_value", "costs", dict(category="residual"), "usd", lambda usd: usd - 1000, "residual value"),
     ("npv_and_budget", "kpis", dict(metric="npv_usd"), "value", lambda usd: usd + 1000, "NPV"),
     (
+        "book_recomputed",
+        "book",
+        dict(category="compute", year=2027),
+        "book_value_usd",
+        lambda usd: usd + 1000,
+        "compute/2027: book value",
+    ),
+    (
+        "taxes_recomputed",
+        "cash",
+        dict(category="energy", year=2027),
+        "usd",
+        lambda usd: usd + 1000,
+        "before tax",
+    ),
+    ("unit_costs_add_up", "unit_costs", dict(scope="total"), "cost_usd", lambda usd: 2 * usd, "total:"),
+    (
         "data_moves_paid",
         "costs",
         dict(category="data_transfer", year=2027),
@@ -146,6 +163,8 @@ SCENARIO_MUTATIONS = [
     # its data sits on flash-object, a tier without encryption at rest
     ("data_encrypted", "workloads", TRAIN, dict(compliance=("soc2",)), f"{TRAIN}/lab/flash-object/2026"),
     ("npv_and_budget", "policy", None, dict(capex_budget_usd=1e6), "over the budget of 1,000,000"),
+    # the plan was read without tax; checked as if taxed at 25 %, its cash view lacks the tax rows
+    ("taxes_recomputed", "policy", None, dict(tax_rate=0.25), "tax opex_deduction/2026"),
     ("runs_scheduled", "workloads", TRAIN, dict(runs_per_year=2), "1 of 2 runs placed"),
     # the test catalog's tiers have no FP8 training MFU
     ("runs_fit", "workloads", TRAIN, dict(precision="fp8"), "which has no mfu_fp8"),

@@ -17,6 +17,7 @@ from .base import TOLERANCE
 from .compute import demand_met, pools_hold_runs, runs_fit, runs_scheduled
 from .data import data_encrypted, data_moves_paid, sites_allowed, storage_holds_data
 from .fabric import fabric_serves_nodes, fabric_sized
+from .finance import book_recomputed, taxes_recomputed, unit_costs_add_up
 from .money import capex_recomputed, npv_and_budget, opex_recomputed, residual_value
 from .placement import cooling, nothing_before_opening, racks_within_limits, site_power
 from .rent import owned_or_rented, rent_allowed_and_billed
@@ -44,6 +45,9 @@ CHECKS = (
     npv_and_budget,
     rent_allowed_and_billed,
     owned_or_rented,
+    book_recomputed,
+    taxes_recomputed,
+    unit_costs_add_up,
 )
 
 

@@ -76,7 +76,24 @@ def check_policy(raw: object, file: str) -> tuple[Row, list[Problem]]:
             "set capex_budget_usd or capex_budget_per_year_usd, or use objective: min_npv"
         )
         problems.append(row.problem("objective", "max_capacity", fix))
-    return row, problems
+    return row, problems + _book_life_problems(row)
+
+
+def _book_life_problems(row: Row) -> list[Problem]:
+    """`book_life_years` names capex categories, each with a life of at least a year."""
+    from aiopt.model.cost import CAPEX
+
+    lives = row.values.get("book_life_years") if row.clean("book_life_years") else None
+    problems = []
+    for category, years in (lives or {}).items():
+        if category not in CAPEX:
+            fix = f"not a capex category; {suggest(category, list(CAPEX), 'categories')}"
+            problems.append(row.problem("book_life_years", category, fix))
+        elif years < 1:
+            problems.append(
+                row.problem("book_life_years", f"{category}: {years}", "a book life is >= 1 year")
+            )
+    return problems
 
 
 def _check_text(doc: dict, key: str, file: str, required: bool) -> tuple[str, list[Problem]]:
