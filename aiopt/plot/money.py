@@ -31,10 +31,9 @@ TAX_COLOUR = "#756bb1"
 
 def cash_flow(plan: Plan) -> alt.LayerChart:
     """Cash out per year by kind (capex, opex, tax, residual credit), stacked, with the cumulative
-    discounted cash as a line: `plan.cash` when the plan has it, else `plan.costs` (no tax rows)."""
-    cash = table(plan, "cash")
-    source = "plan.cash" if cash is not None else "plan.costs"
-    cash = require(cash if cash is not None else plan.costs, CASH_COLUMNS, "the cash-flow chart")
+    discounted cash as a line, from `plan.cash` (`aiopt.finance`: the costs, plus tax rows when the
+    policy sets a tax rate)."""
+    cash = require(plan.cash, CASH_COLUMNS, "the cash-flow chart")
     years = cash.groupby("year", as_index=False)[["usd", "discounted_usd"]].sum().sort_values("year")
     years["cumulative_discounted_usd"] = years.discounted_usd.cumsum()
     kinds = cash.groupby(["year", "kind"], as_index=False)[["usd", "discounted_usd"]].sum()
@@ -66,7 +65,7 @@ def cash_flow(plan: Plan) -> alt.LayerChart:
             ),
         )
     )
-    subtitle = f"Undiscounted USD per year (bars) and cumulative discounted (line), from {source}"
+    subtitle = "Undiscounted USD per year (bars) and cumulative discounted (line)"
     return (
         alt.layer(bars, line, title=chart_title("Cash flow", subtitle))
         .resolve_scale(y="independent")
