@@ -68,5 +68,5 @@ def __getattr__(name: str):
     if name in ("plot", "explain"):
         import importlib
 
-        return importlib.import_module("aiopt.plot")
+        return importlib.import_module(f"aiopt.{name}")
     raise AttributeError(f"module 'aiopt' has no attribute {name!r}")

@@ -27,11 +27,13 @@ from aiopt.errors import InputError, Problem, SolveError, Status
 from aiopt.export import check_out_dir, write_plan
 from aiopt.fabric_sizing import size_for_gpus
 from aiopt.load import load_catalog, load_scenario
+from aiopt.model import build_model, prepare
 from aiopt.pipeline import solve
 from aiopt.read import DEFAULT_CATALOG_DIR, display_path
+from aiopt.results import read_plan
 from aiopt.scenario import Scenario
 from aiopt.schema import CATALOG_TABLES, TABLES, WORKLOAD_KINDS
-from aiopt.solve import describe
+from aiopt.solve import describe, solve_model
 from aiopt.sweep import BACKENDS, load_spec, sweep
 from aiopt.sweep.spec import DEFAULT_MAX_VARIANTS
 from aiopt.validate import PlausibilityWarning, suggest
@@ -140,26 +142,26 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     from aiopt import explain
 
     scenario = load_scenario(args.scenario, args.catalog_dir)
+    model = build_model(prepare(scenario))
     try:
-        plan = solve(scenario, time_limit=args.time_limit, progress=False)
+        plan = read_plan(model, solve_model(model, time_limit=args.time_limit, progress=False))
     except SolveError as exc:
         if exc.status is not Status.INFEASIBLE:
             raise
         _print_why_infeasible(scenario, args.time_limit)
         return EXIT_SOLVE_FAILED
-    print(f"scenario '{scenario.name}' has a plan: {plan.summary()}")
-    tables = (
-        ("shadow prices", "shadow_prices", (plan,)),
-        ("near-optimal alternatives", "alternatives", (scenario, args.alternatives, args.slack)),
-    )
-    for title, name, arguments in tables:
-        function = getattr(explain, name, None)  # None until aiopt.explain.duals / .alternatives exist
-        if function is None:
-            print(f"\n{title}: not available in this version")
-            continue
-        with pd.option_context("display.width", None):
-            print(f"\n{title}:\n{function(*arguments).to_string(index=False)}")
+    print(plan.summary())
+    prices = explain.shadow_prices((model, plan), time_limit=args.time_limit)
+    alternatives, _ = explain.alternatives(scenario, args.alternatives, args.slack, args.time_limit)
+    with pd.option_context("display.width", None):
+        print(f"\nshadow prices:\n{_table(prices.drop(columns='note'))}")
+        print("\n".join(f"  {note}" for note in prices.note.unique()))
+        print(f"\nnear-optimal alternatives:\n{_table(alternatives)}")
     return EXIT_OK
+
+
+def _table(frame: pd.DataFrame) -> str:
+    return "(none)" if frame.empty else frame.to_string(index=False)
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:

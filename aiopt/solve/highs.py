@@ -350,9 +350,37 @@ class HighsModel:
             return []
         return [self.rows[i] for i in iis.row_index_ if self.rows[i] is not None]
 
+    def row_duals(self) -> np.ndarray:
+        """Each row's worth in the LP just solved: d objective / d (the row loosened by one unit, its
+        upper bound raised or its lower bound lowered), from HiGHS's `row_dual`, d objective /
+        d bound (tests/explain/test_duals.py fails loudly if an upgrade moves either)."""
+        solution = self.highs.getSolution()
+        if not solution.dual_valid:
+            raise SolveError("HiGHS returned no duals: solve an LP (relaxed or all integers fixed) first")
+        return np.where(np.isfinite(self.row_upper), 1.0, -1.0) * np.array(solution.row_dual)
+
+    @contextmanager
+    def rows_loosened(self, rows: np.ndarray, amounts: np.ndarray):
+        """Each of `rows` loosened by its amount (tightened when negative) while inside the block:
+        upper bounds raised and lower bounds lowered by it; restored after."""
+        rows = np.asarray(rows, dtype=np.int32)
+        self.highs.changeRowsBounds(
+            len(rows), rows, self.row_lower[rows] - amounts, self.row_upper[rows] + amounts
+        )
+        try:
+            yield
+        finally:
+            self.highs.changeRowsBounds(len(rows), rows, self.row_lower[rows], self.row_upper[rows])
+
     def values(self) -> np.ndarray:
         """Column values of the current solution."""
         return np.array(self.highs.getSolution().col_value)
+
+    def model_values(self) -> np.ndarray:
+        """Column values of the plan the Pyomo variables hold (the writer's constant column at its bound)."""
+        return np.array(
+            [self.lower[j] if var is None else (var.value or 0.0) for j, var in enumerate(self.columns)]
+        )
 
     def start_from(self, values: np.ndarray) -> None:
         """Give HiGHS a complete plan to start the next MIP from."""

@@ -92,5 +92,7 @@ def test_cli_solve_prints_the_explanation_and_exits_3(tmp_path, capsys):
 
 def test_cli_explain_of_a_feasible_scenario_says_it_has_a_plan(tmp_path, capsys):
     scenario = tiny_scenario(tmp_path, [training(pflops=10)])
-    assert main(["explain", str(scenario.path), "--catalog", str(tmp_path / "catalog")]) == 0
-    assert "has a plan" in capsys.readouterr().out
+    args = ["explain", str(scenario.path), "--catalog", str(tmp_path / "catalog"), "--alternatives", "1"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "optimal" in out and "shadow prices:" in out and "near-optimal alternatives:" in out
