@@ -148,6 +148,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     except SolveError as exc:
         if exc.status is not Status.INFEASIBLE:
             raise
+        print(f"aiopt: {exc}", file=sys.stderr)
         _print_why_infeasible(scenario, args.time_limit)
         return EXIT_SOLVE_FAILED
     print(plan.summary())

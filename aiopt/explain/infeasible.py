@@ -187,7 +187,7 @@ READINGS = (
         "workloads",
         _site_index,
         _last_year,
-        lambda sc, i: None,  # the workload's demand that year: the model's Param
+        lambda sc, i: None,  # not used: `_row_limit` reads the model's demand Param
         floor=0.0,
     ),
 )
@@ -201,7 +201,7 @@ class _Elastic:
     model: pyo.ConcreteModel
     highs: HighsModel
     rows: dict  # (component, index) -> (slack variable, limit in row units)
-    groups: dict  # requirement key (component, where) -> [(component, index)]
+    groups: dict  # requirement (component, its index without the year) -> [(component, index)]
 
 
 @dataclass
@@ -227,10 +227,11 @@ def infeasible(scenario: Scenario, time_limit: float = 60.0) -> pd.DataFrame:
     plan). Empty when the scenario has a plan, or when no requirement aiopt can relax explains
     the conflict. `time_limit` (seconds) bounds the whole explanation.
 
-    >>> aiopt.explain.infeasible(sc)[["kind", "where", "suggestion", "verified"]]  # doctest: +SKIP
-             kind  where                         suggestion  verified
-    0  site power   east  add 61 kW of facility power at east      True
-    1  compliance   clinical at west  add certification hipaa-ready at west      True
+    >>> aiopt.explain.infeasible(sc)[["option", "kind", "where", "suggestion"]]  # doctest: +SKIP
+       option        kind             where                             suggestion
+    0       1  site power              east    add 61 kW of facility power at east
+    1       2  compliance  clinical at west  add certification hipaa-ready at west
+    2       3    deadline          clinical        extend its deadline to 251 days
     """
     return table(options(scenario, time_limit))
 
@@ -297,7 +298,7 @@ def _elastic_model(scenario: Scenario) -> _Elastic:
                 row.set_value((row.lower, row.body - slack, upper))
             else:
                 row.set_value((row.lower, row.body + slack, row.upper))
-            key = (reading.component, reading.where(scenario, _tuple(index)))
+            key = (reading.component, tuple(v for v in _tuple(index) if not isinstance(v, int)))
             rows[reading.component, index] = (slack, limit)
             groups.setdefault(key, []).append((reading.component, index))
     model.objective.deactivate()
@@ -406,10 +407,11 @@ def _rows(sc: Scenario, elastic: _Elastic, amounts: dict, option: int) -> pd.Dat
     """One option's requirements in words, with the numbers of the year that needs most; an
     `edit` column holds each one's scenario edit (None: no edit can relax it)."""
     records = []
-    for (component, where), slacks in amounts.items():
+    for (component, _), slacks in amounts.items():
         reading = READING_OF[component]
         shortfalls = {index: v * reading.per_unit(sc) for index, v in slacks.items()}
         worst = max(shortfalls, key=shortfalls.get)
+        where = reading.where(sc, _tuple(worst))
         share = max(v / max(elastic.rows[component, index][1], 1e-12) for index, v in slacks.items())
         limit = elastic.rows[component, worst][1] * reading.per_unit(sc)
         record = dict(
@@ -598,7 +600,7 @@ def describe(name: str, found: pd.DataFrame) -> str:
         return (
             f"scenario '{name}' has no plan, and no requirement aiopt can relax (site power, cooling, "
             "rack positions, budgets, cloud offer caps, placement rules, deadlines, serving rates) "
-            "explains why: the conflict is among the model's own rules"
+            "explains why: the conflict is among the model's own rules (the solver's message names one)"
         )
     numbers = list(dict.fromkeys(found.option))
     lines = [
