@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import tiny_plans
 import yaml
@@ -19,7 +20,7 @@ from tiny_plans import fabric, model, offer, rack, site, storage, tier, tiny_sce
 
 import aiopt
 from aiopt.cli import main
-from aiopt.explain.infeasible import COLUMNS, options, table
+from aiopt.explain.infeasible import COLUMNS, describe, options, table
 
 CORPUS = sorted((Path(__file__).parent / "infeasible").glob("*.yaml"))
 ROWS = {
@@ -97,3 +98,18 @@ def test_cli_explain_of_a_feasible_scenario_says_it_has_a_plan(tmp_path, capsys)
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "optimal" in out and "shadow prices:" in out and "near-optimal alternatives:" in out
+
+
+def test_describe_says_when_an_option_could_not_be_verified():
+    rows = pd.DataFrame(
+        [
+            (1, "site a needs 111 kW of facility power in 2026; it has 50 kW", "add 61 kW at a", True),
+            (2, "workload t needs 40 PFLOPS in 2026 to finish in 100 days", "extend its deadline", False),
+        ],
+        columns=["option", "requirement", "suggestion", "verified"],
+    )
+    text = describe("s", rows)
+    assert "Any one of these 2 options" in text and "none of these options" not in text
+    assert text.count("NOT verified") == 1 and "option 2 [NOT verified" in text
+    assert "none of these options could be verified" in describe("s", rows.assign(verified=False))
+    assert "no requirement aiopt can relax" in describe("s", rows.iloc[:0])
