@@ -88,7 +88,8 @@ class Reading:
     floor: float = 1.0
 
 
-def _site_index(sc, i):
+def _first(sc, i):
+    """The first member of an index: the site, offer or workload it is about."""
     return i[0]
 
 
@@ -106,7 +107,7 @@ READINGS = (
         "site power",
         "kW",
         "limits",
-        _site_index,
+        _first,
         _last_year,
         lambda sc, i: 1000 * _headroom(sc) * sc.sites.at[i[0], "power_mw"],
         lambda sc: 1 / _headroom(sc),
@@ -117,7 +118,7 @@ READINGS = (
         "cooling",
         "kW",
         "limits",
-        _site_index,
+        _first,
         lambda sc, i: i[1],
         lambda sc, i: 1000 * sc.sites.at[i[0], f"{i[2]}_cooling_mw"],
         floor=1.0,
@@ -127,7 +128,7 @@ READINGS = (
         "rack positions",
         "racks",
         "limits",
-        _site_index,
+        _first,
         _last_year,
         lambda sc, i: _positions(sc, i[0]).get(i[1], 0),
     ),
@@ -136,7 +137,7 @@ READINGS = (
         "power expansion blocks",
         "blocks",
         "limits",
-        _site_index,
+        _first,
         lambda sc, i: None,
         lambda sc, i: sc.sites.at[i[0], "expansion_max_blocks"],
     ),
@@ -167,7 +168,7 @@ READINGS = (
         "cloud offer GPUs",
         "GPUs",
         "limits",
-        _site_index,
+        _first,
         _last_year,
         lambda sc, i: sc.cloud_offers.at[i[0], "max_gpus"],
     ),
@@ -185,7 +186,7 @@ READINGS = (
         "demand",
         "",
         "workloads",
-        _site_index,
+        _first,
         _last_year,
         lambda sc, i: None,  # not used: `_row_limit` reads the model's demand Param
         floor=0.0,
@@ -478,7 +479,7 @@ def _budget_words(field: str, label: str) -> Callable:
         available = float(sc.policy[field])
         needed = math.ceil(available + shortfall - 1e-6)
         return dict(
-            requirement=f"the plan needs {needed:,} USD of capex {label}; the budget is {available:,.0f}",
+            requirement=f"the plan needs {needed:,} USD of capex {label}; the budget is {available:,.0f} USD",
             needed=float(needed),
             available=available,
             suggestion=f"raise {field} to {needed:,} (+{needed - available:,.0f} USD)",
