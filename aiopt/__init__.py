@@ -47,6 +47,7 @@ __all__ = [
     "__version__",
     "build_model",
     "check_plan",
+    "explain",
     "load_catalog",
     "load_scenario",
     "plot",
@@ -62,9 +63,10 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    """Import `aiopt.plot` (and with it Altair, ~1 s) only when a chart is first asked for."""
-    if name == "plot":
+    """Import `aiopt.plot` (and with it Altair, ~1 s) only when a chart is first asked for;
+    `aiopt.explain` when first used."""
+    if name in ("plot", "explain"):
         import importlib
 
-        return importlib.import_module("aiopt.plot")
+        return importlib.import_module(f"aiopt.{name}")
     raise AttributeError(f"module 'aiopt' has no attribute {name!r}")

@@ -23,21 +23,26 @@ from pathlib import Path
 import pandas as pd
 
 from aiopt import __version__
-from aiopt.errors import InputError, Problem, SolveError
+from aiopt.errors import InputError, Problem, SolveError, Status
 from aiopt.export import check_out_dir, write_plan
 from aiopt.fabric_sizing import size_for_gpus
 from aiopt.load import load_catalog, load_scenario
+from aiopt.model import build_model, prepare
 from aiopt.pipeline import solve
 from aiopt.read import DEFAULT_CATALOG_DIR, display_path
+from aiopt.results import read_plan
 from aiopt.scenario import Scenario
 from aiopt.schema import CATALOG_TABLES, TABLES, WORKLOAD_KINDS
-from aiopt.solve import describe
+from aiopt.solve import describe, solve_model
 from aiopt.sweep import BACKENDS, load_spec, sweep
 from aiopt.sweep.spec import DEFAULT_MAX_VARIANTS
 from aiopt.validate import PlausibilityWarning, suggest
 
 EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT, EXIT_SOLVE_FAILED = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports it
+EXPLAIN_AFTER_SOLVE = (
+    20.0  # s: `aiopt solve` explains an infeasible scenario within this; `aiopt explain` longer
+)
 
 
 def summary(scenario: Scenario) -> str:
@@ -91,14 +96,22 @@ def _cmd_catalog(args: argparse.Namespace) -> int:
 
 def _cmd_solve(args: argparse.Namespace) -> int:
     check_out_dir(args.out, args.force)  # refuse a folder before the solve, not after
-    plan = solve(
-        args.scenario if args.catalog_dir is None else load_scenario(args.scenario, args.catalog_dir),
-        time_limit=args.time_limit,
-        rel_gap=args.gap,
-        threads=args.threads,
-        seed=args.seed,
-        progress="verbose" if args.verbose else (False if args.quiet else "auto"),
-    )
+    try:
+        plan = solve(
+            args.scenario if args.catalog_dir is None else load_scenario(args.scenario, args.catalog_dir),
+            time_limit=args.time_limit,
+            rel_gap=args.gap,
+            threads=args.threads,
+            seed=args.seed,
+            progress="verbose" if args.verbose else (False if args.quiet else "auto"),
+        )
+    except SolveError as exc:
+        if exc.status is not Status.INFEASIBLE:
+            raise
+        print(f"aiopt: {exc}", file=sys.stderr)
+        explaining = min(args.time_limit, EXPLAIN_AFTER_SOLVE)
+        _print_why_infeasible(load_scenario(args.scenario, args.catalog_dir), explaining)
+        return EXIT_SOLVE_FAILED
     out = write_plan(plan, args.out, args.force)
     print(plan.summary())
     if not plan.info.optimal:
@@ -109,6 +122,47 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         )
     print(f"wrote {display_path(out)}/plan.json and {len(plan.TABLES)} CSV tables")
     return EXIT_OK
+
+
+def _print_why_infeasible(scenario: Scenario, time_limit: float) -> None:
+    """The infeasibility explanation (`aiopt.explain.infeasible`) as one block on stdout, or
+    why there is none."""
+    from aiopt.explain.infeasible import describe, infeasible
+
+    try:
+        print(describe(scenario.name, infeasible(scenario, time_limit=time_limit)))
+    except SolveError as exc:
+        if exc.status is not Status.NO_SOLUTION:
+            raise
+        print(exc)
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    """Why a scenario has no plan (exit 3), or, for one that has, what binds and the alternatives."""
+    from aiopt import explain
+
+    scenario = load_scenario(args.scenario, args.catalog_dir)
+    model = build_model(prepare(scenario))
+    try:
+        plan = read_plan(model, solve_model(model, time_limit=args.time_limit, progress=False))
+    except SolveError as exc:
+        if exc.status is not Status.INFEASIBLE:
+            raise
+        print(f"aiopt: {exc}", file=sys.stderr)
+        _print_why_infeasible(scenario, args.time_limit)
+        return EXIT_SOLVE_FAILED
+    print(plan.summary())
+    prices = explain.shadow_prices((model, plan), time_limit=args.time_limit)
+    alternatives, _ = explain.alternatives(scenario, args.alternatives, args.slack, args.time_limit)
+    with pd.option_context("display.width", None):
+        print(f"\nshadow prices:\n{_table(prices.drop(columns='note'))}")
+        print("\n".join(f"  {note}" for note in prices.note.unique()))
+        print(f"\nnear-optimal alternatives:\n{_table(alternatives)}")
+    return EXIT_OK
+
+
+def _table(frame: pd.DataFrame) -> str:
+    return "(none)" if frame.empty else frame.to_string(index=False)
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
@@ -280,6 +334,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, metavar="N", help="solver random seed (default 0)")
     p.add_argument("--quiet", action="store_true", help="no solver progress, even for long solves")
     p.add_argument("--verbose", action="store_true", help="show HiGHS's own log instead of the progress line")
+
+    p = _command(
+        subparsers,
+        "explain",
+        _cmd_explain,
+        "why a scenario has no plan (exit 3), or what binds in its plan and near-optimal alternatives",
+        [common],
+    )
+    p.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario YAML file")
+    p.add_argument(
+        "--time-limit", type=float, default=60.0, metavar="S", help="time limit of each stage, s (default 60)"
+    )
+    p.add_argument("--alternatives", type=int, default=3, metavar="N", help="near-optimal plans (default 3)")
+    p.add_argument(
+        "--slack", type=float, default=0.05, metavar="X", help="their NPV within this share (default 0.05)"
+    )
 
     p = _command(subparsers, "sweep", _cmd_sweep, "solve every variant of a sweep spec; resumable", [common])
     p.add_argument("spec", type=Path, metavar="SPEC", help="sweep spec YAML (base, grid, zip, cases, random)")

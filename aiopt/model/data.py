@@ -116,8 +116,12 @@ class ModelData:
         return self.group_of[index[0]], index[1], index[2], index[-1]
 
 
-def prepare(sc: Scenario) -> ModelData:
+def prepare(sc: Scenario, open_sites: bool = False) -> ModelData:
     """Derive the sparse sets and coefficients of the model from a validated scenario.
+
+    `open_sites`: every workload may compute at every site, whatever its compliance, residency
+    and tenancy ask (the infeasibility explainer adds those rules back as rows it can relax);
+    cold data stays at the sites they allow.
 
     Raises `InputError` for a scenario that is not exactly what its inputs validate to
     (`Scenario.require_valid`): made by hand, or changed in place.
@@ -145,7 +149,7 @@ def prepare(sc: Scenario) -> ModelData:
         if row.racks > 0:
             d.rack_avail[row.site, row.rack_type] = int(row.racks)
     _racks(d, sc, tiers)
-    _eligibility(d, sc, tiers)
+    _eligibility(d, sc, tiers, open_sites)
     _performance(d, sc, tiers)
     _run_calendar(d, sc)
     _fabric_designs(d, sc, tiers)
@@ -167,7 +171,7 @@ def _racks(d: ModelData, sc: Scenario, tiers) -> None:
                 d.max_nodes[t, s] = d.max_nodes.get((t, s), 0) + count * d.per_rack[t, r]
 
 
-def _eligibility(d: ModelData, sc: Scenario, tiers) -> None:
+def _eligibility(d: ModelData, sc: Scenario, tiers, open_sites: bool = False) -> None:
     wl = sc.workloads
     for w in d.workloads:
         row = wl.loc[w]
@@ -187,7 +191,7 @@ def _eligibility(d: ModelData, sc: Scenario, tiers) -> None:
             and memory_fit_issue(row, _tier_row(tiers, t), model) is None
             and precision_issue(row, tiers.loc[t]) is None
         ]
-        for s in allowed_sites:
+        for s in d.sites if open_sites else allowed_sites:
             hosted = [t for t in fits if (t, s) in d.max_nodes]
             if hosted:
                 d.ws.append((w, s))
