@@ -197,8 +197,10 @@ def test_cash_flow_draws_plan_cash_with_its_tax_rows(plan):
 
 
 def test_book_value_needs_plan_book(plan):
+    without_book = copy.copy(plan)
+    without_book.book = pd.DataFrame()
     with pytest.raises(ValueError, match="no book table"):
-        plot.book_value(plan)
+        plot.book_value(without_book)
     with_book = copy.copy(plan)
     with_book.book = pd.DataFrame(
         {

@@ -101,16 +101,20 @@ def test_read_plan_dir_gives_back_every_table(plan, plan_dir):
 
 
 def test_read_plan_dir_keeps_tables_the_plan_class_does_not_name(plan_dir, tmp_path):
-    """A newer plan folder (e.g. with the finance tables) is read whole; its cash table is drawn."""
+    """A newer plan folder (a table this Plan class does not know) is read whole; its cash table,
+    tax rows included, is drawn."""
     doc = json.loads((plan_dir / "plan.json").read_text())
     costs = doc["tables"]["costs"]
     tax = {"category": "tax", "kind": "tax", "year": 2026, "usd": 1.0, "discounted_usd": 1.0}
     doc["tables"]["cash"] = [*costs, tax]
+    doc["tables"]["newer_table"] = [{"site": "a", "value": 1.0}]
     folder = shutil.copytree(plan_dir, tmp_path / "newer")
     (folder / "plan.json").write_text(json.dumps(doc))
     saved = report.read_plan_dir(folder)
     assert len(saved.cash) == len(costs) + 1
-    assert "from plan.cash" in plot.cash_flow(saved).to_dict()["title"]["subtitle"]
+    assert saved.newer_table.to_dict("records") == [{"site": "a", "value": 1.0}]
+    bars = plot.cash_flow(saved).to_dict()["layer"][0]
+    assert "tax" in bars["encoding"]["color"]["scale"]["domain"]
 
 
 def test_read_plan_dir_refuses_a_folder_without_a_plan(tmp_path):
