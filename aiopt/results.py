@@ -64,6 +64,11 @@ class Plan:
     break_even: pd.DataFrame = field(default_factory=pd.DataFrame)
     data_moves: pd.DataFrame = field(default_factory=pd.DataFrame)
     stacks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # issue 12 (reference design): the saving against it by category (`aiopt.finance.saving`), the
+    # price of each policy (`aiopt.price_of_policy`) and, on a reference plan, the rules it was drawn by
+    saving: pd.DataFrame = field(default_factory=pd.DataFrame)
+    policy_costs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reference_rules: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     TABLES = (
         "kpis",

@@ -1,0 +1,313 @@
+"""The reference design: the plan an architect draws by hand, costed on the same model.
+
+The rules of thumb (`reference_plan`):
+
+* **Tier**: for each workload, the newest NVIDIA tier on sale that fits: one it may use (its
+  `tiers`, `stacks`, memory and precision), that some site it may enter can rack (cooling and
+  rack kW) and whose nodes for its peak demand fit the racks and the power (with every expansion
+  block) of those sites. Newest = sold through the horizon, latest `available_from`, then the
+  most BF16 TFLOPS and HBM per GPU (the flagship).
+* **Fabric**: DGX SuperPOD scalable units on InfiniBand: NDR (400G), or XDR (800G) at a site
+  that hosts a tier whose catalog name says Blackwell Ultra; the model sizes the fat tree.
+* **Racks** at the RA density: a tier's nodes only in the site's rack types that hold the most
+  of them.
+* **Storage** by the RA guidance for its high-performance tier (DGX SuperPOD H100 RA; the
+  catalog's `pfs-flash` row cites the 'Better' level): read and write GB/s per 32-node SU of
+  8-GPU nodes (256 GPUs), `STORAGE_GUIDANCE`, provided per training GPU installed, on the
+  fastest hot tier only (an encrypted one where regulated data needs it).
+* **One workload per pool** (every workload `isolated`: no time-sharing of nodes) and
+  **everything bought** (`allow_rent` off).
+
+Method: the rules the scenario schema can say are scenario edits (`Scenario.with_policy`,
+`with_all`, `with_values`: checked like any scenario); the others fix variables of, or add rows
+to, the same Pyomo model (`_architect`). HiGHS then sizes what is left (node counts, SUs,
+storage units, racks, power blocks), `read_plan` reads the plan and `aiopt.check_plan`
+verifies it like any other. When a rule cannot hold (no NVIDIA tier allowed, no InfiniBand
+fabric in the catalog, or the design is infeasible), it is dropped with a `ReferenceWarning`
+and a row in `plan.reference_rules` that says why.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from ..errors import SolveError, Status
+from ..model import build_model, prepare
+from ..model.data import ANY_FABRIC, ModelData, sold_in
+from ..results import Plan, read_plan
+from ..rules import fabric_supported
+from ..scenario import TRAINING_KINDS, Scenario
+from ..solve import solve_model
+
+ARCHITECT_VENDOR = "NVIDIA"
+BLACKWELL_ULTRA = "blackwell ultra"  # a tier whose catalog name says this is fabric-wired at XDR
+NDR_GBPS, XDR_GBPS = 400.0, 800.0  # InfiniBand port speeds of the two generations
+SU_GPUS = 32 * 8  # the H100 RA's scalable unit (32 DGX of 8 GPUs), which the storage guidance is per
+# DGX SuperPOD H100 RA storage guidance, GB/s read and write per SU. 'better' is the level the
+# catalog's pfs-flash row is calibrated on; 'good' and 'best' are the RA table's other columns [est].
+STORAGE_GUIDANCE = {"good": (20.0, 10.0), "better": (40.0, 20.0), "best": (125.0, 62.0)}
+RULE_COLUMNS = ["rule", "where", "choice", "note"]
+
+
+class ReferenceWarning(UserWarning):
+    """A rule of the reference design could not hold and was dropped (the message says why)."""
+
+
+@dataclass
+class _Design:
+    """The architect's choices; `candidates` ranks each workload's tiers, `pick` indexes them."""
+
+    candidates: dict[str, list[str]]
+    pick: dict[str, int]
+    dense_racks: bool = True
+    storage: str | None = "better"
+    rules: list[dict] = field(default_factory=list)
+
+    def tier_of(self, w: str) -> str | None:
+        ranked = self.candidates[w]
+        return ranked[self.pick[w]] if ranked else None
+
+
+def reference_plan(
+    scenario: Scenario,
+    time_limit: float = 60.0,
+    rel_gap: float = 0.01,
+    storage: str = "better",
+    progress: bool | str = False,
+) -> Plan:
+    """The reference design of `scenario` (module docstring), sized by HiGHS and checked-ready.
+
+    `storage`: the RA storage level, good, better or best. The plan's `reference_rules` table
+    (rule, where, choice, note) lists each rule as applied or dropped. When the design is
+    infeasible, its rules are dropped one at a time (rack density, storage level, then each
+    workload's next-newest tier) with a `ReferenceWarning`; raises `SolveError` when none is left.
+    """
+    if storage not in STORAGE_GUIDANCE:
+        raise ValueError(f"storage must be one of {', '.join(STORAGE_GUIDANCE)}, not {storage!r}")
+    base = _bought_and_isolated(scenario)
+    d = prepare(base)
+    design = _Design(_ranked_tiers(d), {w: 0 for w in d.workloads}, storage=storage)
+    for w in d.workloads:
+        if not design.candidates[w]:
+            _drop(design, "tier", w, f"no {ARCHITECT_VENDOR} tier may serve it; the model picks any tier")
+    while True:
+        try:
+            return _solve(base, design, time_limit, rel_gap, progress)
+        except SolveError as exc:
+            if exc.status is not Status.INFEASIBLE or not _relax(design):
+                raise SolveError(
+                    f"the reference design of '{scenario.name}' is infeasible with every rule dropped "
+                    f"that may be: {exc}",
+                    exc.status,
+                    exc.highs_status,
+                ) from exc
+
+
+def _bought_and_isolated(scenario: Scenario) -> Scenario:
+    """The scenario with renting off and every workload isolated (one workload per pool)."""
+    edited = scenario.with_policy(allow_rent=False) if scenario.policy["allow_rent"] else scenario
+    if not edited.workloads.isolated.all():
+        edited = edited.with_all("workloads", isolated=True)
+    return edited
+
+
+def _ranked_tiers(d: ModelData) -> dict[str, list[str]]:
+    """Each workload's NVIDIA tiers, newest first, that it may use at some site it may enter and
+    whose nodes for its peak fit those sites' racks and power (`_fits`)."""
+    tiers = d.scenario.gpu_tiers
+
+    def newest(t: str):
+        row = tiers.loc[t]
+        through = all(sold_in(row, y) for y in d.years[-1:])
+        return (through, row.available_from, row.tflops_bf16, row.hbm_gb)
+
+    ranked = {}
+    for w in d.workloads:
+        usable = {t for (v, t, _) in d.wts if v == w and tiers.at[t, "vendor"] == ARCHITECT_VENDOR}
+        ranked[w] = [t for t in sorted(usable, key=newest, reverse=True) if _fits(d, w, t)]
+    return ranked
+
+
+def _fits(d: ModelData, w: str, t: str) -> bool:
+    r"""The architect's sizing check of tier t for workload w alone: its peak demand needs
+    :math:`n = \max_y D_{w,y} / P_{w,t}` nodes (training: at least its memory nodes, on the
+    reference fabric), which the racks of the sites it may use hold and whose
+    :math:`n\, kW_t\, PUE_s` their power (every expansion block counted) carries."""
+    sc = d.scenario
+    sites = [s for (v, u, s) in d.wts if v == w and u == t]
+    fabric = ANY_FABRIC if d.kind[w] == "inference" else _fabric_for(sc, t)
+    rate = d.perf.get((w, t, fabric)) or max(p for (v, u, _), p in d.perf.items() if (v, u) == (w, t))
+    nodes = max(d.demand[w, y] for y in d.years) / rate
+    if d.kind[w] != "inference":
+        nodes = max(math.ceil(nodes), d.memory_nodes[w, t])
+    site = sc.sites.loc[sites]
+    power_kw = 1000 * (site.power_mw + site.expansion_block_mw * site.expansion_max_blocks) / site.pue
+    return nodes <= sum(d.max_nodes[t, s] for s in sites) and nodes * sc.gpu_tiers.at[
+        t, "node_kw"
+    ] <= sc.policy["max_power_utilisation"] * float(power_kw.sum())
+
+
+def _fabric_for(sc: Scenario, t: str) -> str | None:
+    """The InfiniBand fabric the RA wires tier t with: XDR for Blackwell Ultra, else NDR (None when
+    the catalog has no such fabric the tier supports)."""
+    tier = sc.gpu_tiers.loc[t]
+    speed = XDR_GBPS if BLACKWELL_ULTRA in str(tier["name"]).lower() else NDR_GBPS
+    fabrics = sc.fabrics
+    found = fabrics[(fabrics.kind == "infiniband") & (fabrics.port_gbps == speed)].index
+    return next((f for f in found if fabric_supported(tier, f)), None)
+
+
+def _relax(design: _Design) -> bool:
+    """Drop the next rule after an infeasible design; False when none is left to drop."""
+    if design.dense_racks:
+        design.dense_racks = False
+        _drop(design, "racks", "all sites", "infeasible at the RA density; any rack type that holds the tier")
+        return True
+    if design.storage is not None:
+        _drop(
+            design,
+            "storage",
+            "all sites",
+            f"infeasible at the RA '{design.storage}' level; the model sizes it",
+        )
+        design.storage = None
+        return True
+    moved = [w for w, ranked in design.candidates.items() if design.pick[w] + 1 < len(ranked)]
+    for w in moved:
+        old = design.tier_of(w)
+        design.pick[w] += 1
+        _drop(design, "tier", w, f"infeasible on {old}; next newest {design.tier_of(w)}")
+    return bool(moved)
+
+
+def _drop(design: _Design, rule: str, where: str, note: str) -> None:
+    design.rules.append(dict(rule=rule, where=where, choice="dropped", note=note))
+    warnings.warn(ReferenceWarning(f"reference design: {rule} rule at {where}: {note}"), stacklevel=3)
+
+
+def _solve(base: Scenario, design: _Design, time_limit: float, rel_gap: float, progress) -> Plan:
+    scenario = base
+    for w in base.workloads.index:
+        if design.tier_of(w) is not None:
+            scenario = scenario.with_values("workloads", w, tiers=[design.tier_of(w)])
+    model = build_model(prepare(scenario))
+    applied = _architect(model, design)
+    info = solve_model(model, time_limit=time_limit, rel_gap=rel_gap, progress=progress, warm=False)
+    plan = read_plan(model, info)
+    plan.reference_rules = pd.DataFrame(design.rules + applied, columns=RULE_COLUMNS)
+    return plan
+
+
+def _architect(m: pyo.ConcreteModel, design: _Design) -> list[dict]:
+    """Fix the fabric and rack choices and add the storage guidance to a built model; the rows
+    of `reference_rules` that say what was applied."""
+    d: ModelData = m.data
+    applied = [
+        dict(rule="tier", where=w, choice=design.tier_of(w), note="newest NVIDIA tier that fits")
+        for w in d.workloads
+        if design.tier_of(w) is not None
+    ]
+    applied += _fix_fabrics(m, d)
+    if design.dense_racks:
+        applied += _fix_rack_density(m, d)
+    if design.storage is not None:
+        applied += _storage_guidance(m, d, design.storage)
+    applied.append(dict(rule="pools", where="all workloads", choice="isolated", note="one workload per pool"))
+    applied.append(dict(rule="rent", where="all workloads", choice="none", note="everything bought"))
+    return applied
+
+
+def _fix_fabrics(m: pyo.ConcreteModel, d: ModelData) -> list[dict]:
+    """Each site's fabric held to the InfiniBand generation of the tiers it may host (XDR if one is
+    Blackwell Ultra); a site whose tiers take no InfiniBand fabric is left to the model."""
+    rows = []
+    for s in d.sites:
+        wanted = {_fabric_for(d.scenario, t) for (_, t, site) in d.wts if site == s}
+        chosen = max(wanted - {None}, key=lambda f: d.scenario.fabrics.at[f, "port_gbps"], default=None)
+        if chosen is None:
+            if wanted:
+                rows.append(dict(rule="fabric", where=s, choice="dropped", note="no InfiniBand fabric fits"))
+            continue
+        for f in d.fabrics:
+            if f != chosen:
+                m.fabric[s, f].fix(0)
+        rows.append(dict(rule="fabric", where=s, choice=chosen, note="DGX SuperPOD SUs on InfiniBand"))
+    return rows
+
+
+def _fix_rack_density(m: pyo.ConcreteModel, d: ModelData) -> list[dict]:
+    """A tier's racks at a site only of the rack types that hold the most of its nodes."""
+    densest: dict = {}
+    for t, r, s in d.trs:
+        densest[t, s] = max(densest.get((t, s), 0), d.per_rack[t, r])
+    for g, t, r, s, y in m.RACK:
+        if d.per_rack[t, r] < densest[t, s]:
+            m.racks[g, t, r, s, y].fix(0)
+    used = sorted({(t, s) for (_, t, _, s, _) in m.RACK})
+    return [
+        dict(rule="racks", where=f"{t} at {s}", choice=f"{densest[t, s]} nodes a rack", note="RA density")
+        for t, s in used
+    ]
+
+
+def _storage_guidance(m: pyo.ConcreteModel, d: ModelData, level: str) -> list[dict]:
+    r"""Hot data only on the RA's high-performance tier k*, whose units at each site provide the
+    level's read and write GB/s for every training GPU installed there:
+    :math:`r_{k^*} units_{s,k^*,y} \ge (R_{level} / 256) \sum_{g\,training,t} gpus_t\, nodes_{g,t,s,y}`
+    (`reference_read`), the same for writes (`reference_write`)."""
+    st = d.scenario.storage_tiers
+    hot = st[st.hot]
+    if hot.empty:
+        return [dict(rule="storage", where="all sites", choice="dropped", note="the catalog has no hot tier")]
+    regulated = any(d.regulated.values())
+    best = max(
+        hot.index,
+        key=lambda k: (
+            bool(hot.at[k, "encryption_at_rest"]) or not regulated,
+            hot.at[k, "read_gbps_per_unit"],
+        ),
+    )
+    for s, k, y in m.SKY:
+        if k in hot.index and k != best:
+            m.units[s, k, y].fix(0)
+    gpus = d.scenario.gpu_tiers.gpus_per_node
+    training = [(g, t, s, y) for (g, t, s, y) in m.NODE if d.kind.get(g) in TRAINING_KINDS]
+    read, write = STORAGE_GUIDANCE[level]
+
+    def provided(column: str, per_su: float):
+        def row(m, s, y):
+            need = sum(
+                gpus[t] * m.nodes[g, t, site, year]
+                for (g, t, site, year) in training
+                if (site, year) == (s, y)
+            )
+            if isinstance(need, int):
+                return pyo.Constraint.Skip
+            return st.at[best, column] * m.units[s, best, y] >= per_su / SU_GPUS * need
+
+        return row
+
+    m.reference_read = pyo.Constraint(m.S, m.Y, rule=provided("read_gbps_per_unit", read))
+    m.reference_write = pyo.Constraint(m.S, m.Y, rule=provided("write_gbps_per_unit", write))
+    note = f"RA '{level}': {read:g}/{write:g} GB/s read/write per {SU_GPUS}-GPU SU"
+    return [dict(rule="storage", where="all sites", choice=best, note=note)]
+
+
+def saving(plan: Plan, reference: Plan) -> pd.DataFrame:
+    """NPV by cost category of the optimised plan and the reference design, and the saving
+    (reference − optimised, USD; positive: the optimised plan costs less), with a `total` row."""
+
+    def npv(p: Plan) -> pd.Series:
+        return p.costs.groupby("category", sort=False).discounted_usd.sum()
+
+    table = pd.concat({"optimised_npv_usd": npv(plan), "reference_npv_usd": npv(reference)}, axis=1)
+    table = table.fillna(0.0)
+    table.loc["total"] = table.sum()
+    table = table.rename_axis("category").reset_index()
+    table["saving_usd"] = table.reference_npv_usd - table.optimised_npv_usd
+    return table
