@@ -250,7 +250,7 @@ def _fix_rack_density(m: pyo.ConcreteModel, d: ModelData) -> list[dict]:
             m.racks[g, t, r, s, y].fix(0)
     used = sorted({(t, s) for (_, t, _, s, _) in m.RACK})
     return [
-        dict(rule="racks", where=f"{t} at {s}", choice=f"{densest[t, s]} nodes a rack", note="RA density")
+        dict(rule="racks", where=f"{t} at {s}", choice=f"nodes per rack: {densest[t, s]}", note="RA density")
         for t, s in used
     ]
 

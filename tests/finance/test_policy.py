@@ -4,10 +4,12 @@ unless a site prices it)."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from tiny_plans import REL_GAP, site, tiny_scenario, training
 
 import aiopt
+from aiopt.cli import main
 from aiopt.errors import InputError
 from aiopt.finance.policy import relaxations
 from aiopt.sweep.spec import apply
@@ -84,3 +86,21 @@ def test_max_capacity_is_refused(tmp_path):
     sc = tiny_scenario(tmp_path, [training()], policy=dict(objective="max_capacity", capex_budget_usd=1e6))
     with pytest.raises(InputError, match="min_npv"):
         aiopt.price_of_policy(sc)
+
+
+def test_cli_policy_cost_prints_the_table(certified, tmp_path, capsys):
+    csv = tmp_path / "policy.csv"
+    argv = ["policy-cost", str(certified.path), "--catalog", str(certified.path.parent / "catalog")]
+    code = main([*argv, "--backend", "serial", "--gap", "1e-6", "--csv", str(csv)])
+    out = capsys.readouterr().out
+    assert code == 0 and "compliance" in out and "train: hipaa-ready" in out
+    assert list(pd.read_csv(csv).columns[:8]) == [
+        "policy",
+        "detail",
+        "npv_with_usd",
+        "npv_without_usd",
+        "cost_npv_usd",
+        "cost_per_year_usd",
+        "status_with",
+        "status_without",
+    ]

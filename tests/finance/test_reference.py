@@ -8,6 +8,7 @@ import pytest
 from tiny_plans import REL_GAP, YEAR, fabric, solve_tiny, tier, tiny_scenario, training
 
 import aiopt
+from aiopt.cli import main
 from aiopt.finance import ReferenceWarning, saving
 
 NVIDIA = dict(vendor="NVIDIA")
@@ -24,17 +25,29 @@ def compute_saving(plan: aiopt.Plan, ref: aiopt.Plan) -> float:
     return float(saving(plan, ref).set_index("category").at["compute", "saving_usd"])
 
 
-def test_no_time_sharing_two_runs_get_two_pools(tmp_path):
-    # two 10-PFLOPS runs of 100 days each: 200 booked days fit one pool's year (0.9 x 365), so the
-    # optimiser runs them one after the other on ceil(10 / 4) = 3 nodes; the architect gives each
-    # its own pool, 3 + 3 = 6 nodes: 300,000 USD more compute
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory) -> tuple[aiopt.Plan, aiopt.Plan]:
+    """Two 10-PFLOPS runs of 100 days each on g1 (an NVIDIA tier here): the optimised plan and
+    the reference design."""
     runs = [training("a", pflops=10), training("b", pflops=10)]
     tables = dict(gpu_tiers=[tier(**NVIDIA)])
-    plan = solve_tiny(tmp_path / "opt", runs, **tables)
-    ref = reference(tiny_scenario(tmp_path / "ref", runs, **tables))
+    folder = tmp_path_factory.mktemp("two-runs")
+    plan = solve_tiny(folder / "opt", runs, **tables)
+    return plan, reference(tiny_scenario(folder / "ref", runs, **tables))
+
+
+def test_no_time_sharing_two_runs_get_two_pools(two_runs):
+    # 200 booked days fit one pool's year (0.9 x 365), so the optimiser runs them one after the
+    # other on ceil(10 / 4) = 3 nodes; the architect gives each its own pool, 3 + 3 = 6 nodes:
+    # 300,000 USD more compute
+    plan, ref = two_runs
     assert plan.pools.installed_nodes.sum() == 3
     assert ref.pools.installed_nodes.sum() == 6 and set(ref.pools.group) == {"a", "b"}
     assert compute_saving(plan, ref) == pytest.approx(300_000)
+    # and a second 1-USD switch (each pool its own leaf), less the residual value of both: 4/5 of
+    # their price is credited a year later, at the default 8% discount
+    total = saving(plan, ref).set_index("category").at["total", "saving_usd"]
+    assert total == pytest.approx(300_001 * (1 - 0.8 / 1.08))
     assert ref.kpi("npv_usd") > plan.kpi("npv_usd")
     rules = ref.reference_rules.set_index("rule")
     assert rules.at["pools", "choice"] == "isolated" and rules.at["rent", "choice"] == "none"
@@ -109,11 +122,24 @@ def test_without_an_nvidia_tier_the_rule_is_dropped_with_a_warning(tmp_path):
     assert "dropped" in set(ref.reference_rules.choice)
 
 
-def test_saving_table_has_the_contract_columns_and_a_total(tmp_path):
-    runs = [training("a", pflops=10), training("b", pflops=10)]
-    plan = solve_tiny(tmp_path, runs, gpu_tiers=[tier(**NVIDIA)])
-    table = saving(plan, plan)
+def test_saving_table_has_the_contract_columns_and_a_total(two_runs):
+    plan, ref = two_runs
+    table = saving(plan, ref)
     assert list(table.columns) == ["category", "optimised_npv_usd", "reference_npv_usd", "saving_usd"]
     assert table.iloc[-1].category == "total"
     assert table.iloc[-1].optimised_npv_usd == pytest.approx(plan.kpi("npv_usd"))
-    assert (table.saving_usd == 0).all()
+    assert table.iloc[-1].reference_npv_usd == pytest.approx(ref.kpi("npv_usd"))
+    parts = table.iloc[:-1]
+    assert table.iloc[-1].saving_usd == pytest.approx(parts.saving_usd.sum())
+
+
+def test_cli_solve_prints_the_saving_unless_told_not_to(tmp_path, capsys):
+    runs = [training("a", pflops=10), training("b", pflops=10)]
+    sc = tiny_scenario(tmp_path, runs, gpu_tiers=[tier(**NVIDIA)])
+    base = ["solve", str(sc.path), "--catalog", str(sc.path.parent / "catalog"), "--quiet", "--gap", "1e-6"]
+    assert main([*base, "--out", str(tmp_path / "with")]) == 0
+    out = capsys.readouterr().out
+    # 77,778 USD saved (test_no_time_sharing_two_runs_get_two_pools), stated in millions
+    assert "saving against the reference design: $0.1M NPV" in out
+    assert main([*base, "--out", str(tmp_path / "without"), "--no-reference"]) == 0
+    assert "reference" not in capsys.readouterr().out
