@@ -23,8 +23,8 @@ Method: the rules the scenario schema can say are scenario edits (`Scenario.with
 to, the same Pyomo model (`_architect`). HiGHS then sizes what is left (node counts, SUs,
 storage units, racks, power blocks), `read_plan` reads the plan and `aiopt.check_plan`
 verifies it like any other. When a rule cannot hold (no NVIDIA tier allowed, no InfiniBand
-fabric in the catalog, or the design is infeasible), it is dropped with a `ReferenceWarning`
-and a row in `plan.reference_rules` that says why.
+fabric in the catalog, or the design is infeasible), it gives way with a `ReferenceWarning` and
+a row in `plan.reference_rules` that says why.
 """
 
 from __future__ import annotations
@@ -84,8 +84,9 @@ def reference_plan(
 
     `storage`: the RA storage level, good, better or best. The plan's `reference_rules` table
     (rule, where, choice, note) lists each rule as applied or dropped. When the design is
-    infeasible, its rules are dropped one at a time (rack density, storage level, then each
-    workload's next-newest tier) with a `ReferenceWarning`; raises `SolveError` when none is left.
+    infeasible, its rules give way one step at a time (`_relax`: each workload's next-newest tier,
+    then rack density, then the storage level) with a `ReferenceWarning`; raises `SolveError`
+    when nothing is left to give. Each attempt may take `time_limit`.
     """
     if storage not in STORAGE_GUIDANCE:
         raise ValueError(f"storage must be one of {', '.join(STORAGE_GUIDANCE)}, not {storage!r}")
@@ -99,10 +100,12 @@ def reference_plan(
         try:
             return _solve(base, design, time_limit, rel_gap, progress)
         except SolveError as exc:
-            if exc.status is not Status.INFEASIBLE or not _relax(design):
+            if exc.status is not Status.INFEASIBLE:
+                raise
+            if not _relax(design):
                 raise SolveError(
-                    f"the reference design of '{scenario.name}' is infeasible with every rule dropped "
-                    f"that may be: {exc}",
+                    f"the reference design of '{scenario.name}' is infeasible with every rule given way "
+                    f"that may: {exc}",
                     exc.status,
                     exc.highs_status,
                 ) from exc
@@ -134,22 +137,27 @@ def _ranked_tiers(d: ModelData) -> dict[str, list[str]]:
 
 
 def _fits(d: ModelData, w: str, t: str) -> bool:
-    r"""The architect's sizing check of tier t for workload w alone: its peak demand needs
-    :math:`n = \max_y D_{w,y} / P_{w,t}` nodes (training: at least its memory nodes, on the
-    reference fabric), which the racks of the sites it may use hold and whose
-    :math:`n\, kW_t\, PUE_s` their power (every expansion block counted) carries."""
+    r"""The architect's sizing check of tier t for workload w alone: each year its demand needs
+    :math:`n_y = D_{w,y} / P_{w,t}` nodes (training: whole, at least its memory nodes, on the
+    reference fabric), which the racks of the sites it may use hold and whose IT power
+    :math:`n_y\, kW_t` their facility power carries, :math:`u \sum_s P_{s,y} / PUE_s` with u the
+    policy's `max_power_utilisation` and :math:`P_{s,y}` the site's MW with every expansion block
+    usable by year y (ordered in the first year, usable after its lead time)."""
     sc = d.scenario
-    sites = [s for (v, u, s) in d.wts if v == w and u == t]
+    sites = sc.sites.loc[[s for (v, u, s) in d.wts if v == w and u == t]]
     fabric = ANY_FABRIC if d.kind[w] == "inference" else _fabric_for(sc, t)
     rate = d.perf.get((w, t, fabric)) or max(p for (v, u, _), p in d.perf.items() if (v, u) == (w, t))
-    nodes = max(d.demand[w, y] for y in d.years) / rate
-    if d.kind[w] != "inference":
-        nodes = max(math.ceil(nodes), d.memory_nodes[w, t])
-    site = sc.sites.loc[sites]
-    power_kw = 1000 * (site.power_mw + site.expansion_block_mw * site.expansion_max_blocks) / site.pue
-    return nodes <= sum(d.max_nodes[t, s] for s in sites) and nodes * sc.gpu_tiers.at[
-        t, "node_kw"
-    ] <= sc.policy["max_power_utilisation"] * float(power_kw.sum())
+    racked = sum(d.max_nodes[t, s] for s in sites.index)
+    for y in d.active_years[w]:
+        nodes = d.demand[w, y] / rate
+        if d.kind[w] != "inference" and nodes > 0:
+            nodes = max(math.ceil(nodes), d.memory_nodes[w, t])
+        blocks = sites.expansion_max_blocks.where(y >= d.first_year + sites.expansion_lead_years, 0)
+        mw = sites.power_mw + sites.expansion_block_mw * blocks
+        power_kw = 1000 * sc.policy["max_power_utilisation"] * float((mw / sites.pue).sum())
+        if nodes > racked or nodes * sc.gpu_tiers.at[t, "node_kw"] > power_kw:
+            return False
+    return True
 
 
 def _fabric_for(sc: Scenario, t: str) -> str | None:
@@ -163,26 +171,26 @@ def _fabric_for(sc: Scenario, t: str) -> str | None:
 
 
 def _relax(design: _Design) -> bool:
-    """Drop the next rule after an infeasible design; False when none is left to drop."""
-    if design.dense_racks:
-        design.dense_racks = False
-        _drop(design, "racks", "all sites", "infeasible at the RA density; any rack type that holds the tier")
-        return True
-    if design.storage is not None:
-        _drop(
-            design,
-            "storage",
-            "all sites",
-            f"infeasible at the RA '{design.storage}' level; the model sizes it",
-        )
-        design.storage = None
-        return True
+    """Drop the next rule after an infeasible design: every workload to its next-newest tier
+    while one has one left (together the tiers that fit alone may not fit), then the rack density,
+    then the storage level. False when none is left to drop."""
     moved = [w for w, ranked in design.candidates.items() if design.pick[w] + 1 < len(ranked)]
     for w in moved:
         old = design.tier_of(w)
         design.pick[w] += 1
         _drop(design, "tier", w, f"infeasible on {old}; next newest {design.tier_of(w)}")
-    return bool(moved)
+    if moved:
+        return True
+    if design.dense_racks:
+        design.dense_racks = False
+        _drop(design, "racks", "all sites", "infeasible at the RA density; any rack type that holds the tier")
+        return True
+    if design.storage is not None:
+        note = f"infeasible at the RA '{design.storage}' level; the model sizes it"
+        _drop(design, "storage", "all sites", note)
+        design.storage = None
+        return True
+    return False
 
 
 def _drop(design: _Design, rule: str, where: str, note: str) -> None:
