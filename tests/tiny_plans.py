@@ -354,7 +354,7 @@ def two_tier_two_site(directory: Path, **policy) -> aiopt.Scenario:
     )
 
 
-def assert_no_dearer_than_reference(plan: aiopt.Plan, time_limit: float = 60.0) -> aiopt.Plan:
+def assert_no_dearer_than_reference(plan: aiopt.Plan, time_limit: float = 20.0) -> aiopt.Plan:
     """The reference design of the plan's scenario (`aiopt.reference_plan`) passes the checker and
     the plan is no worse, within its own gap: min NPV, NPV x (1 − gap) <= the reference's NPV (the
     reference is a plan of a narrower model, so the optimum is no dearer); max capacity, the

@@ -86,7 +86,8 @@ def test_blackwell_ultra_rows_take_xdr_others_ndr(tmp_path):
 def test_storage_follows_the_ra_guidance_not_the_workload_reads(tmp_path):
     # 12 nodes (48 PFLOPS at 4 a node) = 96 GPUs reading nothing (read_gbps_per_gpu 0) still get the
     # RA 'best' 125 GB/s per 256 GPUs = 46.9 GB/s of reads: units of 10 GB/s read -> 5 units
-    # (reference_read); the optimiser buys the 1 unit the 0.6 TB of checkpoints need
+    # (reference_read; reference_write asks 62 / 256 x 96 = 23 GB/s, under one unit's 1000); the
+    # optimiser buys the 1 unit the 0.6 TB of checkpoints need
     slow = [
         dict(
             id="hot",
