@@ -80,7 +80,8 @@ def reference_plan(
     storage: str = "better",
     progress: bool | str = False,
 ) -> Plan:
-    """The reference design of `scenario` (module docstring), sized by HiGHS and checked-ready.
+    """The reference design of `scenario` (module docstring), sized by HiGHS; a `Plan` that
+    `aiopt.check_plan` verifies like any other.
 
     `storage`: the RA storage level, good, better or best. The plan's `reference_rules` table
     (rule, where, choice, note) lists each rule as applied or dropped. When the design is
@@ -95,7 +96,8 @@ def reference_plan(
     design = _Design(_ranked_tiers(d), {w: 0 for w in d.workloads}, storage=storage)
     for w in d.workloads:
         if not design.candidates[w]:
-            _drop(design, "tier", w, f"no {ARCHITECT_VENDOR} tier may serve it; the model picks any tier")
+            note = f"no {ARCHITECT_VENDOR} tier may serve it or fits its sites; the model picks any tier"
+            _drop(design, "tier", w, note)
     while True:
         try:
             return _solve(base, design, time_limit, rel_gap, progress)
@@ -126,8 +128,7 @@ def _ranked_tiers(d: ModelData) -> dict[str, list[str]]:
 
     def newest(t: str):
         row = tiers.loc[t]
-        through = all(sold_in(row, y) for y in d.years[-1:])
-        return (through, row.available_from, row.tflops_bf16, row.hbm_gb)
+        return (sold_in(row, d.years[-1]), row.available_from, row.tflops_bf16, row.hbm_gb)
 
     ranked = {}
     for w in d.workloads:
