@@ -140,6 +140,8 @@ def _cmd_policy_cost(args: argparse.Namespace) -> int:
     shown = table.drop(columns=["relaxed_by"]).copy()
     for column in ("npv_with_usd", "npv_without_usd", "cost_npv_usd", "cost_per_year_usd"):
         shown[column] = shown[column].map(lambda usd: f"{usd:,.0f}")
+    for column in ("gap_with", "gap_without"):
+        shown[column] = shown[column].map(lambda gap: "n/a" if gap != gap else f"{gap:.2%}")
     with pd.option_context("display.width", None, "display.max_colwidth", 50):
         print(shown.to_string(index=False) if len(shown) else "the scenario sets no policy to price")
     return EXIT_OK
