@@ -4,9 +4,10 @@ The rules of thumb (`reference_plan`):
 
 * **Tier**: for each workload, the newest NVIDIA tier on sale that fits: one it may use (its
   `tiers`, `stacks`, memory and precision), that some site it may enter can rack (cooling and
-  rack kW) and whose nodes for its peak demand fit the racks and the power (with every expansion
-  block) of those sites. Newest = sold through the horizon, latest `available_from`, then the
-  most BF16 TFLOPS and HBM per GPU (the flagship).
+  rack kW) and whose nodes for each year's demand fit the racks and the power (expansion blocks
+  after their lead time) of those sites, alone and beside the larger workloads' nodes
+  (`_fit_together`). Newest = sold through the horizon, latest `available_from`, then the most
+  BF16 TFLOPS and HBM per GPU (the flagship).
 * **Fabric**: DGX SuperPOD scalable units on InfiniBand: NDR (400G), or XDR (800G) at a site
   that hosts a tier whose catalog name says Blackwell Ultra; the model sizes the fat tree.
 * **Racks** at the RA density: a tier's nodes only in the site's rack types that hold the most
@@ -94,6 +95,7 @@ def reference_plan(
     base = _bought_and_isolated(scenario)
     d = prepare(base)
     design = _Design(_ranked_tiers(d), {w: 0 for w in d.workloads}, storage=storage)
+    _fit_together(d, design)
     for w in d.workloads:
         if not design.candidates[w]:
             note = f"no {ARCHITECT_VENDOR} tier may serve it or fits its sites; the model picks any tier"
@@ -138,27 +140,71 @@ def _ranked_tiers(d: ModelData) -> dict[str, list[str]]:
 
 
 def _fits(d: ModelData, w: str, t: str) -> bool:
-    r"""The architect's sizing check of tier t for workload w alone: each year its demand needs
-    :math:`n_y = D_{w,y} / P_{w,t}` nodes (training: whole, at least its memory nodes, on the
-    reference fabric), which the racks of the sites it may use hold and whose IT power
-    :math:`n_y\, kW_t` their facility power carries, :math:`u \sum_s P_{s,y} / PUE_s` with u the
-    policy's `max_power_utilisation` and :math:`P_{s,y}` the site's MW with every expansion block
-    usable by year y (ordered in the first year, usable after its lead time)."""
-    sc = d.scenario
-    sites = sc.sites.loc[[s for (v, u, s) in d.wts if v == w and u == t]]
-    fabric = ANY_FABRIC if d.kind[w] == "inference" else _fabric_for(sc, t)
-    rate = d.perf.get((w, t, fabric)) or max(p for (v, u, _), p in d.perf.items() if (v, u) == (w, t))
+    """Tier t holds workload w alone on the racks and power of the sites it may use (`_nodes`)."""
+    sites = d.scenario.sites.loc[[s for (v, u, s) in d.wts if v == w and u == t]]
     racked = sum(d.max_nodes[t, s] for s in sites.index)
+    kw = d.scenario.gpu_tiers.at[t, "node_kw"]
+    return all(n <= racked and n * kw <= _power_kw(d, sites, y) for y, n in _nodes(d, w, t).items())
+
+
+def _nodes(d: ModelData, w: str, t: str) -> dict[int, float]:
+    r"""The architect's sizing of workload w on tier t: each year its demand needs
+    :math:`n_y = D_{w,y} / P_{w,t}` nodes (training: whole, at least its memory nodes, on the
+    reference fabric)."""
+    fabric = ANY_FABRIC if d.kind[w] == "inference" else _fabric_for(d.scenario, t)
+    rate = d.perf.get((w, t, fabric)) or max(p for (v, u, _), p in d.perf.items() if (v, u) == (w, t))
+    nodes = {}
     for y in d.active_years[w]:
-        nodes = d.demand[w, y] / rate
-        if d.kind[w] != "inference" and nodes > 0:
-            nodes = max(math.ceil(nodes), d.memory_nodes[w, t])
-        blocks = sites.expansion_max_blocks.where(y >= d.first_year + sites.expansion_lead_years, 0)
-        mw = sites.power_mw + sites.expansion_block_mw * blocks
-        power_kw = 1000 * sc.policy["max_power_utilisation"] * float((mw / sites.pue).sum())
-        if nodes > racked or nodes * sc.gpu_tiers.at[t, "node_kw"] > power_kw:
-            return False
-    return True
+        n = d.demand[w, y] / rate
+        nodes[y] = max(math.ceil(n), d.memory_nodes[w, t]) if d.kind[w] != "inference" and n > 0 else n
+    return nodes
+
+
+def _power_kw(d: ModelData, sites: pd.DataFrame, y: int) -> float:
+    r"""IT kW the sites carry in year y: :math:`u \sum_s P_{s,y} / PUE_s`, u the policy's
+    `max_power_utilisation` and :math:`P_{s,y}` the site's MW with every expansion block usable
+    by year y (ordered in the first year, usable after its lead time)."""
+    blocks = sites.expansion_max_blocks.where(y >= d.first_year + sites.expansion_lead_years, 0)
+    mw = sites.power_mw + sites.expansion_block_mw * blocks
+    return 1000 * d.scenario.policy["max_power_utilisation"] * float((mw / sites.pue).sum())
+
+
+def _fit_together(d: ModelData, design: _Design) -> None:
+    """Move workloads to their next-newest tier until the picks fit together: largest workload
+    first (most nodes on its first tier), each year each tier's nodes within the rack positions
+    and the power (`_power_kw`) of the sites that can rack it, and all nodes within all sites'
+    power (positions and power two tiers could share are counted for both)."""
+    sc = d.scenario
+    hosts = {t: sc.sites.loc[sorted({s for (u, s) in d.max_nodes if u == t})] for t in d.tiers}
+    racked = {t: sum(d.max_nodes[t, s] for s in hosts[t].index) for t in d.tiers}
+    used: dict = {}  # (tier, year) -> nodes and kW taken, (None, year) -> kW taken on every site
+
+    def room(t: str, y: int, n: float) -> bool:
+        nodes, kw = used.get((t, y), (0.0, 0.0))
+        added = n * sc.gpu_tiers.at[t, "node_kw"]
+        return (
+            nodes + n <= racked[t]
+            and kw + added <= _power_kw(d, hosts[t], y)
+            and used.get((None, y), 0.0) + added <= _power_kw(d, sc.sites, y)
+        )
+
+    order = [w for w in d.workloads if design.candidates[w]]
+    order.sort(key=lambda w: -max(_nodes(d, w, design.tier_of(w)).values(), default=0))
+    for w in order:
+        for i in range(design.pick[w], len(design.candidates[w])):
+            t = design.candidates[w][i]
+            nodes = _nodes(d, w, t)
+            if all(room(t, y, n) for y, n in nodes.items()):
+                if i > design.pick[w]:
+                    note = f"{design.tier_of(w)} taken by larger workloads; next newest {t}"
+                    design.rules.append(dict(rule="tier", where=w, choice=t, note=note))
+                design.pick[w] = i
+                for y, n in nodes.items():
+                    kw = n * sc.gpu_tiers.at[t, "node_kw"]
+                    taken, taken_kw = used.get((t, y), (0.0, 0.0))
+                    used[t, y] = (taken + n, taken_kw + kw)
+                    used[None, y] = used.get((None, y), 0.0) + kw
+                break
 
 
 def _fabric_for(sc: Scenario, t: str) -> str | None:
