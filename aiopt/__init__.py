@@ -24,6 +24,9 @@ __version__ = "0.1.0"
 from aiopt.check import check_plan
 from aiopt.errors import InputError, Problem, SolveError, Status
 from aiopt.export import write_plan
+
+# --- reference design and price of policy (issue 12, part B)
+from aiopt.finance import price_of_policy, reference_plan
 from aiopt.load import load_catalog, load_scenario
 from aiopt.model import FAMILIES, build_model, prepare
 from aiopt.pipeline import solve
@@ -52,7 +55,9 @@ __all__ = [
     "load_scenario",
     "plot",
     "prepare",
+    "price_of_policy",
     "read_plan",
+    "reference_plan",
     "solve",
     "solve_model",
     "sweep",

@@ -26,6 +26,7 @@ from aiopt import __version__
 from aiopt.errors import InputError, Problem, SolveError, Status
 from aiopt.export import check_out_dir, write_plan
 from aiopt.fabric_sizing import size_for_gpus
+from aiopt.finance import price_of_policy
 from aiopt.load import load_catalog, load_scenario
 from aiopt.model import build_model, prepare
 from aiopt.pipeline import solve
@@ -104,6 +105,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
             threads=args.threads,
             seed=args.seed,
             progress="verbose" if args.verbose else (False if args.quiet else "auto"),
+            reference=not args.no_reference,
         )
     except SolveError as exc:
         if exc.status is not Status.INFEASIBLE:
@@ -114,6 +116,8 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         return EXIT_SOLVE_FAILED
     out = write_plan(plan, args.out, args.force)
     print(plan.summary())
+    if len(plan.saving):
+        print(saving_line(plan.saving))
     if not plan.info.optimal:
         print(
             f"warning: NOT proven optimal, stopped at the {args.time_limit:g} s time limit; "
@@ -163,6 +167,38 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 def _table(frame: pd.DataFrame) -> str:
     return "(none)" if frame.empty else frame.to_string(index=False)
+
+
+def saving_line(table: pd.DataFrame) -> str:
+    """One line from `plan.saving`: the NPV saved against the reference design, and its share."""
+    total = table.set_index("category").loc["total"]
+    share = total.saving_usd / total.reference_npv_usd if total.reference_npv_usd else float("nan")
+    return (
+        f"saving against the reference design: ${total.saving_usd / 1e6:,.1f}M NPV ({share:.1%} of its "
+        f"${total.reference_npv_usd / 1e6:,.1f}M)"
+    )
+
+
+def _cmd_policy_cost(args: argparse.Namespace) -> int:
+    """Print what each policy of a scenario costs (paired solves, run as sweep cases)."""
+    table = price_of_policy(
+        args.scenario,
+        time_limit=args.time_limit,
+        rel_gap=args.gap,
+        backend=args.backend,
+        workers=args.workers,
+        catalog_dir=args.catalog_dir,
+    )
+    if args.csv is not None:
+        table.to_csv(args.csv, index=False)
+    shown = table.drop(columns=["relaxed_by"]).copy()
+    for column in ("npv_with_usd", "npv_without_usd", "cost_npv_usd", "cost_per_year_usd"):
+        shown[column] = shown[column].map(lambda usd: f"{usd:,.0f}")
+    for column in ("gap_with", "gap_without"):
+        shown[column] = shown[column].map(lambda gap: "n/a" if gap != gap else f"{gap:.2%}")
+    with pd.option_context("display.width", None, "display.max_colwidth", 50):
+        print(shown.to_string(index=False) if len(shown) else "the scenario sets no policy to price")
+    return EXIT_OK
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
@@ -334,6 +370,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, metavar="N", help="solver random seed (default 0)")
     p.add_argument("--quiet", action="store_true", help="no solver progress, even for long solves")
     p.add_argument("--verbose", action="store_true", help="show HiGHS's own log instead of the progress line")
+    p.add_argument(
+        "--no-reference",
+        action="store_true",
+        help="skip the reference design (one more solve) and the saving against it",
+    )
 
     p = _command(
         subparsers,
@@ -377,6 +418,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="discard the results of a different spec in --out")
     p.add_argument("--keep-plans", action="store_true", help="also write each plan under DIR/plans/<id>/")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = _command(
+        subparsers,
+        "policy-cost",
+        _cmd_policy_cost,
+        "price each policy of a scenario by paired solves",
+        [common],
+    )
+    p.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario YAML file (objective min_npv)")
+    p.add_argument(
+        "--time-limit",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="time limit per solve, seconds (default 60)",
+    )
+    p.add_argument(
+        "--gap", type=float, default=0.01, metavar="G", help="relative gap per solve (default 0.01)"
+    )
+    p.add_argument(
+        "--backend", choices=tuple(BACKENDS), default="processes", help="where solves run (default processes)"
+    )
+    p.add_argument("--workers", type=int, default=None, metavar="N", help="worker processes (default: cores)")
+    p.add_argument("--csv", type=Path, default=None, metavar="FILE", help="also write the table as CSV")
 
     p = _command(subparsers, "fabric", _cmd_fabric, "size a compute fabric the way the model does", [common])
     p.add_argument(

@@ -89,6 +89,8 @@ class Plan:
     unit_costs: pd.DataFrame = field(default_factory=pd.DataFrame)
     saving: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SAVING_COLUMNS))
     policy_costs: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=POLICY_COST_COLUMNS))
+    # on a reference plan (`aiopt.reference_plan`): the rules it was drawn by, and where they gave way
+    reference_rules: pd.DataFrame = field(default_factory=pd.DataFrame)
     solved_at: str = field(default_factory=now)
 
     TABLES = (

@@ -18,7 +18,7 @@ import math
 import pandas as pd
 import pytest
 from conftest import REPO
-from tiny_plans import young_daly_goodput
+from tiny_plans import assert_no_dearer_than_reference, young_daly_goodput
 
 import aiopt
 from aiopt.fabric_sizing import size_for_units
@@ -160,3 +160,7 @@ def test_power_within_facility_limit_every_year(plan):
         drawn_kw = node_kw(plan, row.site, row.year) + switch_kw
         assert row.it_kw >= drawn_kw * (1 - REL), f"{row.site}/{row.year}: IT load below nodes + switches"
     assert plan.sites.expansion_blocks_ordered.sum() > 0, "the campus outgrows its power without blocks"
+
+
+def test_plan_is_no_dearer_than_the_reference_design(plan):
+    assert_no_dearer_than_reference(plan)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import REPO
+from tiny_plans import assert_no_dearer_than_reference
 
 import aiopt
 from aiopt.rules import site_lacks
@@ -80,3 +81,10 @@ def test_tight_budget_binds(plans):
     free = solved(plans, "tight-budget", objective="min_npv", capex_budget_usd=None)
     assert aiopt.check_plan(free).ok
     assert free.kpi("capex_usd") > budget, "without the cap the cheapest full plan costs more than the budget"
+
+
+@pytest.mark.parametrize("name", ["enterprise-baseline", "healthcare-hipaa", "growth-5y", "tight-budget"])
+def test_optimised_plan_is_no_dearer_than_the_reference_design(plans, name):
+    # the plans solved above; the reference design (issue 12) is one solve with the architect's
+    # choices fixed (seconds; growth-5y up to 2 x 20 s: its first choices do not fit together)
+    assert_no_dearer_than_reference(solved(plans, name))

@@ -352,3 +352,19 @@ def two_tier_two_site(directory: Path, **policy) -> aiopt.Scenario:
         gpu_tiers=[tier("a"), tier("b", tflops_bf16=1500, price_usd=120_000, node_kw=14)],
         policy={"horizon_years": 2, **policy},
     )
+
+
+def assert_no_dearer_than_reference(plan: aiopt.Plan, time_limit: float = 20.0) -> aiopt.Plan:
+    """The reference design of the plan's scenario (`aiopt.reference_plan`) passes the checker and
+    the plan is no worse, within its own gap: min NPV, NPV x (1 − gap) <= the reference's NPV (the
+    reference, at any gap, is a plan of a narrower model, so the optimum is no dearer); max capacity, the
+    reference's demand multiple <= the plan's x (1 + gap). Returns the reference plan."""
+    reference = aiopt.reference_plan(plan.scenario, time_limit=time_limit, rel_gap=0.05)
+    report = aiopt.check_plan(reference)
+    assert report.ok, str(report)
+    gap = plan.gap or 0.0
+    if plan.scenario.policy["objective"] == "max_capacity":
+        assert reference.kpi("demand_scale") <= plan.kpi("demand_scale") * (1 + gap)
+    else:
+        assert plan.kpi("npv_usd") * (1 - gap) <= reference.kpi("npv_usd")
+    return reference

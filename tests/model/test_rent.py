@@ -11,7 +11,16 @@ from __future__ import annotations
 import pyomo.environ as pyo
 import pytest
 from conftest import REPO
-from tiny_plans import cost, inference, installed, offer, site, tiny_scenario, training
+from tiny_plans import (
+    assert_no_dearer_than_reference,
+    cost,
+    inference,
+    installed,
+    offer,
+    site,
+    tiny_scenario,
+    training,
+)
 
 import aiopt
 from aiopt.check.compute import demand_met
@@ -172,6 +181,8 @@ def test_shipped_rent_or_buy_rents_the_bursty_training_and_owns_the_steady_servi
     assert (split.loc["chat-70b", "rented_share"] == 0.0).all()  # 100% of the year > break-even
     h100 = plan.break_even.set_index("tier").loc["h100-sxm"]
     assert 60 / 365 < h100.break_even_utilisation < 1.0
+    reference = assert_no_dearer_than_reference(plan)  # issue 12: the architect's design buys everything
+    assert reference.kpi("rented_gpu_hours_share") == 0
 
 
 def test_offer_price_is_a_mutable_param_sweeps_may_vary(tmp_path):
