@@ -9,7 +9,6 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from . import demand
-from .finance.views import add_views
 from .manifest import assumptions, now, run_manifest
 from .model.compute import job_nodes
 from .model.data import ModelData, group_by
@@ -209,6 +208,8 @@ def read_plan(m: pyo.ConcreteModel, info: SolveInfo) -> Plan:
     plan.utilisation = _utilisation(plan)
     plan.rent, plan.owned_vs_rented, plan.break_even = _rent_tables(m, d, plan)
     plan.kpis = _kpis(m, d, plan)
+    from .finance.views import add_views  # here: aiopt.finance reaches back to Plan through the sweeps
+
     add_views(plan)
     return plan
 
