@@ -27,6 +27,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from . import plot_render
 from .results import Plan
 
 __all__ = [
@@ -416,20 +417,21 @@ def _spec_title(spec: dict) -> str:
     return str(title) or "chart"
 
 
-def _offline_renderer(spec: dict, **metadata: Any) -> dict[str, str]:
-    """Altair renderer: an HTML fragment with the Vega JavaScript inlined (no network)."""
-    return {
-        "text/html": _fragment(spec, metadata.get("embed_options")),
-        "text/plain": f"<aiopt chart: {_spec_title(spec)}>",
-    }
+def _offline_renderer(spec: dict, **metadata: Any) -> tuple[dict, dict]:
+    """Altair renderer: a scriptless mimebundle (`aiopt.plot_render`): the spec as Vega-Lite 5,
+    an SVG drawing and one line of text."""
+    return plot_render.mimebundle(
+        spec, _spec_title(spec), {**EMBED_OPTIONS, **metadata.get("embed_options", {})}
+    )
 
 
 def use_offline_renderer(embed_options: dict | None = None):
-    """Draw Altair charts in Jupyter with no network: the Vega JavaScript goes inline in each output.
+    """Draw Altair charts in Jupyter with no network and no script in the notebook.
 
-    Works wherever HTML outputs may run scripts (JupyterLab and Notebook for cells run in the
-    session, VS Code, nbconvert HTML). Returns Altair's enabler, so `with use_offline_renderer():`
-    restores the previous renderer afterwards.
+    Each chart output holds its spec as Vega-Lite 5 (drawn interactively by JupyterLab and
+    VS Code, trusted or not), an SVG drawing (nbconvert HTML, GitHub) and one line of text;
+    see `aiopt.plot_render`. A saved notebook carries a few tens of kB a chart. Returns
+    Altair's enabler, so `with use_offline_renderer():` restores the previous renderer afterwards.
     """
     _javascript_bundle()  # fail here, with the fix, when vl-convert-python is missing
     if RENDERER not in alt.renderers.names():

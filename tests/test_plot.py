@@ -195,19 +195,6 @@ def assert_offline(html: str) -> None:
     assert inlined, "the vega-embed bundle is not inlined"
 
 
-def test_offline_renderer_inlines_the_javascript(plan):
-    before = alt.renderers.active
-    with plot.use_offline_renderer():
-        assert alt.renderers.active == plot.RENDERER
-        bundle = plot.cost_breakdown(plan)._repr_mimebundle_()
-        bundle = bundle[0] if isinstance(bundle, tuple) else bundle
-    assert alt.renderers.active == before
-    assert bundle["text/plain"] == "<aiopt chart: Cost by category and year>"
-    assert_offline(bundle["text/html"])
-    fragment = bundle["text/html"].startswith('<div id="aiopt-chart-')
-    assert fragment, "the notebook output should be an HTML fragment"
-
-
 def test_to_html_is_a_self_contained_page(plan):
     html = plot.to_html(plot.compare({"a": plan, "b": plan}), title="A </title> & B")
     assert html.startswith("<!DOCTYPE html>")
@@ -239,11 +226,10 @@ def test_without_a_browser_the_browser_test_skips_except_in_ci(monkeypatch, ci, 
         chromium()
 
 
-def test_to_html_draws_in_a_browser_without_network(plan, tmp_path):
-    page = tmp_path / "cost.html"
-    page.write_text(plot.to_html(plot.cost_breakdown(plan)))
+def offline_chromium(browser: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    """Headless `browser` run with `args` (e.g. --dump-dom URL) and no network at all."""
     command = [
-        chromium(),
+        browser,
         "--headless",
         "--no-sandbox",
         "--disable-gpu",
@@ -255,11 +241,17 @@ def test_to_html_draws_in_a_browser_without_network(plan, tmp_path):
         "--host-resolver-rules=MAP * ~NOTFOUND",
         "--proxy-server=127.0.0.1:9",  # no network at all
         "--virtual-time-budget=5000",
-        "--dump-dom",
-        page.as_uri(),
+        *args,
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
+    return done
+
+
+def test_to_html_draws_in_a_browser_without_network(plan, tmp_path):
+    page = tmp_path / "cost.html"
+    page.write_text(plot.to_html(plot.cost_breakdown(plan)))
+    done = offline_chromium(chromium(), tmp_path, "--dump-dom", page.as_uri())
     dom = re.sub(r"<script\b[^>]*>.*?</script>", "", done.stdout, flags=re.S | re.I)
     failed = "Chart failed to render" in dom
     assert not failed, dom[dom.find("Chart failed") :][:300]
