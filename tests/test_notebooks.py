@@ -125,8 +125,9 @@ def test_saved_notebook_with_its_charts_stays_under_a_megabyte(path):
 
 
 # JavaScript put first in the exported page: records uncaught errors, console.error calls and
-# resources that failed to load into a <pre> the dumped DOM shows.
-ERROR_HOOK = """<script>
+# resources that failed to load, and how many SVG chart images the browser decoded and drew
+# (naturalWidth > 0), into a <pre> the dumped DOM shows.
+PAGE_PROBE = """<script>
 (function () {
   var seen = [];
   function note(text) { seen.push(text); }
@@ -141,37 +142,45 @@ ERROR_HOOK = """<script>
   };
   document.addEventListener("DOMContentLoaded", function () {
     var pre = document.createElement("pre");
-    pre.id = "page-errors";
+    pre.id = "page-probe";
     document.body.appendChild(pre);
-    setInterval(function () { pre.textContent = seen.join("\\n"); }, 100);
+    setInterval(function () {
+      var images = Array.from(document.querySelectorAll(".jp-RenderedSVG img"));
+      pre.dataset.drawn = images.filter(function (img) { return img.naturalWidth > 0; }).length;
+      pre.textContent = seen.join("\\n");
+    }, 100);
   });
 })();
 </script>"""
 
 
 def test_html_export_draws_its_charts_in_a_browser_without_network(tmp_path):
-    """`jupyter nbconvert --to html` of the executed quickstart, opened offline: every chart
-    draws as SVG with marks and the page logs no error, except nbconvert's own two CDN scripts
-    (require.js and MathJax, which no chart needs) failing to load."""
+    """`jupyter nbconvert --to html` of the executed quickstart, opened offline: every chart is
+    an SVG image the browser draws, holding the chart's marks, and the page logs no error except
+    nbconvert's own two CDN scripts (require.js and MathJax, which no chart needs) not loading."""
     from nbconvert import HTMLExporter
 
     nb = execute(NOTEBOOKS / "01-quickstart.ipynb")
     exporter = HTMLExporter(template_name="lab")
     html, _ = exporter.from_notebook_node(nb)
     page = tmp_path / "01-quickstart.html"
-    page.write_text(html.replace("<head>", "<head>\n" + ERROR_HOOK, 1))
+    page.write_text(html.replace("<head>", "<head>\n" + PAGE_PROBE, 1))
     browser = chromium()
     dom = offline_chromium(browser, tmp_path, "--dump-dom", page.as_uri()).stdout
+    screenshot = tmp_path / "01-quickstart.png"
     offline_chromium(
-        browser, tmp_path, f"--screenshot={tmp_path / 'export.png'}", "--window-size=1280,4000", page.as_uri()
+        browser, tmp_path, f"--screenshot={screenshot}", "--window-size=1280,6000", page.as_uri()
     )
-    assert (tmp_path / "export.png").stat().st_size > 10_000, "no screenshot"
+    assert screenshot.stat().st_size > 10_000, "no screenshot"
 
-    svgs = re.findall(r"<svg\b.*?</svg>", dom, flags=re.S)
-    drawn = [svg for svg in svgs if "role-mark" in svg]
-    assert len(drawn) == len(charts(nb)), f"{len(drawn)} of {len(charts(nb))} charts drew"
-    assert "Cost by category and year" in " ".join(drawn)
-    errors = re.search(r'<pre id="page-errors">(.*?)</pre>', dom, flags=re.S).group(1).split("\n")
-    nbconvert_own = (exporter.require_js_url, exporter.mathjax_url)
-    unexpected = [e for e in errors if e and not any(url.replace("&", "&amp;") in e for url in nbconvert_own)]
-    assert not unexpected, unexpected
+    drawings = [
+        base64.b64decode(data).decode()
+        for data in re.findall(r'<img\b[^>]*\bsrc="data:image/svg\+xml;base64,([^"]+)"', dom)
+    ]
+    assert len(drawings) == len(charts(nb)) and all("role-mark" in svg for svg in drawings)
+    assert any("Cost by category and year" in svg for svg in drawings)
+    probe = re.search(r'<pre id="page-probe" data-drawn="(\d+)">(.*?)</pre>', dom, flags=re.S)
+    assert int(probe.group(1)) == len(drawings), f"{probe.group(1)} of {len(drawings)} chart images drew"
+    nbconvert_own = [url.replace("&", "&amp;") for url in (exporter.require_js_url, exporter.mathjax_url)]
+    errors = [e for e in probe.group(2).split("\n") if e and not any(url in e for url in nbconvert_own)]
+    assert not errors, errors
