@@ -22,9 +22,11 @@ def chart() -> alt.Chart:
 
 
 def rendered(chart: alt.Chart) -> tuple[dict, dict]:
+    """The (data, metadata) Jupyter gets for `chart` under the offline renderer."""
     with plot.use_offline_renderer():
         assert alt.renderers.active == plot.RENDERER
-        return chart._repr_mimebundle_()
+        bundle = chart._repr_mimebundle_()
+    return bundle if isinstance(bundle, tuple) else (bundle, {})
 
 
 def test_the_output_is_the_v5_spec_an_svg_and_one_line(chart):
