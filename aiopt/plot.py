@@ -5,9 +5,11 @@ long result to Altair; nothing is drawn or written here. Charts are Vega-Lite sp
 read them through `chart.to_dict()`.
 
 Displaying needs the Vega JavaScript. Altair's default renderer fetches it from a CDN, which
-shows blank charts on a machine without internet. `use_offline_renderer()` switches Altair to
-a renderer that inlines the JavaScript bundle shipped in the `vl-convert-python` wheel, and
-`to_html(chart)` writes a self-contained page for reports.
+shows blank charts on a machine without internet, and no script runs in an untrusted notebook.
+`use_offline_renderer()` switches Altair to a scriptless output (`aiopt.plot_render`: the spec
+as Vega-Lite 5, which JupyterLab draws itself, an SVG drawing and one line of text), and
+`to_html(chart)` writes a self-contained page for reports, the JavaScript bundle shipped in the
+`vl-convert-python` wheel inlined.
 
 >>> import aiopt, aiopt.plot
 >>> aiopt.plot.use_offline_renderer()                                # doctest: +SKIP
