@@ -195,19 +195,6 @@ def assert_offline(html: str) -> None:
     assert inlined, "the vega-embed bundle is not inlined"
 
 
-def test_offline_renderer_inlines_the_javascript(plan):
-    before = alt.renderers.active
-    with plot.use_offline_renderer():
-        assert alt.renderers.active == plot.RENDERER
-        bundle = plot.cost_breakdown(plan)._repr_mimebundle_()
-        bundle = bundle[0] if isinstance(bundle, tuple) else bundle
-    assert alt.renderers.active == before
-    assert bundle["text/plain"] == "<aiopt chart: Cost by category and year>"
-    assert_offline(bundle["text/html"])
-    fragment = bundle["text/html"].startswith('<div id="aiopt-chart-')
-    assert fragment, "the notebook output should be an HTML fragment"
-
-
 def test_to_html_is_a_self_contained_page(plan):
     html = plot.to_html(plot.compare({"a": plan, "b": plan}), title="A </title> & B")
     assert html.startswith("<!DOCTYPE html>")
@@ -242,11 +229,10 @@ def test_without_a_browser_the_browser_test_skips_except_in_ci(monkeypatch, ci, 
 CONSOLE = re.compile(r"^.*:CONSOLE[:(].*$", re.M)
 
 
-def browse(page: Path, tmp_path: Path) -> tuple[str, list[str]]:
-    """Open `page` in headless Chromium with the network cut: the DOM after its scripts ran (their
-    own text removed) and the console messages; a screenshot is saved beside the page."""
+def offline_chromium(browser: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    """Headless `browser` run with `args` (e.g. --dump-dom URL) and no network at all."""
     command = [
-        chromium(),
+        browser,
         "--headless",
         "--no-sandbox",
         "--disable-gpu",
@@ -258,15 +244,26 @@ def browse(page: Path, tmp_path: Path) -> tuple[str, list[str]]:
         "--host-resolver-rules=MAP * ~NOTFOUND",
         "--proxy-server=127.0.0.1:9",  # no network at all
         "--virtual-time-budget=5000",
+        *args,
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done
+
+
+def browse(page: Path, tmp_path: Path) -> tuple[str, list[str]]:
+    """Open `page` in headless Chromium with the network cut: the DOM after its scripts ran (their
+    own text removed) and the console messages; a screenshot is saved beside the page."""
+    done = offline_chromium(
+        chromium(),
+        tmp_path,
         "--enable-logging=stderr",
         "--v=0",
         "--window-size=1280,4000",
         f"--screenshot={page.with_suffix('.png')}",
         "--dump-dom",
         page.as_uri(),
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
+    )
     dom = re.sub(r"<script\b[^>]*>.*?</script>", "", done.stdout, flags=re.S | re.I)
     return dom, CONSOLE.findall(done.stderr)
 

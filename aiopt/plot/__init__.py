@@ -10,9 +10,11 @@ materials, owned vs rented), `money` (cash, book value, saving, price of policy)
 from here.
 
 Displaying needs the Vega JavaScript. Altair's default renderer fetches it from a CDN, which
-shows blank charts on a machine without internet. `use_offline_renderer()` switches Altair to
-a renderer that inlines the JavaScript bundle shipped in the `vl-convert-python` wheel, and
-`to_html(chart)` writes a self-contained page for reports.
+shows blank charts on a machine without internet, and no script runs in an untrusted notebook.
+`use_offline_renderer()` switches Altair to a scriptless output (`aiopt.plot.render`: the spec
+as Vega-Lite 5, which JupyterLab draws itself, an SVG drawing and one line of text), and
+`to_html(chart)` writes a self-contained page for reports, the JavaScript bundle shipped in the
+`vl-convert-python` wheel inlined.
 
 >>> import aiopt, aiopt.plot
 >>> aiopt.plot.use_offline_renderer()                                # doctest: +SKIP
@@ -33,6 +35,7 @@ import altair as alt
 import pandas as pd
 
 from ..results import Plan
+from . import render
 from .capacity import bill_of_materials, capacity_vs_demand, owned_vs_rented, pool_utilisation, tier_mix
 from .money import book_value, cash_flow, price_of_policy, saving_vs_reference
 from .style import (
@@ -426,20 +429,19 @@ def _spec_title(spec: dict) -> str:
     return str(title) or "chart"
 
 
-def _offline_renderer(spec: dict, **metadata: Any) -> dict[str, str]:
-    """Altair renderer: an HTML fragment with the Vega JavaScript inlined (no network)."""
-    return {
-        "text/html": _fragment(spec, metadata.get("embed_options")),
-        "text/plain": f"<aiopt chart: {_spec_title(spec)}>",
-    }
+def _offline_renderer(spec: dict, **metadata: Any) -> tuple[dict, dict]:
+    """Altair renderer: a scriptless mimebundle (`aiopt.plot.render`): the spec as Vega-Lite 5,
+    an SVG drawing and one line of text."""
+    return render.mimebundle(spec, _spec_title(spec), {**EMBED_OPTIONS, **metadata.get("embed_options", {})})
 
 
 def use_offline_renderer(embed_options: dict | None = None):
-    """Draw Altair charts in Jupyter with no network: the Vega JavaScript goes inline in each output.
+    """Draw Altair charts in Jupyter with no network and no script in the notebook.
 
-    Works wherever HTML outputs may run scripts (JupyterLab and Notebook for cells run in the
-    session, VS Code, nbconvert HTML). Returns Altair's enabler, so `with use_offline_renderer():`
-    restores the previous renderer afterwards.
+    Each chart output holds its spec as Vega-Lite 5 (drawn interactively by JupyterLab and
+    VS Code, trusted or not), an SVG drawing (nbconvert HTML, GitHub) and one line of text;
+    see `aiopt.plot.render`. A saved notebook carries a few tens of kB a chart. Returns
+    Altair's enabler, so `with use_offline_renderer():` restores the previous renderer afterwards.
     """
     _javascript_bundle()  # fail here, with the fix, when vl-convert-python is missing
     if RENDERER not in alt.renderers.names():
