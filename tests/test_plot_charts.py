@@ -65,13 +65,13 @@ def sweep_table() -> pd.DataFrame:
 
 
 def saving_table() -> pd.DataFrame:
-    """`aiopt.finance.saving`: two categories saved, one dearer."""
+    """`aiopt.finance.saving`: two categories saved, one dearer, and their total row."""
     return pd.DataFrame(
         {
-            "category": ["compute", "energy", "fabric"],
-            "optimised_npv_usd": [8e6, 2e6, 1.5e6],
-            "reference_npv_usd": [10e6, 2.5e6, 1e6],
-            "saving_usd": [2e6, 0.5e6, -0.5e6],
+            "category": ["compute", "energy", "fabric", "total"],
+            "optimised_npv_usd": [8e6, 2e6, 1.5e6, 11.5e6],
+            "reference_npv_usd": [10e6, 2.5e6, 1e6, 13.5e6],
+            "saving_usd": [2e6, 0.5e6, -0.5e6, 2e6],
         }
     )
 

@@ -19,24 +19,13 @@ import pandas as pd
 from ..errors import InputError, Problem, SolveError
 from ..load import load_scenario
 from ..model.params import param_values
+from ..results import POLICY_COST_COLUMNS
 from ..scenario import Scenario
 from ..sweep import sweep
 from ..sweep.spec import apply
 
 AS_GIVEN = "as given"
-COLUMNS = [
-    "policy",
-    "detail",
-    "npv_with_usd",
-    "npv_without_usd",
-    "cost_npv_usd",
-    "cost_per_year_usd",
-    "status_with",
-    "status_without",
-    "gap_with",
-    "gap_without",
-    "relaxed_by",
-]
+COLUMNS = [*POLICY_COST_COLUMNS, "gap_with", "gap_without", "relaxed_by"]
 
 
 def relaxations(sc: Scenario) -> dict[str, tuple[str, str, dict]]:

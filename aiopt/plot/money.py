@@ -7,7 +7,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from ..results import Plan
+from ..results import SAVING_COLUMNS, Plan
 from .style import (
     GAIN_COLOUR,
     KIND_COLOURS,
@@ -24,7 +24,6 @@ from .style import (
 
 CASH_COLUMNS = ["year", "category", "kind", "usd", "discounted_usd"]
 BOOK_COLUMNS = ["year", "category", "depreciation_usd", "book_value_usd"]
-SAVING_COLUMNS = ["category", "optimised_npv_usd", "reference_npv_usd", "saving_usd"]
 POLICY_COLUMNS = ["policy", "detail", "npv_with_usd", "npv_without_usd", "cost_npv_usd", "cost_per_year_usd"]
 TAX_COLOUR = "#756bb1"
 
@@ -54,22 +53,9 @@ def cash_flow(plan: Plan) -> alt.LayerChart:
             ),
         )
     )
-    line = (
-        alt.Chart(years)
-        .mark_line(point=True, color="black")
-        .encode(
-            x=year_axis(),
-            y=alt.Y("cumulative_discounted_usd:Q", axis=usd_axis("Cumulative discounted (USD)")),
-            tooltip=tooltips(
-                ("year:O", "Year"), ("cumulative_discounted_usd:Q", "Cumulative discounted USD", USD_TOOLTIP)
-            ),
-        )
-    )
     subtitle = "Undiscounted USD per year (bars) and cumulative discounted (line)"
-    return (
-        alt.layer(bars, line, title=chart_title("Cash flow", subtitle))
-        .resolve_scale(y="independent")
-        .properties(width=alt.Step(40))
+    return _bars_and_line(
+        bars, years, "cumulative_discounted_usd", "Cumulative discounted (USD)", "Cash flow", subtitle
     )
 
 
@@ -95,18 +81,26 @@ def book_value(plan: Plan) -> alt.LayerChart:
             ),
         )
     )
+    subtitle = "Depreciation by category (bars); book value of everything at the year's end (line)"
+    title = "Depreciation and book value"
+    return _bars_and_line(bars, totals, "book_value_usd", "Book value at year end (USD)", title, subtitle)
+
+
+def _bars_and_line(
+    bars: alt.Chart, totals: pd.DataFrame, total: str, total_title: str, title: str, subtitle: str
+) -> alt.LayerChart:
+    """Stacked yearly `bars` with `totals[total]` per year drawn over them as a line on its own axis."""
     line = (
         alt.Chart(totals)
         .mark_line(point=True, color="black")
         .encode(
             x=year_axis(),
-            y=alt.Y("book_value_usd:Q", axis=usd_axis("Book value at year end (USD)")),
-            tooltip=tooltips(("year:O", "Year"), ("book_value_usd:Q", "Book value (USD)", USD_TOOLTIP)),
+            y=alt.Y(f"{total}:Q", axis=usd_axis(total_title)),
+            tooltip=tooltips(("year:O", "Year"), (f"{total}:Q", total_title, USD_TOOLTIP)),
         )
     )
-    subtitle = "Depreciation by category (bars); book value of everything at the year's end (line)"
     return (
-        alt.layer(bars, line, title=chart_title("Depreciation and book value", subtitle))
+        alt.layer(bars, line, title=chart_title(title, subtitle))
         .resolve_scale(y="independent")
         .properties(width=alt.Step(40))
     )
@@ -114,8 +108,9 @@ def book_value(plan: Plan) -> alt.LayerChart:
 
 def saving_vs_reference(saving_table: pd.DataFrame) -> alt.Chart:
     """The NPV saved against the reference design, per cost category (green: saved, red: dearer),
-    from `aiopt.finance.saving(plan, reference)`."""
-    data = require(saving_table, SAVING_COLUMNS, "the saving chart").copy()
+    from `aiopt.finance.saving(plan, reference)` (its `total` row is the subtitle, not a bar)."""
+    data = require(saving_table, SAVING_COLUMNS, "the saving chart")
+    data = data[data.category != "total"].copy()  # `saving` adds a total row: the bars sum to it
     data["outcome"] = data.saving_usd.map(lambda usd: "saved" if usd >= 0 else "dearer")
     total = data.saving_usd.sum()
     reference = data.reference_npv_usd.sum()
