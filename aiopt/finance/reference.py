@@ -355,7 +355,8 @@ def _storage_guidance(m: pyo.ConcreteModel, d: ModelData, level: str) -> list[di
 
 def saving(plan: Plan, reference: Plan) -> pd.DataFrame:
     """NPV by cost category of the optimised plan and the reference design, and the saving
-    (reference − optimised, USD; positive: the optimised plan costs less), with a `total` row."""
+    (reference − optimised, USD to the cent; positive: the optimised plan costs less), with a
+    `total` row."""
 
     def npv(p: Plan) -> pd.Series:
         return p.costs.groupby("category", sort=False).discounted_usd.sum()
@@ -365,4 +366,4 @@ def saving(plan: Plan, reference: Plan) -> pd.DataFrame:
     table.loc["total"] = table.sum()
     table = table.rename_axis("category").reset_index()
     table["saving_usd"] = table.reference_npv_usd - table.optimised_npv_usd
-    return table
+    return table.round(2)
