@@ -281,3 +281,28 @@ def test_to_html_draws_in_a_browser_without_network(plan, tmp_path):
     titled = "Cost by category and year" in chart
     assert titled
     assert page.with_suffix(".png").stat().st_size > 0
+
+
+def test_the_javascript_bundle_is_built_once_and_kept_in_the_cache_folder(monkeypatch, tmp_path):
+    import vl_convert
+
+    builds = []
+
+    def bundle(vl_version):
+        builds.append(vl_version)
+        return "vega();</script>"
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(vl_convert, "javascript_bundle", bundle)
+    plot._javascript_bundle.cache_clear()
+    try:
+        first = plot._javascript_bundle()
+        plot._javascript_bundle.cache_clear()  # a new process: only the cache folder is left
+        again = plot._javascript_bundle()
+    finally:
+        plot._javascript_bundle.cache_clear()
+    assert first == again == "vega();<\\/script>"  # cannot close the page's <script> element
+    assert len(builds) == 1
+    assert [p.name for p in (tmp_path / "aiopt").iterdir()] == [
+        f"vega-bundle-{vl_convert.__version__}-{builds[0]}.js"
+    ]

@@ -25,10 +25,12 @@ as Vega-Lite 5, which JupyterLab draws itself, an SVG drawing and one line of te
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import Mapping, Sequence
 from functools import cache
 from html import escape
+from pathlib import Path
 from typing import Any
 
 import altair as alt
@@ -394,7 +396,11 @@ _PAGE = """\
 
 @cache
 def _javascript_bundle() -> str:
-    """vega + vega-lite + vega-embed, minified, for Altair's Vega-Lite version (from vl-convert)."""
+    """vega + vega-lite + vega-embed, minified, for Altair's Vega-Lite version (from vl-convert).
+
+    Bundling takes ~15 s, so the bundle is kept in the user's cache folder
+    (`$XDG_CACHE_HOME/aiopt` or `~/.cache/aiopt`), one file per vl-convert and Vega-Lite version,
+    written atomically; an unwritable cache folder only costs the time."""
     try:
         import vl_convert
     except ImportError as error:
@@ -402,7 +408,22 @@ def _javascript_bundle() -> str:
             "offline charts need the vl-convert-python package: pip install vl-convert-python"
         ) from error
     version = "_".join(alt.SCHEMA_VERSION.split(".")[:2])  # "v6.4.1" -> "v6_4"
-    return vl_convert.javascript_bundle(vl_version=version).replace("</script", "<\\/script")
+    cached = _cache_folder() / f"vega-bundle-{vl_convert.__version__}-{version}.js"
+    if cached.is_file():
+        return cached.read_text()
+    bundle = vl_convert.javascript_bundle(vl_version=version).replace("</script", "<\\/script")
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        staged = cached.with_name(f".{cached.name}.{os.getpid()}")
+        staged.write_text(bundle)
+        os.replace(staged, cached)
+    except OSError:
+        pass  # no cache: bundle again next time
+    return bundle
+
+
+def _cache_folder() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "aiopt"
 
 
 def _json(value: Any) -> str:
