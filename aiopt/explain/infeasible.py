@@ -595,8 +595,17 @@ def _verified(scenario: Scenario, number: int, rows: pd.DataFrame, seconds: floa
     return Option(number, rows, edited, True)
 
 
+def _option_lines(rows: pd.DataFrame, label: str) -> list[str]:
+    together = " (all of them together)" if len(rows) > 1 else ""
+    return [
+        f"  {label}{together}:",
+        *(f"    - {row.requirement}: {row.suggestion}" for row in rows.itertuples()),
+    ]
+
+
 def describe(name: str, found: pd.DataFrame) -> str:
-    """The `infeasible` table of scenario `name` as one readable block of text."""
+    """The `infeasible` table of scenario `name` as one readable block of text: the verified
+    options as options; the changes that were tried and did not give a plan after them, marked so."""
     if found.empty:
         return (
             f"scenario '{name}' has no plan, and no requirement aiopt can relax (site power, cooling, "
@@ -604,18 +613,26 @@ def describe(name: str, found: pd.DataFrame) -> str:
             "explains why: the conflict is among the model's own rules (the solver's message names one)"
         )
     numbers = list(dict.fromkeys(found.option))
-    lines = [
-        f"scenario '{name}' has no plan. Any one of these {len(numbers)} options gives it one "
-        "(each checked by solving the scenario with its changes made):"
-        if len(numbers) > 1
-        else f"scenario '{name}' has no plan. This option gives it one (checked by solving it changed):"
-    ]
-    for number in numbers:
-        rows = found[found.option == number]
-        unverified = "" if rows.verified.all() else " [NOT verified: the changed scenario still has no plan]"
-        together = " (all of them together)" if len(rows) > 1 else ""
-        lines.append(f"  option {number}{together}{unverified}:")
-        lines += [f"    - {row.requirement}: {row.suggestion}" for row in rows.itertuples()]
-    if not found.verified.any():
-        lines.append("  none of these options could be verified")
+    works = [n for n in numbers if found[found.option == n].verified.all()]
+    if not works:
+        lines = [
+            f"scenario '{name}' has no plan. These requirements conflict, but none of the changes "
+            "below gave it one:"
+        ]
+    elif len(works) == 1:
+        lines = [f"scenario '{name}' has no plan. This option gives it one (checked by solving it changed):"]
+    else:
+        lines = [
+            f"scenario '{name}' has no plan. Any one of these {len(works)} options gives it one "
+            "(each checked by solving the scenario with its changes made):"
+        ]
+    for shown, number in enumerate(works, start=1):
+        lines += _option_lines(found[found.option == number], f"option {shown}")
+    tried = [n for n in numbers if n not in works]
+    if tried and works:
+        lines.append(
+            "  also in conflict, but these changes did not give a plan (not verified, so no option):"
+        )
+    for number in tried:
+        lines += _option_lines(found[found.option == number], "tried")
     return "\n".join(lines)

@@ -109,7 +109,8 @@ def test_describe_says_when_an_option_could_not_be_verified():
         columns=["option", "requirement", "suggestion", "verified"],
     )
     text = describe("s", rows)
-    assert "Any one of these 2 options" in text and "none of these options" not in text
-    assert text.count("NOT verified") == 1 and "option 2 [NOT verified" in text
-    assert "none of these options could be verified" in describe("s", rows.assign(verified=False))
+    assert "This option gives it one" in text and "option 1:" in text and "option 2" not in text
+    assert text.index("add 61 kW") < text.index("did not give a plan") < text.index("extend its deadline")
+    none = describe("s", rows.assign(verified=False))
+    assert "none of the changes below gave it one" in none and "option" not in none.split("\n", 1)[1]
     assert "no requirement aiopt can relax" in describe("s", rows.iloc[:0])
