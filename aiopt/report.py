@@ -107,6 +107,8 @@ CHARTS: list[tuple[Callable[[Plan], alt.TopLevelMixin], str]] = [
     (plot.owned_vs_rented, "owned_vs_rented"),
     (plot.rack_utilisation, "racks"),
     (plot.power_headroom, "sites"),
+    (lambda plan: plot.saving_vs_reference(plan.saving), "saving"),
+    (lambda plan: plot.price_of_policy(plan.policy_costs), "policy_costs"),
 ]
 
 # (heading, table, columns shown; None: all)
@@ -116,6 +118,8 @@ REPORT_TABLES = [
     ("Sites", "sites", ["site", "year", "open", "it_kw", "pue", "facility_kw", "expansion_blocks_online"]),
     ("Rented capacity", "rent", None),
     ("Storage", "storage", None),
+    ("Saving against the reference design (NPV)", "saving", None),
+    ("Price of each policy", "policy_costs", None),
 ]
 
 

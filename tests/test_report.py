@@ -32,7 +32,8 @@ BUNDLE_MARK = "window.vegaEmbed="
 
 @pytest.fixture(scope="module")
 def plan() -> aiopt.Plan:
-    plan = aiopt.solve(SCENARIO, progress=False)
+    plan = aiopt.solve(SCENARIO, progress=False, reference=True)
+    assert len(plan.saving)
     assert aiopt.check_plan(plan).ok
     return plan
 
@@ -141,10 +142,12 @@ def test_report_is_one_self_contained_page_with_the_javascript_once(plan_dir, tm
         "Cost by category and year",
         "Capacity delivered vs demand",
         "Owned vs rented GPU-hours",
+        "Saving vs the reference design",
     } <= titles
     assert not any(title.startswith("Training runs") for title in titles)  # rent-or-buy rents its training
     text = " ".join(page.text)
     assert "npv_usd" in text and "rent-or-buy" in text and "neocloud-h100-od-us" in text  # KPIs, rent table
+    assert "Saving against the reference design (NPV)" in text
 
 
 def test_a_site_named_like_markup_shows_as_text(marked_up_report):
