@@ -5,7 +5,7 @@ tests/tiny_plans.py: a g1 node delivers 4 PFLOPS for 100,000 USD; no other cost 
 from __future__ import annotations
 
 import pytest
-from tiny_plans import REL_GAP, YEAR, fabric, solve_tiny, tier, tiny_scenario, training
+from tiny_plans import REL_GAP, YEAR, fabric, solve_tiny, storage, tier, tiny_scenario, training
 
 import aiopt
 from aiopt.cli import main
@@ -88,22 +88,7 @@ def test_storage_follows_the_ra_guidance_not_the_workload_reads(tmp_path):
     # RA 'best' 125 GB/s per 256 GPUs = 46.9 GB/s of reads: units of 10 GB/s read -> 5 units
     # (reference_read; reference_write asks 62 / 256 x 96 = 23 GB/s, under one unit's 1000); the
     # optimiser buys the 1 unit the 0.6 TB of checkpoints need
-    slow = [
-        dict(
-            id="hot",
-            name="slow flash",
-            hot=True,
-            unit_tb=10,
-            usd_per_tb=1,
-            read_gbps_per_unit=10,
-            write_gbps_per_unit=1000,
-            kw_per_unit=0,
-            ru_per_unit=0,
-            encryption_at_rest=True,
-            support_pct=0,
-            source="test",
-        )
-    ]
+    slow = [storage("hot", name="slow flash", read_gbps_per_unit=10)]
     run = [training(pflops=47, read_gbps_per_gpu=0.0)]
     tables = dict(gpu_tiers=[tier(**NVIDIA)], storage_tiers=slow)
     plan = solve_tiny(tmp_path / "opt", run, **tables)
