@@ -17,6 +17,11 @@ and `sweep` solves many variants of one scenario (`aiopt.sweep.spec` describes t
 and `throughput` gives the serving roofline behind inference sizing (output tokens/s per GPU):
 
 >>> aiopt.throughput("llama-3-70b", None, "fp8", 1024, 1024, tpot_ms=45)   # doctest: +SKIP
+
+and the analysis rooms read a plan as finance and architects do:
+
+>>> aiopt.reference_plan(scenario); aiopt.price_of_policy(scenario)   # doctest: +SKIP
+>>> aiopt.explain.shadow_prices(plan); aiopt.explain.infeasible(scenario)   # doctest: +SKIP
 """
 
 __version__ = "0.1.0"
@@ -25,7 +30,6 @@ from aiopt.check import check_plan
 from aiopt.errors import InputError, Problem, SolveError, Status
 from aiopt.export import write_plan
 
-# --- reference design and price of policy (issue 12, part B)
 from aiopt.finance import price_of_policy, reference_plan
 from aiopt.load import load_catalog, load_scenario
 from aiopt.model import FAMILIES, build_model, prepare
