@@ -29,7 +29,6 @@ __version__ = "0.1.0"
 from aiopt.check import check_plan
 from aiopt.errors import InputError, Problem, SolveError, Status
 from aiopt.export import write_plan
-
 from aiopt.finance import price_of_policy, reference_plan
 from aiopt.load import load_catalog, load_scenario
 from aiopt.model import FAMILIES, build_model, prepare
