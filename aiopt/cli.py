@@ -24,7 +24,7 @@ import pandas as pd
 
 from aiopt import __version__
 from aiopt.errors import InputError, Problem, SolveError, Status
-from aiopt.export import check_out_dir, write_plan
+from aiopt.export import check_out_dir, write_atomically, write_plan
 from aiopt.fabric_sizing import size_for_gpus
 from aiopt.finance import price_of_policy
 from aiopt.load import load_catalog, load_scenario
@@ -190,7 +190,7 @@ def _cmd_policy_cost(args: argparse.Namespace) -> int:
         catalog_dir=args.catalog_dir,
     )
     if args.csv is not None:
-        table.to_csv(args.csv, index=False)
+        write_atomically(args.csv, lambda temporary: table.to_csv(temporary, index=False))
     shown = table.drop(columns=["relaxed_by"]).copy()
     for column in ("npv_with_usd", "npv_without_usd", "cost_npv_usd", "cost_per_year_usd"):
         shown[column] = shown[column].map(lambda usd: f"{usd:,.0f}")

@@ -22,6 +22,7 @@ import math
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -188,3 +189,27 @@ def write_plan(plan: Plan, out_dir: str | Path, force: bool = False) -> Path:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return out_dir
+
+
+def write_atomically(path: str | Path, write: Callable[[Path], object]) -> Path:
+    """`write(temporary)` into a temporary file beside `path` (same folder, same filesystem), given
+    the user's umask and moved into place with `os.replace`: `path` holds the earlier file or the
+    whole new one, never part of one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        write(temporary)
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -13,8 +13,6 @@ text. The page is written to a temporary file beside `out` and moved into place.
 from __future__ import annotations
 
 import math
-import os
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from html import escape
@@ -25,6 +23,7 @@ import pandas as pd
 
 from . import __version__, plot
 from .export import read_plan_dir as read_written_plan
+from .export import write_atomically
 from .results import Plan
 from .solve import SolveInfo
 
@@ -205,13 +204,5 @@ def write_report(plan_or_plan_dir: Plan | str | Path, out: str | Path) -> Path:
     """Write the report of a plan (or of the plan folder `aiopt solve --out` wrote) to `out`,
     atomically: a temporary file in the same folder (the user's umask), moved into place."""
     plan = plan_or_plan_dir if isinstance(plan_or_plan_dir, Plan) else read_plan_dir(plan_or_plan_dir)
-    out = Path(out)
     page = report_html(plan)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out.with_name(f".{out.name}.{uuid.uuid4().hex}.tmp")  # same folder, same filesystem
-    try:
-        temporary.write_text(page, encoding="utf-8")
-        os.replace(temporary, out)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return out
+    return write_atomically(out, lambda temporary: temporary.write_text(page, encoding="utf-8"))

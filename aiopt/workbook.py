@@ -13,12 +13,11 @@ or a carriage return is stored as text with Excel's quote prefix, so a site name
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
+from .export import write_atomically
 from .output_schema import header, unit_of
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -143,24 +142,8 @@ def write_workbook(plan, path: str | Path) -> Path:
         from openpyxl import Workbook
     except ImportError as exc:
         raise ImportError("the workbook needs openpyxl: pip install 'aiopt[excel]'") from exc
-    path = Path(path)
     book = Workbook()
     book.remove(book.active)
     for name, content in sheets(plan).items():
         _write_sheet(book.create_sheet(name), content)
-    handle, temporary = tempfile.mkstemp(prefix=".aiopt-", suffix=".xlsx", dir=path.parent)
-    os.close(handle)
-    try:
-        book.save(temporary)
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-    return path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    return write_atomically(path, book.save)

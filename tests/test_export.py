@@ -195,3 +195,25 @@ def test_every_numeric_column_has_a_unit_or_is_a_count(plan):
             known = column in COUNTS | AS_SOLVED or unit_of(column) or (name, column) == ("kpis", "value")
             assert known, f"{name}.{column}: add it to aiopt/output_schema.py (COUNTS or UNITS)"
     assert set(UNITS).isdisjoint(COUNTS)
+
+
+def test_write_atomically_leaves_the_old_file_whole_when_the_write_fails(tmp_path):
+    from aiopt.export import write_atomically
+
+    path = tmp_path / "out" / "table.csv"
+    old = os.umask(0o027)
+    try:
+        write_atomically(path, lambda temporary: temporary.write_text("first"))
+    finally:
+        os.umask(old)
+    assert path.read_text() == "first"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640  # the user's umask, not mkstemp's 0o600
+
+    def fails_halfway(temporary):
+        temporary.write_text("half of the second")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        write_atomically(path, fails_halfway)
+    assert path.read_text() == "first"
+    assert os.listdir(path.parent) == ["table.csv"]  # no temporary file left
