@@ -324,30 +324,37 @@ def _schedule(plan: Plan) -> pd.DataFrame:
     return schedule_runs(jobs, free)
 
 
-def _utilisation(plan: Plan) -> pd.DataFrame:
-    r"""Installed and used GPU-hours per pool and year, and what each costs.
+def used_gpu_hours(plan: Plan) -> pd.DataFrame:
+    r"""Owned GPU-hours each workload used in each pool and year: serving nodes all year, each
+    run's nodes for its days, :math:`g_t (24\, n\, days)` and :math:`g_t\, 8760\, n^{serve}`."""
+    key = ["workload", "group", "tier", "site", "year"]
+    runs, serving = plan.schedule, plan.nodes[plan.nodes.job_nodes.isna()]
+    used = pd.concat(
+        [
+            runs[key].assign(node_hours=runs.nodes * (runs.end_day - runs.start_day) * demand.HOURS_PER_DAY),
+            serving[key].assign(node_hours=serving.nodes * demand.HOURS_PER_YEAR),
+        ],
+        ignore_index=True,
+    )
+    gpus = used.tier.map(plan.scenario.gpu_tiers.gpus_per_node).astype(float)
+    return used[key].assign(gpu_hours=used.node_hours * gpus)
 
-    Used: serving nodes all year plus each run's nodes for its days,
-    :math:`g_t (24 \sum_{runs} n\, days + 8760\, n^{serve})`. Cost per installed GPU-hour is the
-    plan's total cost over its installed GPU-hours (the `usd_per_gpu_hour` KPI, the same for every
-    pool); per used GPU-hour it is that over the pool's utilisation.
+
+def _utilisation(plan: Plan) -> pd.DataFrame:
+    """Installed and used GPU-hours per pool and year (`used_gpu_hours`), and what each costs.
+
+    Cost per installed GPU-hour is the plan's total cost over its installed GPU-hours (the
+    `usd_per_gpu_hour` KPI, the same for every pool); per used GPU-hour it is that over the pool's
+    utilisation.
     """
     key = ["group", "tier", "site", "year"]
-    pools, sc = plan.pools, plan.scenario
-    gpus_per_node = sc.gpu_tiers.gpus_per_node
-    hours = demand.HOURS_PER_YEAR
-    run_hours = (
-        (plan.schedule.nodes * (plan.schedule.end_day - plan.schedule.start_day) * demand.HOURS_PER_DAY)
-        .groupby([plan.schedule[k] for k in key])
-        .sum()
-    )
-    serving = plan.nodes[plan.nodes.job_nodes.isna()]
-    serve_hours = (serving.nodes * hours).groupby([serving[k] for k in key]).sum()
-    installed_hours = pools.gpus * hours
+    pools = plan.pools
+    used_by_pool = used_gpu_hours(plan).groupby(key).gpu_hours.sum()
+    installed_hours = pools.gpus * demand.HOURS_PER_YEAR
     per_installed = plan.costs.usd.sum() / installed_hours.sum() if installed_hours.sum() else float("nan")
     rows = []
     for p, installed in zip(pools[key].itertuples(index=False), installed_hours, strict=True):
-        used = (run_hours.get(tuple(p), 0.0) + serve_hours.get(tuple(p), 0.0)) * gpus_per_node[p.tier]
+        used = used_by_pool.get(tuple(p), 0.0)
         share = used / installed if installed else float("nan")
         rows.append(
             dict(

@@ -36,9 +36,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import demand
 from ..model.cost import CAPEX, RESIDUAL
 from ..model.params import required_demand
+from ..results import used_gpu_hours
 
 METHODS = ("straight_line", "macrs_5", "macrs_7")
 # IRS Publication 946 (2023), Appendix A, Table A-1: GDS 200% declining balance, half-year convention
@@ -118,23 +118,6 @@ def cash(plan, book_view: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([costs, taxes], ignore_index=True)
 
 
-def gpu_hours_by_site(plan) -> pd.DataFrame:
-    """Owned GPU-hours each workload used at each site: (workload, site, gpu_hours)."""
-    per_node = plan.scenario.gpu_tiers.gpus_per_node
-    runs = plan.schedule
-    run_gpus = runs.nodes * runs.tier.map(per_node).astype(float)
-    run_hours = run_gpus * (runs.end_day - runs.start_day) * demand.HOURS_PER_DAY
-    serving = plan.nodes[plan.nodes.job_nodes.isna()]
-    serve_hours = serving.nodes * demand.HOURS_PER_YEAR * serving.tier.map(per_node).astype(float)
-    used = pd.concat(
-        [
-            pd.DataFrame(dict(workload=runs.workload, site=runs.site, gpu_hours=run_hours)),
-            pd.DataFrame(dict(workload=serving.workload, site=serving.site, gpu_hours=serve_hours)),
-        ]
-    )
-    return used.groupby(["workload", "site"], as_index=False).gpu_hours.sum()
-
-
 def _pflop_days(plan) -> pd.Series:
     """PFLOP-days each training workload's demand met over the horizon, by workload."""
     sc, active = plan.scenario, plan.owned_vs_rented
@@ -157,7 +140,7 @@ def unit_costs(plan) -> pd.DataFrame:
         site_cost = owned_cost * installed / installed.sum()
     else:  # nothing owned computes: what is owned (storage, services, stacks) is nowhere's
         site_cost = pd.Series({NO_GPUS: owned_cost}) if owned_cost else installed
-    used = gpu_hours_by_site(plan)
+    used = used_gpu_hours(plan).groupby(["workload", "site"], as_index=False).gpu_hours.sum()
     site_used = used.groupby("site").gpu_hours.sum()
     used["cost_usd"] = [
         site_cost.get(s, 0.0) * h / site_used[s] if site_used[s] else 0.0
