@@ -36,6 +36,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from ..export import write_atomically
 from ..results import Plan
 from . import render
 from .capacity import bill_of_materials, capacity_vs_demand, owned_vs_rented, pool_utilisation, tier_mix
@@ -413,10 +414,7 @@ def _javascript_bundle() -> str:
         return cached.read_text()
     bundle = vl_convert.javascript_bundle(vl_version=version).replace("</script", "<\\/script")
     try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        staged = cached.with_name(f".{cached.name}.{os.getpid()}")
-        staged.write_text(bundle)
-        os.replace(staged, cached)
+        write_atomically(cached, lambda temporary: temporary.write_text(bundle))
     except OSError:
         pass  # no cache: bundle again next time
     return bundle
