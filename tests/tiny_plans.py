@@ -314,6 +314,23 @@ def solve_tiny(directory: Path, workloads: list[dict], **tables) -> aiopt.Plan:
 # --------------------------------------------------------------------------- plan read-outs
 
 
+def relaxation_bound(model, without: str | None = None) -> float:
+    """The LP relaxation's bound of a built model, with constraint component `without` left out."""
+    from aiopt.solve.highs import HighsModel
+
+    if without:
+        getattr(model, without).deactivate()
+    highs = HighsModel(model, dict(threads=1, output_flag=False))
+    with highs.relaxation():
+        return highs.run(60).bound
+
+
+def baseline_model():
+    """The built model of the shipped enterprise-baseline scenario."""
+    scenario = Path(__file__).resolve().parent.parent / "data" / "scenarios" / "enterprise-baseline.yaml"
+    return aiopt.build_model(aiopt.load_scenario(scenario))
+
+
 def installed(plan: aiopt.Plan, year: int = YEAR, **where) -> int:
     """Installed nodes in `year`, summed over the pools matching `where` (e.g. tier="g1")."""
     pools = plan.pools[plan.pools.year == year]

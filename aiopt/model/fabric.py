@@ -244,18 +244,62 @@ def _nics(m: pyo.ConcreteModel, d: ModelData) -> None:
 
 
 def _ports_by_fabric(m: pyo.ConcreteModel, d: ModelData, per_su: dict, radix: dict) -> None:
-    r"""Per-fabric port cover, a tightening of the relaxation (valid for every integer plan):
-    :math:`ports_t (1+k_w)\, run_{w,t,s,f,y} \le E_f su_{g,s,f,y} + k_f\, single_{g,s,f,y}` for each
-    training run that spans nodes on fabric f (runs share nodes over time, so each on its own,
-    with its spares), so the relaxation cannot put a run on one fabric and its ports on another."""
+    r"""Per-fabric port cover, a tightening of the relaxation (valid for every integer plan) for each
+    training run that spans nodes on fabric f, each on its own with its spares (runs share nodes over
+    time), so the relaxation cannot put a run on one fabric and its ports on another:
+
+    .. math::
+        ports_t (1+k_w)\, run_{w,t,s,f,y} \le E_f su_{g,s,f,y} + k_f\, fits_{w,t,f,y}\, single_{g,s,f,y}
+
+    and the ports bought for fabric f by year y (NICs, or links for NICs on chip) cover it,
+    :math:`\sum_{y' \le y} nic_{s,f,y'} \ge ports_t (1+k_w)\, run_{w,t,s,f,y}`. `fits` is 0 when the
+    run, at its least size, has more ports than one switch: alone on the fabric it delivers at most
+    :math:`b_0\, run` (the first goodput chord, through the origin), so it takes at least
+    :math:`D_{w,y} / b_0` nodes, and a one-switch fabric cannot hold it (min NPV only; a mutable
+    Param that `single_fits` recomputes when the demand changes)."""
     tiers, spare = d.scenario.gpu_tiers, d.scenario.workloads.spare_fraction
+    onchip = dict(tiers.integrated_nics)
+    runs = [i for i in d.run_index if i[:2] in d.spans_nodes and (d.group_of[i[0]], i[2], i[3], i[4]) in m.SU]
+
+    def ports(w, t):
+        return fabric_ports(tiers.loc[t]) * (1 + spare[w])
+
+    m.single_fits = pyo.Param(
+        runs, mutable=True, initialize=lambda m, *i: single_fits(m, i), doc="run may fit one switch (0/1)"
+    )
     m.ports_by_fabric = pyo.Constraint(
-        [i for i in d.run_index if i[:2] in d.spans_nodes and (d.group_of[i[0]], i[2], i[3], i[4]) in m.SU],
+        runs,
         rule=lambda m, w, t, s, f, y: (
-            fabric_ports(tiers.loc[t]) * (1 + spare[w]) * m.run[w, t, s, f, y]
-            <= per_su[f] * m.su[d.group_of[w], s, f, y] + radix[f] * m.single[d.group_of[w], s, f, y]
+            ports(w, t) * m.run[w, t, s, f, y]
+            <= per_su[f] * m.su[d.group_of[w], s, f, y]
+            + radix[f] * m.single_fits[w, t, s, f, y] * m.single[d.group_of[w], s, f, y]
         ),
     )
+
+    def bought(m, w, t, s, f, y):
+        nics = m.onchip_buy if onchip[t] else m.nic_buy
+        return sum(nics[s, f, y2] for y2 in d.years if y2 <= y) >= ports(w, t) * m.run[w, t, s, f, y]
+
+    m.ports_bought_by_fabric = pyo.Constraint(runs, rule=bought)
+
+
+def single_fits(m: pyo.ConcreteModel, run: tuple) -> int:
+    """0 when a training run (w, t, s, f, y) at its least size, :math:`D_{w,y} / b_0` nodes at the
+    current demand, has more fabric ports than one switch of f (`_ports_by_fabric`), else 1."""
+    d = m.data
+    w, t, s, f, y = run
+    intercept, slope = d.goodput_chords[run][0]
+    if d.scenario.policy["objective"] != "min_npv" or intercept != 0:
+        return 1
+    sc = d.scenario
+    least_ports = pyo.value(m.demand[w, y]) / slope * fabric_ports(sc.gpu_tiers.loc[t])
+    return int(least_ports * (1 + sc.workloads.at[w, "spare_fraction"]) <= sc.fabrics.at[f, "radix"])
+
+
+def follow_demand(m: pyo.ConcreteModel) -> None:
+    """Bring the Params derived from the demand (`single_fits`) to the model's current demand."""
+    for run in m.single_fits:
+        m.single_fits[run] = single_fits(m, run)
 
 
 def built_sum(m: pyo.ConcreteModel, d: ModelData, s: str, f: str, y: int, quantity) -> pyo.Expression:

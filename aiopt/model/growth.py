@@ -55,7 +55,9 @@ def add_growth(m: pyo.ConcreteModel, d: ModelData) -> None:
 
 
 def _site_opening(m: pyo.ConcreteModel, d: ModelData, later: list[int]) -> None:
-    """open[s,y]: monotone, and required by the fabric, fitted racks and data at the site."""
+    r"""open[s,y]: monotone, and required by the fabric, fitted racks and data at the site, and by every
+    workload present there, :math:`present_{w,s,y} \le open_{s,y}` (implied by the racks a workload's
+    nodes need; it keeps the relaxation from opening a site by the fraction of it a plan uses)."""
     m.sites_stay_open = pyo.Constraint(
         [(s, y) for s in d.sites for y in later],
         rule=lambda m, s, y: m.open[s, y] >= previous(m.open, (s,), y, d.years),
@@ -77,3 +79,4 @@ def _site_opening(m: pyo.ConcreteModel, d: ModelData, later: list[int]) -> None:
         return sum(m.hot_put[i] for i in hot) + sum(m.cold_put[i] for i in cold) <= most * m.open[s, y]
 
     m.data_at_open_site = pyo.Constraint(sorted(set(hot_of) | set(cold_of)), rule=data_at_open_site)
+    m.present_at_open_site = pyo.Constraint(m.WSY, rule=lambda m, w, s, y: m.present[w, s, y] <= m.open[s, y])

@@ -28,6 +28,9 @@ MUTABLE_PARAMS = (
     "residual_discount",
     "building_charge",
 )
+# Params computed from the demand Param, not from scenario values: every solve refreshes them
+# (`aiopt.model.fabric.follow_demand`), so a demand set on a built model moves them too
+DEMAND_DERIVED_PARAMS = ("single_fits",)
 
 
 def required_demand(sc: Scenario, years: list[int]) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from .data import ModelData, previous
+from .data import ModelData, group_by, previous
 from .rent import renting
 
 
@@ -18,8 +18,11 @@ def add_stacks(m: pyo.ConcreteModel, d: ModelData) -> None:
     r"""A stack is adopted once and kept: any installed node of a tier of stack k needs it.
 
     :math:`nodes_{g,t,s,y} \le N_{t,s}\, used_{k(t),y}` (N the site's rack bound on tier t) and,
-    for a training run, :math:`pick_{w,t,s,y} \le used_{k(t),y}` (the same rule, tighter in the
-    LP relaxation); a rented run or rented replicas need their tier's stack as much,
+    for a training run and a serving workload on one tier, the same rule tighter in the LP
+    relaxation: its choices of tiers of stack k exclude each other, so
+    :math:`\sum_{t \in k, s} pick_{w,t,s,y} \le used_{k,y}` and
+    :math:`\sum_{t \in k} tier_{w,t,y} \le used_{k,y}`; a rented run or rented replicas need their
+    tier's stack as much,
     :math:`rent_{w,o,y} \le used_{k(o),y}` (the team ports and runs the software wherever the GPUs
     are). Once adopted a stack stays, :math:`used_{k,y} \ge used_{k,y-1}`: its porting
     and validation are done and its team is kept. Adopting it costs its one-time price in that
@@ -38,9 +41,14 @@ def add_stacks(m: pyo.ConcreteModel, d: ModelData) -> None:
         pools,
         rule=lambda m, g, t, s, y: m.nodes[g, t, s, y] <= d.max_nodes[t, s] * m.stack_used[stack_of[t], y],
     )
+    picks = group_by([i for i in m.PICK if i[1] in stack_of], lambda i: (i[0], stack_of[i[1]], i[3]))
     m.stack_for_runs = pyo.Constraint(
-        [i for i in m.PICK if i[1] in stack_of],
-        rule=lambda m, w, t, s, y: m.pick[w, t, s, y] <= m.stack_used[stack_of[t], y],
+        list(picks), rule=lambda m, w, k, y: sum(m.pick[i] for i in picks[w, k, y]) <= m.stack_used[k, y]
+    )
+    served = group_by([i for i in m.SERVE_TIER if i[1] in stack_of], lambda i: (i[0], stack_of[i[1]], i[2]))
+    m.stack_for_serving = pyo.Constraint(
+        list(served),
+        rule=lambda m, w, k, y: sum(m.serve_tier[i] for i in served[w, k, y]) <= m.stack_used[k, y],
     )
     m.stack_for_rent = pyo.Constraint(
         [i for i, _ in rented],

@@ -6,12 +6,14 @@ import math
 
 import pytest
 from tiny_plans import (
+    baseline_model,
     compute_racks,
     cost,
     fabric,
     inference,
     installed,
     rack,
+    relaxation_bound,
     service,
     site,
     tier,
@@ -245,3 +247,27 @@ def test_fabric_switch_only_for_nodes_on_it(tmp_path):
     plan = aiopt.read_plan(model, aiopt.solve_model(model, rel_gap=1e-6, progress=False))
     assert plan.status == "optimal"
     assert installed(plan, site="a") == 8 and installed(plan, site="b") >= 1
+
+
+def test_fabric_ports_of_a_run_are_bought_for_its_own_fabric():
+    # ports_bought_by_fabric: without it the baseline's relaxation runs a job on one fabric and buys
+    # the ports of a cheaper one; it is valid for every plan (the checker passes every solved plan)
+    without = relaxation_bound(baseline_model(), without="ports_bought_by_fabric")
+    assert relaxation_bound(baseline_model()) > without + 0.1
+
+
+def test_fabric_single_switch_follows_the_demand_a_model_is_solved_for(tmp_path):
+    # 34 PFLOPS / 4 = 9 nodes, 72 ports: more than one 64-port switch at its least size, so the
+    # relaxation may not cover it with one (ports_by_fabric, single_fits = 0). Lowered to 30
+    # PFLOPS on the built model (8 nodes, 64 ports) it fits one switch again: the solve refreshes
+    # single_fits and finds the fresh build's plan, one switch and no spines.
+    model = aiopt.build_model(tiny_scenario(tmp_path / "high", [training(pflops=34)]))
+    assert set(model.single_fits.extract_values().values()) == {0}
+    for index in model.demand:
+        model.demand[index] = model.demand[index].value * 30 / 34
+    aiopt.solve_model(model, rel_gap=1e-6, progress=False)
+    fresh = aiopt.build_model(tiny_scenario(tmp_path / "low", [training(pflops=30)]))
+    aiopt.solve_model(fresh, rel_gap=1e-6, progress=False)
+    assert sum(v.value for v in model.single.values()) == pytest.approx(1)
+    assert set(model.single_fits.extract_values().values()) == {1}
+    assert model.npv() == pytest.approx(fresh.npv(), rel=1e-6)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 from tiny_plans import (
+    baseline_model,
     bought,
     cost,
     fabric,
     inference,
     installed,
     rack,
+    relaxation_bound,
     service,
     site,
     storage,
@@ -185,3 +187,10 @@ def test_growth_old_nodes_retire_early_to_free_power(plan_of):
     )
     assert (installed(plan, 2026, tier="old"), installed(plan, 2026, tier="new")) == (4, 0)
     assert (installed(plan, 2027, tier="old"), installed(plan, 2027, tier="new")) == (0, 5)
+
+
+def test_growth_a_site_opens_whole_for_the_workloads_present_there():
+    # present_at_open_site: a workload present at a site needs it open; without it the baseline's
+    # relaxation opens its owned site by the share it uses and pays that share of the building
+    without = relaxation_bound(baseline_model(), without="present_at_open_site")
+    assert relaxation_bound(baseline_model()) > without + 0.5

@@ -12,12 +12,14 @@ import dataclasses
 
 import pytest
 from tiny_plans import (
+    baseline_model,
     cost,
     fabric,
     inference,
     installed,
     offer,
     rack,
+    relaxation_bound,
     service,
     software_stack,
     storage,
@@ -175,3 +177,11 @@ def test_catalog_without_a_software_stacks_file_loads(tmp_path):
     catalog = write_catalog(tmp_path / "catalog", tables)
     (catalog / "software_stacks.csv").unlink()
     assert aiopt.load_catalog(catalog)["software_stacks"].empty
+
+
+@pytest.mark.parametrize("rows", ["stack_for_runs", "stack_for_serving"])
+def test_a_workload_s_tier_choices_of_one_stack_share_its_adoption(rows):
+    # stack_for_runs, stack_for_serving: a workload's picks of tiers of one stack exclude each
+    # other, so their sum (not each) needs the stack; without the rows the baseline's relaxation
+    # splits its choice over tiers and adopts each stack by a fraction
+    assert relaxation_bound(baseline_model()) > relaxation_bound(baseline_model(), without=rows) + 0.1
