@@ -20,11 +20,12 @@ from . import kept
 from .highs import HighsModel, Outcome, use_threads
 from .progress import Progress, objective_text, relative_gap
 
-# "auto" strategy: warm-start models with more integer variables. Measured (seed 0, 2026-11-27):
-# below it HiGHS alone is faster, enterprise-baseline (1,098) 18-24 s against 26-42 s staged (the
-# LP-guided stage alone took 9-14 s); above it the stages find a better plan when time is short,
-# growth-5y (1,396) 42.54 against 43.95 MUSD at 15 and 30 s (at 60 s direct ends ahead, 11.9% vs 12.8%)
-STAGED_ABOVE_INTEGERS = 1200
+# "auto" strategy: stage models with more integer variables than this per second of the time limit.
+# Measured (seed 0, 2026-11-27): given the time, HiGHS alone does better, enterprise-baseline (1,098
+# integer, 60 s) 18-24 s against 26-42 s staged (the LP-guided stage alone took 9-14 s), frontier-growth
+# (4,389, 60 s) optimal at 0.98% against 8.4%; when time is short the stages find the better plan,
+# growth-5y (1,396) 42.54 against 43.95 MUSD at 15 s (direct found none when the machine was busy)
+STAGED_ABOVE_INTEGERS_PER_SECOND = 80
 LP_SHARE = 0.25  # the LP relaxation may use this share of the time limit; beyond it, one tier per workload
 ONE_TIER_FIRST_ABOVE_INTEGERS = 5000  # measured: the 8-site, 10-year benchmark (6.8k) needs ~27 s for its LP
 # big-M rows tying each run to its tier, site and fabric choice: weak in the LP anyway, and the LP
@@ -330,9 +331,9 @@ def solve_model(
     shows it once the solve has run a few seconds, "verbose" shows HiGHS's own log, False is
     silent. `strategy`: "direct" hands the whole MIP to HiGHS; "staged" first finds a plan
     (LP-guided fabrics, else a heuristic search) and starts the full MIP from it; "auto"
-    stages models with more than `STAGED_ABOVE_INTEGERS` integer variables. `max_capacity` is
-    lexicographic: the largest demand multiple first, then the least NPV at that multiple, started
-    from the first plan. With `warm`, a model solved before and changed since only in its mutable Params (a
+    stages models with more than `STAGED_ABOVE_INTEGERS_PER_SECOND` integer variables per second of
+    `time_limit`. `max_capacity` is lexicographic: the largest demand multiple first, then the least
+    NPV at that multiple, started from the first plan. With `warm`, a model solved before and changed since only in its mutable Params (a
     sweep variant, `model.demand[w, y] = ...`) is updated in HiGHS, not loaded again, and starts
     from the nearest plan it solved while that plan is still feasible (`solve.kept`): faster, but
     among plans within the gap the one found may then depend on what was solved before; `warm=False`
@@ -368,7 +369,9 @@ def solve_model(
         earlier = kept.nearest_plan(model, clock.until(LP_SHARE)) if warm else None
         if earlier is not None:  # a plan of an earlier solve, still feasible: no first-plan search
             first.start, first.objective = earlier, highs.objective_of(earlier)
-        elif strategy == "staged" or (strategy == "auto" and len(highs.integers) > STAGED_ABOVE_INTEGERS):
+        elif strategy == "staged" or (
+            strategy == "auto" and len(highs.integers) > STAGED_ABOVE_INTEGERS_PER_SECOND * time_limit
+        ):
             first = _first_plan(model, highs, clock, lines)
             seconds["first_plan"] = clock.elapsed() - seconds["load"]
         if first.start is not None:
