@@ -333,10 +333,11 @@ def solve_model(
     (LP-guided fabrics, else a heuristic search) and starts the full MIP from it; "auto"
     stages models with more than `STAGED_ABOVE_INTEGERS_PER_SECOND` integer variables per second of
     `time_limit`. `max_capacity` is lexicographic: the largest demand multiple first, then the least
-    NPV at that multiple, started from the first plan. With `warm`, a model solved before and changed since only in its mutable Params (a
-    sweep variant, `model.demand[w, y] = ...`) is updated in HiGHS, not loaded again, and starts
-    from the nearest plan it solved while that plan is still feasible (`solve.kept`): faster, but
-    among plans within the gap the one found may then depend on what was solved before; `warm=False`
+    NPV at that multiple, started from the first plan. With `warm`, a model solved before and
+    changed since only in its mutable Params (a sweep variant, `model.demand[w, y] = ...`) is
+    updated in HiGHS, not loaded again, and starts from the nearest plan it solved while that plan
+    is still feasible (`solve.kept`): faster, but among plans within the gap the one found may then
+    depend on what was solved before; `warm=False`
     loads anew and starts from nothing, the same result every time. The whole solve,
     every stage and the load into HiGHS, ends within `time_limit`. Raises
     `SolveError` with a `Status` when the scenario is infeasible, no plan was found in time, or
