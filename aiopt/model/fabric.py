@@ -286,12 +286,10 @@ def _ports_by_fabric(m: pyo.ConcreteModel, d: ModelData, per_su: dict, radix: di
 def single_fits(m: pyo.ConcreteModel, run: tuple) -> int:
     """0 when a training run (w, t, s, f, y) at its least size, :math:`D_{w,y} / b_0` nodes at the
     current demand, has more fabric ports than one switch of f (`_ports_by_fabric`), else 1."""
-    d = m.data
-    w, t, s, f, y = run
-    intercept, slope = d.goodput_chords[run][0]
-    if d.scenario.policy["objective"] != "min_npv" or intercept != 0:
+    sc, (w, t, _, f, y) = m.data.scenario, run
+    intercept, slope = m.data.goodput_chords[run][0]
+    if sc.policy["objective"] != "min_npv" or intercept != 0:
         return 1
-    sc = d.scenario
     least_ports = pyo.value(m.demand[w, y]) / slope * fabric_ports(sc.gpu_tiers.loc[t])
     return int(least_ports * (1 + sc.workloads.at[w, "spare_fraction"]) <= sc.fabrics.at[f, "radix"])
 
