@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import pyomo.environ as pyo
 
+from ..scenario import Scenario
 from .data import ModelData, group_by, previous
+
+# mutable Params indexed by site first: twin sites stay interchangeable only while these agree
+SITE_PARAMS = ("power_mw", "electricity", "building_charge")
 
 
 def add_growth(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -24,6 +30,13 @@ def add_growth(m: pyo.ConcreteModel, d: ModelData) -> None:
     :math:`\sum_k hot_{w,s,k,y} + cold_{w,s,k,y} \le (H_{w,y} + C_{w,y})\, open_{s,y}`; site
     services are counted on it (family 2). Storage units at a site serve only its data and the
     bandwidth of its runs, so a least-cost plan has none at a closed site.
+
+    Twin sites (`twin_sites`: the same inputs but the id) open in the order they are listed,
+    :math:`open_{a,y} \ge open_{b,y} - (1 - alike_{a,b})` for each twin b listed after a: any
+    plan has a mirror, the same cost with the two swapped, that keeps this order (open years
+    are a suffix of the horizon, so of two sites one opens no later). Without it the search
+    proves every plan twice. `alike` is a mutable Param that `follow_site_params` sets to 0 when
+    a sweep or an edit gives the pair different `SITE_PARAMS`, which lifts the order.
     """
     life = int(d.scenario.policy["hardware_lifetime_years"])
     buys = set(d.buy_index)
@@ -80,3 +93,46 @@ def _site_opening(m: pyo.ConcreteModel, d: ModelData, later: list[int]) -> None:
 
     m.data_at_open_site = pyo.Constraint(sorted(set(hot_of) | set(cold_of)), rule=data_at_open_site)
     m.present_at_open_site = pyo.Constraint(m.WSY, rule=lambda m, w, s, y: m.present[w, s, y] <= m.open[s, y])
+    twins = twin_sites(d.scenario)
+    m.TWINS = pyo.Set(initialize=twins, dimen=2, ordered=True, doc="(a, b): b a twin of a, listed after it")
+    m.alike = pyo.Param(m.TWINS, initialize=1.0, mutable=True, doc="1 while the twins' site Params agree")
+    m.twins_in_order = pyo.Constraint(
+        [(a, b, y) for (a, b) in twins for y in d.years],
+        rule=lambda m, a, b, y: m.open[a, y] >= m.open[b, y] - (1 - m.alike[a, b]),
+    )
+
+
+def twin_sites(sc: Scenario) -> list[tuple[str, str]]:
+    """(a, b) for each site b whose `sites` row (rack positions included) equals that of an
+    earlier-listed site a, the latest such a (a chain a, b, c of three twins): sites no workload,
+    catalog or rule tells apart."""
+    last_with: dict = {}
+    twins = []
+    for site, row in sc.sites.iterrows():
+        key = tuple(_comparable(value) for value in row)
+        if key in last_with:
+            twins.append((last_with[key], site))
+        last_with[key] = site
+    return twins
+
+
+def _comparable(value):
+    """A site field as a hashable value that equals its twin's: NaN as None, racks without zeros."""
+    if isinstance(value, dict):
+        return tuple(sorted((k, v) for k, v in value.items() if v))
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def follow_site_params(m: pyo.ConcreteModel) -> None:
+    """Set `alike` from the model's current `SITE_PARAMS`: 1 where both twins' values agree."""
+    for a, b in m.TWINS:
+        m.alike[a, b] = float(all(_same_for_sites(getattr(m, name), a, b) for name in SITE_PARAMS))
+
+
+def _same_for_sites(param, a: str, b: str) -> bool:
+    """Whether a Param indexed by site first holds the same values for sites a and b."""
+    for index in param:
+        key = index if isinstance(index, tuple) else (index,)
+        if key[0] == a and pyo.value(param[index]) != pyo.value(param[(b, *key[1:]) if len(key) > 1 else b]):
+            return False
+    return True

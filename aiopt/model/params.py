@@ -28,9 +28,10 @@ MUTABLE_PARAMS = (
     "residual_discount",
     "building_charge",
 )
-# Params computed from the demand Param, not from scenario values: every solve refreshes them
-# (`aiopt.model.fabric.follow_demand`), so a demand set on a built model moves them too
-DEMAND_DERIVED_PARAMS = ("single_fits",)
+# Params computed from other Params, not from scenario values: every solve refreshes them
+# (`aiopt.model.fabric.follow_demand`, `aiopt.model.growth.follow_site_params`), so a value set
+# on a built model moves them too
+DERIVED_PARAMS = ("single_fits", "alike")
 
 
 def required_demand(sc: Scenario, years: list[int]) -> dict:

@@ -16,6 +16,7 @@ import pyomo.environ as pyo
 
 from ..errors import InputError, Problem, SolveError, Status
 from ..model.fabric import follow_demand
+from ..model.growth import follow_site_params
 from . import kept
 from .highs import HighsModel, Outcome, use_threads
 from .progress import Progress, objective_text, relative_gap
@@ -348,6 +349,7 @@ def solve_model(
     clock = _Clock(time_limit)
     _check_demand_within_build(model)
     follow_demand(model)
+    follow_site_params(model)
     objective = model.data.scenario.policy["objective"]
     lines = Progress(progress, objective)
     use_threads(threads)

@@ -17,10 +17,14 @@ from tiny_plans import (
     storage,
     storage_units,
     tier,
+    tiny_scenario,
     training,
 )
 
+import aiopt
 from aiopt.fabric_sizing import size_for_units
+from aiopt.model.growth import twin_sites
+from aiopt.model.params import set_params
 
 
 def test_growth_demand_doubles_and_purchases_follow(plan_of):
@@ -194,3 +198,33 @@ def test_growth_a_site_opens_whole_for_the_workloads_present_there():
     # relaxation opens its owned site by the share it uses and pays that share of the building
     without = relaxation_bound(baseline_model(), without="present_at_open_site")
     assert relaxation_bound(baseline_model()) > without + 0.5
+
+
+def test_growth_twin_sites_open_in_the_order_listed(plan_of):
+    # a and b are twins (the same row, racks included); c differs in carriers only, which a
+    # training job does not need, so it is as cheap but no twin. Each open site pays its building
+    # (1 MUSD per MW): the plan opens one site, a or c, never b (twins_in_order: its mirror, a,
+    # costs the same)
+    sites = [site(id, build_usd_per_mw=1e6, carriers=2 if id == "c" else 1) for id in "abc"]
+    plan = plan_of([training(pflops=10)], sites=sites)
+    assert twin_sites(plan.scenario) == [("a", "b")]
+    assert twin_sites(plan.scenario.with_values("sites", "b", racks={"r1": 19})) == []
+    assert set(plan.sites[plan.sites.open].site) in ({"a"}, {"c"})
+
+
+def test_growth_twin_order_lifts_when_an_edit_tells_the_twins_apart(tmp_path):
+    # Electricity at a raised on the built model makes b the cheaper site: the solve sets alike to
+    # 0 and opens b alone, as a fresh build of the edited scenario does. With alike left at 1,
+    # twins_in_order would keep a open beside b and pay its building (1 MUSD per MW).
+    sites = [site(id, build_usd_per_mw=1e6) for id in ("a", "b")]
+    scenario = tiny_scenario(tmp_path / "twins", [training(pflops=10)], sites=sites)
+    model = aiopt.build_model(scenario)
+    assert list(model.TWINS) == [("a", "b")]
+    edited = scenario.with_values("sites", "a", electricity_usd_per_kwh=0.5)
+    set_params(model, edited)
+    aiopt.solve_model(model, rel_gap=1e-6, progress=False)
+    fresh = aiopt.build_model(edited)
+    aiopt.solve_model(fresh, rel_gap=1e-6, progress=False)
+    assert model.alike["a", "b"].value == 0
+    assert [round(model.open[s, 2026].value) for s in ("a", "b")] == [0, 1]
+    assert model.npv() == pytest.approx(fresh.npv(), rel=1e-6)

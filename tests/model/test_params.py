@@ -7,7 +7,7 @@ import pytest
 from conftest import every_param_field_changed
 
 import aiopt
-from aiopt.model.params import DEMAND_DERIVED_PARAMS, MUTABLE_PARAMS, set_params
+from aiopt.model.params import DERIVED_PARAMS, MUTABLE_PARAMS, set_params
 
 
 def param_values(model) -> dict:
@@ -18,7 +18,7 @@ def test_params_named_are_every_mutable_param_of_the_model(tiny):
     # a Param the model gains must be set by set_params too, or warm variants would keep stale values
     model = aiopt.build_model(tiny)
     mutable = {p.local_name for p in model.component_objects(pyo.Param) if p.mutable}
-    assert mutable == set(MUTABLE_PARAMS) | set(DEMAND_DERIVED_PARAMS)
+    assert mutable == set(MUTABLE_PARAMS) | set(DERIVED_PARAMS)
 
 
 def test_params_set_on_a_built_model_equal_those_of_a_fresh_build(tiny):
