@@ -31,12 +31,15 @@ def add_growth(m: pyo.ConcreteModel, d: ModelData) -> None:
     services are counted on it (family 2). Storage units at a site serve only its data and the
     bandwidth of its runs, so a least-cost plan has none at a closed site.
 
-    Twin sites (`twin_sites`: the same inputs but the id) open in the order they are listed,
-    :math:`open_{a,y} \ge open_{b,y} - (1 - alike_{a,b})` for each twin b listed after a: any
-    plan has a mirror, the same cost with the two swapped, that keeps this order (open years
-    are a suffix of the horizon, so of two sites one opens no later). Without it the search
-    proves every plan twice. `alike` is a mutable Param that `follow_site_params` sets to 0 when
-    a sweep or an edit gives the pair different `SITE_PARAMS`, which lifts the order.
+    Twin sites (`twin_sites`: the same inputs but the id) are ordered as listed, by the years
+    they are open and then by their node-years: for each twin b listed after a,
+    :math:`open_{a,y} \ge open_{b,y} - (1 - alike_{a,b})` and
+    :math:`N_a \ge N_b - M_b\,(\sum_y (open_{a,y} - open_{b,y}) + (|Y|+1)(1 - alike_{a,b}))`,
+    N_s the nodes installed at s summed over tiers and years, M_s its rack-limited most. Any plan
+    has a mirror, the same cost with the two swapped, that keeps this order (open years are a
+    suffix of the horizon, so of two sites one opens no later). Without it the search proves
+    every plan twice. `alike` is a mutable Param that `follow_site_params` sets to 0 when a sweep
+    or an edit gives the pair different `SITE_PARAMS`, which lifts both rows.
     """
     life = int(d.scenario.policy["hardware_lifetime_years"])
     buys = set(d.buy_index)
@@ -100,6 +103,16 @@ def _site_opening(m: pyo.ConcreteModel, d: ModelData, later: list[int]) -> None:
         [(a, b, y) for (a, b) in twins for y in d.years],
         rule=lambda m, a, b, y: m.open[a, y] >= m.open[b, y] - (1 - m.alike[a, b]),
     )
+    nodes_at = group_by(list(m.NODE), lambda i: i[2])
+    most = {s: sum(d.max_nodes[t, s] for (_, t, _, _) in nodes_at.get(s, ())) for s in d.sites}
+
+    def twins_by_nodes(m, a, b):
+        earlier = sum(m.open[a, y] - m.open[b, y] for y in d.years) + (len(d.years) + 1) * (1 - m.alike[a, b])
+        return sum(m.nodes[i] for i in nodes_at.get(a, ())) >= (
+            sum(m.nodes[i] for i in nodes_at.get(b, ())) - most[b] * earlier
+        )
+
+    m.twins_by_nodes = pyo.Constraint(m.TWINS, rule=twins_by_nodes)
 
 
 def twin_sites(sc: Scenario) -> list[tuple[str, str]]:

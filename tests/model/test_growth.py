@@ -215,7 +215,8 @@ def test_growth_twin_sites_open_in_the_order_listed(plan_of):
 def test_growth_twin_order_lifts_when_an_edit_tells_the_twins_apart(tmp_path):
     # Electricity at a raised on the built model makes b the cheaper site: the solve sets alike to
     # 0 and opens b alone, as a fresh build of the edited scenario does. With alike left at 1,
-    # twins_in_order would keep a open beside b and pay its building (1 MUSD per MW).
+    # twins_in_order would keep a open beside b and pay its building (1 MUSD per MW); lifted,
+    # twins_by_nodes must not bind either (b holds the nodes, opening earlier than a).
     sites = [site(id, build_usd_per_mw=1e6) for id in ("a", "b")]
     scenario = tiny_scenario(tmp_path / "twins", [training(pflops=10)], sites=sites)
     model = aiopt.build_model(scenario)
