@@ -17,8 +17,8 @@ from .compute import add_compute
 from .core import declare
 from .cost import add_cost
 from .data import ModelData, prepare
-from .fabric import add_fabric
-from .growth import add_growth
+from .fabric import add_fabric, follow_demand
+from .growth import add_growth, follow_site_params
 from .power import add_power
 from .racks import add_racks
 from .reliability import add_reliability
@@ -57,10 +57,17 @@ def build_model(scenario: Scenario | ModelData) -> pyo.ConcreteModel:
     return m
 
 
+def follow_params(m: pyo.ConcreteModel) -> None:
+    """Bring the derived Params (`params.DERIVED_PARAMS`) to the model's current mutable Params;
+    every solve calls it, so a value set on a built model moves them too."""
+    follow_demand(m)
+    follow_site_params(m)
+
+
 def _record_family(m: pyo.ConcreteModel, family: str) -> None:
     """Mark the constraint components not yet recorded in `m.family_of` as `family`'s."""
     for constraint in m.component_objects(pyo.Constraint, descend_into=False):
         m.family_of.setdefault(constraint.local_name, family)
 
 
-__all__ = ["FAMILIES", "ModelData", "build_model", "prepare"]
+__all__ = ["FAMILIES", "ModelData", "build_model", "follow_params", "prepare"]

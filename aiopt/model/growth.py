@@ -139,13 +139,10 @@ def _comparable(value):
 def follow_site_params(m: pyo.ConcreteModel) -> None:
     """Set `alike` from the model's current `SITE_PARAMS`: 1 where both twins' values agree."""
     for a, b in m.TWINS:
-        m.alike[a, b] = float(all(_same_for_sites(getattr(m, name), a, b) for name in SITE_PARAMS))
+        params = [getattr(m, name) for name in SITE_PARAMS]
+        m.alike[a, b] = float(all(_of_site(param, a) == _of_site(param, b) for param in params))
 
 
-def _same_for_sites(param, a: str, b: str) -> bool:
-    """Whether a Param indexed by site first holds the same values for sites a and b."""
-    for index in param:
-        key = index if isinstance(index, tuple) else (index,)
-        if key[0] == a and pyo.value(param[index]) != pyo.value(param[(b, *key[1:]) if len(key) > 1 else b]):
-            return False
-    return True
+def _of_site(param, site: str) -> list[float]:
+    """The values of a Param indexed by site first that belong to `site`, in index order."""
+    return [pyo.value(v) for i, v in param.items() if (i[0] if isinstance(i, tuple) else i) == site]

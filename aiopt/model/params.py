@@ -29,8 +29,7 @@ MUTABLE_PARAMS = (
     "building_charge",
 )
 # Params computed from other Params, not from scenario values: every solve refreshes them
-# (`aiopt.model.fabric.follow_demand`, `aiopt.model.growth.follow_site_params`), so a value set
-# on a built model moves them too
+# (`aiopt.model.follow_params`), so a value set on a built model moves them too
 DERIVED_PARAMS = ("single_fits", "alike")
 
 

@@ -15,8 +15,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from ..errors import InputError, Problem, SolveError, Status
-from ..model.fabric import follow_demand
-from ..model.growth import follow_site_params
+from ..model import follow_params
 from . import kept
 from .highs import HighsModel, Outcome, use_threads
 from .progress import Progress, objective_text, relative_gap
@@ -348,8 +347,7 @@ def solve_model(
         raise ValueError(f"strategy must be auto, direct or staged, not {strategy!r}")
     clock = _Clock(time_limit)
     _check_demand_within_build(model)
-    follow_demand(model)
-    follow_site_params(model)
+    follow_params(model)
     objective = model.data.scenario.policy["objective"]
     lines = Progress(progress, objective)
     use_threads(threads)
