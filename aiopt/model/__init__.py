@@ -13,12 +13,12 @@ import pyomo.environ as pyo
 
 from ..scenario import Scenario
 from .compliance import add_compliance
-from .compute import add_compute
+from .compute import add_compute, least_nodes
 from .core import declare
 from .cost import add_cost
 from .data import ModelData, prepare
-from .fabric import add_fabric, follow_demand
-from .growth import add_growth, follow_site_params
+from .fabric import add_fabric, single_fits
+from .growth import add_growth, twins_alike
 from .power import add_power
 from .racks import add_racks
 from .reliability import add_reliability
@@ -39,6 +39,14 @@ FAMILIES = {
     "stacks": add_stacks,
     "cost": add_cost,
 }
+# Params computed from the model's other Params, not from scenario values, each by its rule
+# (model, index) -> value, in the order they follow each other; every solve refreshes them
+# (`follow_params`), so a value set on a built model (a sweep, a notebook edit) moves them too
+DERIVED_PARAMS = {
+    "single_fits": single_fits,
+    "least_nodes": least_nodes,
+    "alike": twins_alike,
+}
 
 
 def build_model(scenario: Scenario | ModelData) -> pyo.ConcreteModel:
@@ -58,10 +66,11 @@ def build_model(scenario: Scenario | ModelData) -> pyo.ConcreteModel:
 
 
 def follow_params(m: pyo.ConcreteModel) -> None:
-    """Bring the derived Params (`params.DERIVED_PARAMS`) to the model's current mutable Params;
-    every solve calls it, so a value set on a built model moves them too."""
-    follow_demand(m)
-    follow_site_params(m)
+    """Bring the `DERIVED_PARAMS` to the model's current mutable Params; every solve calls it."""
+    for name, rule in DERIVED_PARAMS.items():
+        param = getattr(m, name)
+        for index in param:
+            param[index] = rule(m, index)
 
 
 def _record_family(m: pyo.ConcreteModel, family: str) -> None:
@@ -70,4 +79,4 @@ def _record_family(m: pyo.ConcreteModel, family: str) -> None:
         m.family_of.setdefault(constraint.local_name, family)
 
 
-__all__ = ["FAMILIES", "ModelData", "build_model", "follow_params", "prepare"]
+__all__ = ["DERIVED_PARAMS", "FAMILIES", "ModelData", "build_model", "follow_params", "prepare"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pyomo.environ as pyo
 
 from .. import demand
@@ -33,7 +35,8 @@ def add_compute(m: pyo.ConcreteModel, d: ModelData) -> None:
     :math:`\sum_{s,f} run_{w,t,s,f,y}\, gpus_t HBM_t \ge S_w \sum_s pick_{w,t,s,y}` (S_w the state
     by method, `demand.training_state_gb`), and takes whole nodes,
     :math:`job_{w,t,s,y} = u_t\, units_{w,t,s,y} \ge \sum_f run`, units integer and u_t the node
-    unit (`data.node_unit`: a node, or a compute tray of a rack-scale node; `_whole_domains`).
+    unit (`data.node_unit`: a node, or a compute tray of a rack-scale node; `_whole_domains`),
+    at least its least size, :math:`job_{w,t,s,y} \ge L_{w,t,s,y}\, pick_{w,t,s,y}` (`least_nodes`).
     Serving takes whole replicas (`_replicas`); jobs share their pool over the year beside the
     serving and spares (`_shared_pools`). A workload is present at a site in a year where it
     runs: training where its tier was picked, inference :math:`run \le M\, present_{w,s,y}` (M from
@@ -85,6 +88,12 @@ def add_compute(m: pyo.ConcreteModel, d: ModelData) -> None:
         rule=lambda m, w, t, s, y: (
             sum(m.run[i] for i in job_runs[w, t, s, y]) <= job_nodes(m, d, (w, t, s, y))
         ),
+    )
+    m.least_nodes = pyo.Param(
+        m.PICK, mutable=True, initialize=lambda m, *i: least_nodes(m, i), doc="fewest nodes of a run"
+    )
+    m.least_job = pyo.Constraint(
+        m.PICK, rule=lambda m, *i: job_nodes(m, d, i) >= m.least_nodes[i] * m.pick[i]
     )
     site_picks = group_by(d.pick_index, lambda i: (i[0], i[2], i[3]))
     m.present_where_picked = pyo.Constraint(
@@ -281,6 +290,36 @@ def _whole_domains(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.domains_if_spanning = pyo.Constraint(
         m.RACK_JOB, rule=lambda m, *i: m.job_domains[i] <= (max_nodes_of_job(m, d, i) + 1) * m.spans[i]
     )
+
+
+WHOLE_TOLERANCE = 1e-6  # a node count this close above a whole one rounds down to it (solver tolerance)
+
+
+def least_nodes(m: pyo.ConcreteModel, job: tuple) -> float:
+    r"""Fewest nodes a training run (w, t, s, y) can meet its current demand D with (`least_job`,
+    a tightening of the relaxation; min NPV only, else 0).
+
+    On fabric f every goodput chord bounds the run, :math:`D \le eff \le a_j + b_j N`, so
+    :math:`N \ge \max_j (D - a_j) / b_j`; the least over the fabrics, at least the nodes whose HBM
+    holds the training state, rounded up to a size the tier allows (`whole_job_nodes`). A
+    mutable Param: every solve recomputes it from the demand (`aiopt.model.follow_params`).
+    """
+    d, (w, t, s, y) = m.data, job
+    if d.scenario.policy["objective"] != "min_npv":
+        return 0.0
+    need = pyo.value(m.demand[w, y])
+    chords = [d.goodput_chords[w, t, s, f, y] for f in d.fabrics if (w, t, s, f, y) in d.goodput_chords]
+    by_goodput = min((max((need - a) / b for a, b in run if b > 0) for run in chords), default=0.0)
+    tier, row = d.scenario.gpu_tiers.loc[t], d.scenario.workloads.loc[w]
+    by_memory = demand.training_state_gb(row.params_b, row.method) / (tier.gpus_per_node * tier.hbm_gb)
+    return whole_job_nodes(max(by_goodput, by_memory), d.node_unit[t])
+
+
+def whole_job_nodes(nodes: float, unit: float) -> float:
+    """The least size of at least `nodes` a run can hold: whole units (`data.node_unit`) inside one
+    node, whole nodes (NVLink domains) beyond it."""
+    within_one = math.ceil(nodes / unit - WHOLE_TOLERANCE) * unit
+    return within_one if within_one <= 1 else math.ceil(nodes - WHOLE_TOLERANCE)
 
 
 def max_nodes_of_job(m: pyo.ConcreteModel, d: ModelData, job: tuple):

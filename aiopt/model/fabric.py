@@ -294,12 +294,6 @@ def single_fits(m: pyo.ConcreteModel, run: tuple) -> int:
     return int(least_ports * (1 + sc.workloads.at[w, "spare_fraction"]) <= sc.fabrics.at[f, "radix"])
 
 
-def follow_demand(m: pyo.ConcreteModel) -> None:
-    """Bring the Params derived from the demand (`single_fits`) to the model's current demand."""
-    for run in m.single_fits:
-        m.single_fits[run] = single_fits(m, run)
-
-
 def built_sum(m: pyo.ConcreteModel, d: ModelData, s: str, f: str, y: int, quantity) -> pyo.Expression:
     r"""A quantity of the size built by year y, :math:`\sum_k (q_k - q_{k-1})\, built_{s,f,k,y}` with
     :math:`q_0 = 0`: the telescoping sum leaves :math:`q_K` for a fabric built for K units."""

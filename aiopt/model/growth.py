@@ -38,8 +38,8 @@ def add_growth(m: pyo.ConcreteModel, d: ModelData) -> None:
     N_s the nodes installed at s summed over tiers and years, M_s its rack-limited most. Any plan
     has a mirror, the same cost with the two swapped, that keeps this order (open years are a
     suffix of the horizon, so of two sites one opens no later). Without it the search proves
-    every plan twice. `alike` is a mutable Param that `follow_site_params` sets to 0 when a sweep
-    or an edit gives the pair different `SITE_PARAMS`, which lifts both rows.
+    every plan twice. `alike` is a mutable Param that every solve sets (`twins_alike`) to 0 when a
+    sweep or an edit gives the pair different `SITE_PARAMS`, which lifts both rows.
     """
     life = int(d.scenario.policy["hardware_lifetime_years"])
     buys = set(d.buy_index)
@@ -98,7 +98,12 @@ def _site_opening(m: pyo.ConcreteModel, d: ModelData, later: list[int]) -> None:
     m.present_at_open_site = pyo.Constraint(m.WSY, rule=lambda m, w, s, y: m.present[w, s, y] <= m.open[s, y])
     twins = twin_sites(d.scenario)
     m.TWINS = pyo.Set(initialize=twins, dimen=2, ordered=True, doc="(a, b): b a twin of a, listed after it")
-    m.alike = pyo.Param(m.TWINS, initialize=1.0, mutable=True, doc="1 while the twins' site Params agree")
+    m.alike = pyo.Param(
+        m.TWINS,
+        initialize=lambda m, *i: twins_alike(m, i),
+        mutable=True,
+        doc="1 while the twins' site Params agree",
+    )
     m.twins_in_order = pyo.Constraint(
         [(a, b, y) for (a, b) in twins for y in d.years],
         rule=lambda m, a, b, y: m.open[a, y] >= m.open[b, y] - (1 - m.alike[a, b]),
@@ -136,11 +141,10 @@ def _comparable(value):
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
-def follow_site_params(m: pyo.ConcreteModel) -> None:
-    """Set `alike` from the model's current `SITE_PARAMS`: 1 where both twins' values agree."""
-    for a, b in m.TWINS:
-        params = [getattr(m, name) for name in SITE_PARAMS]
-        m.alike[a, b] = float(all(_of_site(param, a) == _of_site(param, b) for param in params))
+def twins_alike(m: pyo.ConcreteModel, twins: tuple[str, str]) -> float:
+    """`alike` from the model's current `SITE_PARAMS`: 1 where both twins' values agree."""
+    a, b = twins
+    return float(all(_of_site(getattr(m, name), a) == _of_site(getattr(m, name), b) for name in SITE_PARAMS))
 
 
 def _of_site(param, site: str) -> list[float]:

@@ -28,9 +28,6 @@ MUTABLE_PARAMS = (
     "residual_discount",
     "building_charge",
 )
-# Params computed from other Params, not from scenario values: every solve refreshes them
-# (`aiopt.model.follow_params`), so a value set on a built model moves them too
-DERIVED_PARAMS = ("single_fits", "alike")
 
 
 def required_demand(sc: Scenario, years: list[int]) -> dict:

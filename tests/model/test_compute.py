@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import math
 
+import pyomo.environ as pyo
 import pytest
 from tiny_plans import (
+    baseline_model,
     cost,
     inference,
     installed,
     model,
     rack,
+    relaxation_bound,
     site,
     storage_units,
     tier,
+    tiny_scenario,
     training,
 )
+
+import aiopt
 
 
 @pytest.mark.parametrize(
@@ -122,6 +128,43 @@ def test_compute_job_spanning_rack_scale_nodes_takes_them_whole(plan_of):
     assert plan.nodes.nodes.sum() == pytest.approx(1.25, rel=1e-3)
     assert list(plan.nodes.job_nodes) == [2]
     assert installed(plan) == 2
+
+
+JOB = ("train", "g1", "a", 2026)
+
+
+@pytest.mark.parametrize(
+    ("pflops", "params_b", "gpus_per_node", "nodes"),
+    [
+        (38, 14.4, 8, 10),  # 38 / 4 = 9.5 -> 10 nodes
+        (0.4, 144, 8, 3),  # 4 PFLOPS, one node, but 144B x 16 B = 2,304 GB of state: 2.88 -> 3 nodes
+        (10.8, 14.4, 72, 6 / 18),  # 0.3 of a 36 PFLOPS rack-scale node: 5.4 -> 6 trays
+        (45, 14.4, 72, 2),  # 1.25 nodes span two NVLink domains: 2 whole
+    ],
+)
+def test_compute_least_job_nodes(tmp_path, pflops, params_b, gpus_per_node, nodes):
+    # least_job: a picked run holds at least the nodes that meet its demand at 4 PFLOPS a node
+    # (goodput ~1), and that hold its training state, in sizes its tier allows
+    workload = training(pflops=pflops * 14.4 / params_b, params_b=params_b)
+    scenario = tiny_scenario(tmp_path, [workload], gpu_tiers=[tier(gpus_per_node=gpus_per_node)])
+    assert pyo.value(aiopt.build_model(scenario).least_nodes[JOB]) == pytest.approx(nodes)
+
+
+def test_compute_least_job_lifts_the_relaxation():
+    # without least_job the baseline's relaxation trains on fractions of a job's least size
+    model = baseline_model()
+    assert relaxation_bound(model) > relaxation_bound(model, without="least_job") + 1.0
+
+
+def test_compute_least_job_follows_the_demand_a_model_is_solved_for(tmp_path):
+    # 198 PFLOPS: at least 50 nodes (49.5 rounded up). Lowered to 38 on the built model, the solve
+    # refreshes least_nodes (`aiopt.model.follow_params`) and finds the fresh build's plan, 10
+    # nodes and one spare (test_compute_training_run_takes_whole_nodes); left at 50 it would hold 53
+    model = aiopt.build_model(tiny_scenario(tmp_path, [training(pflops=198, spare_fraction=0.05)]))
+    for index in model.demand:
+        model.demand[index] = model.demand[index].value * 38 / 198
+    plan = aiopt.read_plan(model, aiopt.solve_model(model, rel_gap=1e-6, progress=False))
+    assert (installed(plan), pyo.value(model.least_nodes[JOB])) == (11, 10)
 
 
 def test_compute_chord_intercepts_within_rounding_of_zero_are_zero():

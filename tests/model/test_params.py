@@ -7,8 +7,9 @@ import pytest
 from conftest import every_param_field_changed
 
 import aiopt
+from aiopt.model import DERIVED_PARAMS
 from aiopt.model.growth import SITE_PARAMS
-from aiopt.model.params import DERIVED_PARAMS, MUTABLE_PARAMS, set_params
+from aiopt.model.params import MUTABLE_PARAMS, set_params
 
 
 def param_values(model) -> dict:
@@ -33,7 +34,7 @@ def test_params_set_on_a_built_model_equal_those_of_a_fresh_build(tiny):
 
 
 def test_twin_sites_compare_every_param_indexed_by_site(tiny):
-    # follow_site_params lifts the twin order when these differ: a site Param it missed would keep
+    # twins_alike lifts the twin order when these differ: a site Param it missed would keep
     # two sites in order after an edit told them apart
     model = aiopt.build_model(tiny)
     by_site = {name for name in MUTABLE_PARAMS if model.S in list(getattr(model, name).index_set().subsets())}
