@@ -53,7 +53,9 @@ def test_sheets_read_back_to_the_plans_tables(plan, workbook):
     assert {"BOM by year", "Saving vs reference", "Policy costs"} <= set(names)
     for sheet, table in SHEETS.items():
         expected = getattr(plan, table).reset_index(drop=True)
-        pd.testing.assert_frame_equal(read_sheet(workbook, sheet), expected, check_dtype=False)
+        pd.testing.assert_frame_equal(
+            read_sheet(workbook, sheet), expected, check_dtype=False, check_exact=False
+        )
     kpis = read_sheet(workbook, "Summary").set_index("metric")
     assert float(kpis.at["npv_usd", "value"]) == pytest.approx(plan.kpi("npv_usd"), rel=1e-12)
     assert "USD" in {
@@ -107,7 +109,9 @@ def test_export_writes_the_workbook_of_a_plan_folder(plan, tmp_path, capsys):
     assert "out.xlsx" in capsys.readouterr().out
     for sheet, table in SHEETS.items():
         expected = getattr(plan, table).reset_index(drop=True)
-        pd.testing.assert_frame_equal(read_sheet(tmp_path / "out.xlsx", sheet), expected, check_dtype=False)
+        pd.testing.assert_frame_equal(
+            read_sheet(tmp_path / "out.xlsx", sheet), expected, check_dtype=False, check_exact=False
+        )
     info = read_sheet(tmp_path / "out.xlsx", "Solve info").set_index("item").value
     assert info["catalog_sha256"] == run["catalog_sha256"] and info["status"] == "optimal"
     assert read_plan_dir(tmp_path / "plan").manifest == run

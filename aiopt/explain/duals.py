@@ -173,7 +173,13 @@ def shadow_prices(
     fixed = np.union1d(fixed, highs.columns_of([model.scale])).astype(np.int32)
     row_of = {(row.parent_component().local_name, row.index()): r for r, row in enumerate(highs.rows)}
     table = []
-    with highs.fixed(fixed, values[fixed]), highs.relaxation(), highs.minimising(model.npv):
+    whole_only = highs.rows_of(("least_job",))  # rounds a run up to whole nodes: not for continuous counts
+    with (
+        highs.fixed(fixed, values[fixed]),
+        highs.relaxation(),
+        highs.dropped(whole_only),
+        highs.minimising(model.npv),
+    ):
         base = highs.run(time_limit, **SIMPLEX)
         if base.status != MODEL_STATUS.kOptimal:
             raise SolveError(
