@@ -230,3 +230,11 @@ def add_facilities(m: pyo.ConcreteModel, d: ModelData) -> None:
         )
 
     m.colocation_bill = pyo.Expression(m.Y, rule=bill, doc="MUSD")
+
+
+def settle_billed_kw(m: pyo.ConcreteModel) -> None:
+    """Each billed colocation kW at its least, max(committed, IT kW): a plan stopped at its time
+    limit or within its gap may bill more than it draws, which no finance reviewer would pay."""
+    committed = m.data.scenario.sites.committed_kw
+    for s, y in m.COMMITTED:
+        m.colocation_kw[s, y].set_value(max(committed[s], pyo.value(m.it_kw[s, y])))

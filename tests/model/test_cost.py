@@ -21,6 +21,7 @@ from tiny_plans import (
 )
 
 import aiopt
+from aiopt.solve.highs import HighsModel
 
 
 def test_cost_npv_equals_hand_discounted_sum(plan_of):
@@ -309,6 +310,25 @@ def test_cost_colocation_above_the_commitment_billed_at_the_fee(plan_of):
     colo = site(colocation_usd_per_kw_month=10, committed_kw=50)
     plan = plan_of([inference(pflops=38)], sites=[colo])
     assert cost(plan, "colocation") == pytest.approx(100 * 12 * 10)
+
+
+def test_cost_billed_kw_settled_at_its_least_after_a_solve(tmp_path, monkeypatch):
+    # colocation_kw is only held from below (colocation_used, colocation_committed): a plan stopped
+    # at its time limit may bill more than it draws (a fuzz case billed 0.3% more than the checker
+    # recomputed). Such a plan is made here by writing back 130 kW billed; the solve settles it at
+    # max(committed, IT kW) (`settle_billed_kw`): 100 kW drawn, 50 committed.
+    colo = site(colocation_usd_per_kw_month=10, committed_kw=50)
+    model = aiopt.build_model(tiny_scenario(tmp_path, [inference(pflops=38)], sites=[colo]))
+    write_back = HighsModel.write_back
+
+    def billing_more(highs, values):
+        write_back(highs, values)
+        model.colocation_kw["a", 2026].set_value(130)
+
+    monkeypatch.setattr(HighsModel, "write_back", billing_more)
+    info = aiopt.solve_model(model, rel_gap=1e-6, progress=False)
+    assert model.colocation_kw["a", 2026].value == pytest.approx(100)
+    assert aiopt.check_plan(aiopt.read_plan(model, info)).ok
 
 
 def test_cost_liquid_ready_colocation_premium(plan_of):
