@@ -247,7 +247,7 @@ def beside(m: pyo.ConcreteModel, d: ModelData, row: tuple, of_job, of_solo):
     pool's solo jobs j, with x = `of_job`, y = `of_solo` (nodes, spares or reads of a job)."""
     g, t, s, y, w = row
     mine = of_job((w, t, s, y)) if w != NO_JOB else 0
-    others = [i for i in m.SOLO if i[0] != w and d.pool_of(i) == (g, t, s, y)]
+    others = [i for i in d.solo_by_pool.get((g, t, s, y), ()) if i[0] != w]
     return mine + sum(of_solo(i) for i in others)
 
 
@@ -310,8 +310,9 @@ def least_nodes(m: pyo.ConcreteModel, job: tuple) -> float:
     need = pyo.value(m.demand[w, y])
     chords = [d.goodput_chords[w, t, s, f, y] for f in d.fabrics if (w, t, s, f, y) in d.goodput_chords]
     by_goodput = min((max((need - a) / b for a, b in run if b > 0) for run in chords), default=0.0)
-    tier, row = d.scenario.gpu_tiers.loc[t], d.scenario.workloads.loc[w]
-    by_memory = demand.training_state_gb(row.params_b, row.method) / (tier.gpus_per_node * tier.hbm_gb)
+    tiers, wl = d.scenario.gpu_tiers, d.scenario.workloads
+    state = demand.training_state_gb(wl.at[w, "params_b"], wl.at[w, "method"])
+    by_memory = state / (tiers.at[t, "gpus_per_node"] * tiers.at[t, "hbm_gb"])
     return whole_job_nodes(max(by_goodput, by_memory), d.node_unit[t])
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 
 import numpy as np
 import pandas as pd
@@ -109,6 +109,11 @@ class ModelData:
     @property
     def first_year(self) -> int:
         return self.years[0]
+
+    @cached_property
+    def solo_by_pool(self) -> dict:
+        """{pool (g, t, s, y): the jobs of `solo_index` in it}."""
+        return group_by(self.solo_index, self.pool_of)
 
     def pool_of(self, index: tuple) -> tuple:
         """The node pool (g, t, s, y) of a job (w, t, s, y) or run (w, t, s, f, y): the

@@ -261,8 +261,10 @@ def _ports_by_fabric(m: pyo.ConcreteModel, d: ModelData, per_su: dict, radix: di
     onchip = dict(tiers.integrated_nics)
     runs = [i for i in d.run_index if i[:2] in d.spans_nodes and (d.group_of[i[0]], i[2], i[3], i[4]) in m.SU]
 
+    per_node = {t: fabric_ports(tiers.loc[t]) for t in {i[1] for i in runs}}
+
     def ports(w, t):
-        return fabric_ports(tiers.loc[t]) * (1 + spare[w])
+        return per_node[t] * (1 + spare[w])
 
     m.single_fits = pyo.Param(
         runs, mutable=True, initialize=lambda m, *i: single_fits(m, i), doc="run may fit one switch (0/1)"
@@ -290,7 +292,7 @@ def single_fits(m: pyo.ConcreteModel, run: tuple) -> int:
     intercept, slope = m.data.goodput_chords[run][0]
     if sc.policy["objective"] != "min_npv" or intercept != 0:
         return 1
-    least_ports = pyo.value(m.demand[w, y]) / slope * fabric_ports(sc.gpu_tiers.loc[t])
+    least_ports = pyo.value(m.demand[w, y]) / slope * sc.gpu_tiers.at[t, "fabric_ports"]  # rules.fabric_ports
     return int(least_ports * (1 + sc.workloads.at[w, "spare_fraction"]) <= sc.fabrics.at[f, "radix"])
 
 
