@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "data" / "scenarios" / "enterprise-baseline.yaml"
 FRONTIER = ROOT / "data" / "scenarios" / "frontier-growth.yaml"
 # scenario -> solve_model settings (baseline: the interactive defaults)
-# large: 105 s leaves room for load, build (~12 s) and results within 120 s; large-8x10: the interactive default
+# large: 105 s leaves room for load, build (~12 s) and results within 120 s;
+# large-8x10: the interactive default
 SETTINGS = {
     "baseline": dict(time_limit=60.0, rel_gap=0.01),
     "large": dict(time_limit=105.0, rel_gap=0.01),
