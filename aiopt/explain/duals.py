@@ -34,6 +34,7 @@ import pyomo.environ as pyo
 
 from ..errors import SolveError, Status
 from ..model import build_model
+from ..model.compute import WHOLE_DEMAND_ROWS
 from ..model.params import MUSD
 from ..results import Plan
 from ..scenario import TRAINING_KINDS
@@ -173,7 +174,7 @@ def shadow_prices(
     fixed = np.union1d(fixed, highs.columns_of([model.scale])).astype(np.int32)
     row_of = {(row.parent_component().local_name, row.index()): r for r, row in enumerate(highs.rows)}
     table = []
-    whole_only = highs.rows_of(("least_job",))  # rounds a run up to whole nodes: not for continuous counts
+    whole_only = highs.rows_of(WHOLE_DEMAND_ROWS)
     with (
         highs.fixed(fixed, values[fixed]),
         highs.relaxation(),

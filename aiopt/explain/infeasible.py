@@ -43,6 +43,7 @@ import pyomo.environ as pyo
 
 from ..errors import InputError, SolveError, Status
 from ..model import build_model, prepare
+from ..model.compute import WHOLE_DEMAND_ROWS
 from ..rules import site_lacks
 from ..scenario import TRAINING_KINDS, Scenario, scenario_from
 from ..solve import solve_model
@@ -302,7 +303,8 @@ def _elastic_model(scenario: Scenario) -> _Elastic:
             key = (reading.component, tuple(v for v in _tuple(index) if not isinstance(v, int)))
             rows[reading.component, index] = (slack, limit)
             groups.setdefault(key, []).append((reading.component, index))
-    model.least_job.deactivate()  # a tightening that holds only while demand is met in full
+    for name in WHOLE_DEMAND_ROWS:
+        getattr(model, name).deactivate()
     model.objective.deactivate()
     model.violation = pyo.Objective(
         expr=sum(slack / max(limit, READING_OF[c].floor, 1e-9) for (c, _), (slack, limit) in rows.items())

@@ -292,6 +292,9 @@ def _whole_domains(m: pyo.ConcreteModel, d: ModelData) -> None:
     )
 
 
+# tightenings that hold only while demand is met in full by whole nodes: the infeasibility
+# explainer (demand elastic) and shadow prices (counts continuous) leave them out
+WHOLE_DEMAND_ROWS = ("least_job",)
 WHOLE_TOLERANCE = 1e-6  # a node count this close above a whole one rounds down to it (solver tolerance)
 
 

@@ -13,6 +13,8 @@ import math
 
 import pyomo.environ as pyo
 
+from ..model.data import ANY_FABRIC
+
 # a guess fills a site's racks and power to this share: the rest is for spares, storage and fabric
 ROOM_SHARE = 0.8
 
@@ -36,7 +38,7 @@ def tier_of_workloads(model: pyo.ConcreteModel) -> dict[str, str]:
 def peak_nodes(d, w: str, t: str) -> float:
     """Nodes workload w needs on tier t at its peak, spares included: D / max_f perf[w,t,f], a
     training run's in whole nodes and at least its memory nodes."""
-    perf = max((p for (v, u, _), p in d.perf.items() if (v, u) == (w, t)), default=0.0)
+    perf = max(d.perf.get((w, t, f), 0.0) for f in (*d.fabrics, ANY_FABRIC))
     nodes = max(d.demand[w, y] for y in d.active_years[w]) / max(perf, 1e-12)
     if d.kind[w] != "inference":
         nodes = max(math.ceil(nodes), d.memory_nodes[w, t])
