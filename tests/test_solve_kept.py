@@ -84,24 +84,41 @@ def test_a_structural_edit_loads_the_model_anew(tiny):
     assert kept.loaded(model, True, OPTIONS)[1]
 
 
-def test_the_next_solve_starts_from_the_nearest_plan_only_while_it_is_feasible(tiny):
+def test_a_farther_plan_starts_the_solve_when_the_nearest_no_longer_fits(tiny):
+    # plan A at full training demand, plan B at a quarter; at half demand B's whole nodes are too few
+    # and its integers admit no plan, while A's nodes still hold the run
+    model = aiopt.build_model(tiny)
+    aiopt.solve_model(model, rel_gap=REL_GAP, progress=False)
+    full = model._kept_highs.plans[-1][1]
+    set_params(model, tiny.with_values("workloads", "pretrain-8b", tokens_t=0.25))
+    aiopt.solve_model(model, rel_gap=REL_GAP, progress=False)
+    quarter = model._kept_highs.plans[-1][1]
+    set_params(model, tiny.with_values("workloads", "pretrain-8b", tokens_t=0.5))
+    highs = kept.loaded(model, True, OPTIONS)[0]
+    assert highs.completed(quarter, 5) is None
+    start = kept.earlier_plan(model, 5)
+    assert start is not None and highs.feasible(start)
+    assert np.array_equal(start[highs.integers], np.round(full[highs.integers]))
+
+
+def test_the_next_solve_starts_from_the_earlier_plan_only_while_it_is_feasible(tiny):
     model = aiopt.build_model(tiny)
     aiopt.solve_model(model, rel_gap=REL_GAP, progress=False)
     solved = model._kept_highs.plans[-1][1]
-    assert kept.nearest_plan(model, 5) is solved  # same Params: the plan just solved
+    assert kept.earlier_plan(model, 5) is solved  # same Params: the plan just solved
     set_params(model, tiny.with_values("gpu_tiers", "h100-sxm", price_usd=300_000))
     highs = kept.loaded(model, True, OPTIONS)[0]
-    assert kept.nearest_plan(model, 5) is solved  # a price change leaves the plan feasible
+    assert kept.earlier_plan(model, 5) is solved  # a price change leaves the plan feasible
     # less training demand shrinks its runs' big-M below the plan's runs: the plan's integer
     # decisions (whole job nodes, replicas, pools) are kept and its runs re-solved
     set_params(model, tiny.with_values("workloads", "pretrain-8b", tokens_t=0.25))
     highs = kept.loaded(model, True, OPTIONS)[0]
     assert not highs.feasible(solved)
-    completed = kept.nearest_plan(model, 5)
+    completed = kept.earlier_plan(model, 5)
     assert completed is not None and highs.feasible(completed)
     assert np.array_equal(completed[highs.integers], np.round(solved[highs.integers]))
     set_params(model, tiny.with_values("sites", "lab", power_mw=0.05))
     kept.loaded(model, True, OPTIONS)
-    assert kept.nearest_plan(model, 5) is None  # 50 kW cannot hold the plan's nodes
+    assert kept.earlier_plan(model, 5) is None  # 50 kW cannot hold the plan's nodes
     with pytest.raises(aiopt.SolveError, match="infeasible"):  # nor can any plan: a fresh search says so
         aiopt.solve_model(model, time_limit=20, progress=False)

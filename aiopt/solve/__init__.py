@@ -318,9 +318,10 @@ def solve_model(
     `time_limit`. `max_capacity` is lexicographic: the largest demand multiple first, then the least
     NPV at that multiple, started from the first plan. With `warm`, a model solved before and
     changed since only in its mutable Params (a sweep variant, `model.demand[w, y] = ...`) is
-    updated in HiGHS, not loaded again, and starts from the nearest plan it solved while that plan
-    is still feasible (`solve.kept`): faster, but among plans within the gap the one found may then
-    depend on what was solved before; `warm=False`
+    updated in HiGHS, not loaded again, and starts from a plan it solved that is still feasible,
+    the cheapest (else the nearest whose integer decisions still admit a plan; `solve.kept`):
+    faster, but among plans within the gap the one found may then depend on what was solved
+    before; `warm=False`
     loads anew and starts from nothing, the same result every time. The whole solve,
     every stage and the load into HiGHS, ends within `time_limit`. Raises
     `SolveError` with a `Status` when the scenario is infeasible, no plan was found in time, or
@@ -351,7 +352,7 @@ def solve_model(
     first = _FirstPlan()
     cheapest, started_from = None, None
     try:
-        earlier = kept.nearest_plan(model, clock.until(LP_SHARE)) if warm else None
+        earlier = kept.earlier_plan(model, clock.until(LP_SHARE)) if warm else None
         if earlier is not None:  # a plan of an earlier solve, still feasible: no first-plan search
             first.start, first.objective = earlier, highs.objective_of(earlier)
         elif strategy == "staged" or (

@@ -3,13 +3,13 @@
 The first `solve_model` of a model loads it into HiGHS; a later one, after only mutable Params
 changed (a sweep's variant, a notebook edit with `model.demand[...] = ...`), updates the rows and
 objective that hold those Params instead of writing and reading the model again, and starts
-from the plan it solved whose Param values are nearest, when that plan (or its integer
-decisions with the rest re-solved) is still feasible. Any
+from a plan it solved that is still feasible (`earlier_plan`). Any
 other change (a constraint added or deactivated, a variable fixed or re-bounded) loads anew.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,18 +43,31 @@ def loaded(model: pyo.ConcreteModel, reuse: bool, options: dict) -> tuple[HighsM
     return model._kept_highs.highs, True
 
 
-def nearest_plan(model: pyo.ConcreteModel, time_limit: float) -> np.ndarray | None:
-    """Of the plans solved on this loaded model, the one whose Param values are nearest the
-    model's (relative distance), as a plan of the model as it is now: as it was, or with its
-    integer decisions kept and the rest re-solved as an LP (lower demand shrinks the big-Ms a
-    plan's runs must fit); None when neither is feasible within `time_limit`."""
+def earlier_plan(model: pyo.ConcreteModel, time_limit: float) -> np.ndarray | None:
+    """A start from the plans solved on this loaded model, as a plan of the model as it is now:
+    of those still feasible as they were, the cheapest at today's prices; else the first, nearest
+    Param values first (relative distance), whose integer decisions admit a plan with the rest
+    re-solved as an LP (lower demand shrinks the big-Ms a plan's runs must fit); None when none
+    does within `time_limit`."""
     kept: _Kept | None = getattr(model, "_kept_highs", None)
     if kept is None or not kept.plans:
         return None
+    deadline = time.perf_counter() + time_limit
     now = kept.params
     scale = np.maximum(np.abs(now), 1e-9)
-    _, values = min(kept.plans, key=lambda plan: float(np.sum(np.abs(plan[0] - now) / scale)))
-    return values if kept.highs.feasible(values) else kept.highs.completed(values, time_limit)
+    plans = [
+        values
+        for _, values in sorted(kept.plans, key=lambda plan: float(np.sum(np.abs(plan[0] - now) / scale)))
+    ]
+    feasible = [values for values in plans if kept.highs.feasible(values)]
+    if feasible:
+        return min(feasible, key=kept.highs.objective_of)
+    for values in plans:
+        left = deadline - time.perf_counter()
+        completed = kept.highs.completed(values, left) if left > 0 else None
+        if completed is not None:
+            return completed
+    return None
 
 
 def remember(model: pyo.ConcreteModel, values: np.ndarray) -> None:
