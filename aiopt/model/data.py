@@ -88,6 +88,7 @@ class ModelData:
     perf: dict = field(default_factory=dict)  # (w, t, f) -> effective PFLOPS per node
     goodput_chords: dict = field(default_factory=dict)  # (w, t, s, f, y) -> [(a_j, b_j)] PFLOPS <= a + b·run
     node_unit: dict = field(default_factory=dict)  # t -> smallest part of a node a job or spare takes
+    ports_per_node: dict = field(default_factory=dict)  # t -> compute-fabric ports (rules.fabric_ports)
     memory_nodes: dict = field(default_factory=dict)  # (w, t) -> nodes whose HBM holds the training state
     replica_gpus: dict = field(default_factory=dict)  # (w, t) -> GPUs of one serving replica
     booked_days: dict = field(default_factory=dict)  # w -> days a year its training runs hold their nodes
@@ -149,6 +150,7 @@ def prepare(sc: Scenario, open_sites: bool = False) -> ModelData:
         group_of={w: (w if w in isolated else SHARED) for w in wl.index},
         kind=dict(wl.kind),
         active_years={w: [y for y in years if y >= wl.at[w, "start_year"]] for w in wl.index},
+        ports_per_node={t: fabric_ports(tier) for t, tier in tiers.iterrows()},
     )
     for row in sc.site_racks.itertuples():
         if row.racks > 0:
@@ -157,7 +159,7 @@ def prepare(sc: Scenario, open_sites: bool = False) -> ModelData:
     _eligibility(d, sc, tiers, open_sites)
     _performance(d, sc, tiers)
     _run_calendar(d, sc)
-    _fabric_designs(d, sc, tiers)
+    _fabric_designs(d, sc)
     _data(d, sc)
     return d
 
@@ -392,7 +394,7 @@ def given(value) -> bool:
     return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
-def _fabric_designs(d: ModelData, sc: Scenario, tiers) -> None:
+def _fabric_designs(d: ModelData, sc: Scenario) -> None:
     """Tabulate fat-tree sizes for 1..K scalable units at each site and fabric, and the node groups
     (`su_index`) that may need the fabric: those with a job that spans nodes.
 
@@ -407,7 +409,7 @@ def _fabric_designs(d: ModelData, sc: Scenario, tiers) -> None:
         rack_ports = sum(
             count
             * max(
-                (d.per_rack[t, r] * fabric_ports(tiers.loc[t]) for t in d.tiers if (t, r) in d.per_rack),
+                (d.per_rack[t, r] * d.ports_per_node[t] for t in d.tiers if (t, r) in d.per_rack),
                 default=0,
             )
             for (site, r), count in d.rack_avail.items()
@@ -417,7 +419,7 @@ def _fabric_designs(d: ModelData, sc: Scenario, tiers) -> None:
         for f, fab in sc.fabrics.iterrows():
             per_su = int(fab.nodes_per_su * fab.rails)
             d.designs_unit[f] = size_for_units(1, int(fab.radix), int(fab.nodes_per_su), int(fab.rails))
-            limit = math.ceil(min(rack_ports, _demand_ports(d, s, f, tiers)) / per_su) + extra_groups
+            limit = math.ceil(min(rack_ports, _demand_ports(d, s, f)) / per_su) + extra_groups
             k = 1
             while limit > 0:
                 try:
@@ -432,7 +434,7 @@ def _fabric_designs(d: ModelData, sc: Scenario, tiers) -> None:
     d.su_index = [(g, s, f, y) for (g, s) in sorted(fabric_groups) for f in d.fabrics for y in d.years]
 
 
-def _demand_ports(d: ModelData, s: str, f: str, tiers) -> float:
+def _demand_ports(d: ModelData, s: str, f: str) -> float:
     """Fabric ports that every multi-node training job allowed at site s on fabric f could take at
     most: per workload, the worst tier's ports × (⌈max(peak demand / per-node throughput, memory
     nodes) × (1 + spares)⌉ + 1 for a pool's rounding); spares hold for memory-bound jobs too.
@@ -447,7 +449,7 @@ def _demand_ports(d: ModelData, s: str, f: str, tiers) -> float:
     def ports(w, t):
         peak = max(d.demand[w, y] for y in d.years)
         run = max(peak / d.perf[w, t, f], d.memory_nodes.get((w, t), 0))
-        return fabric_ports(tiers.loc[t]) * (math.ceil(run * (1 + spare[w])) + 1)
+        return d.ports_per_node[t] * (math.ceil(run * (1 + spare[w])) + 1)
 
     return sum(max(ports(w, t) for (_, t) in pairs) for w, pairs in tiers_of.items())
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from ..rules import fabric_ports
 from .compute import beside, job_nodes
 from .data import ModelData, group_by, previous, skip_trivial
 
@@ -56,7 +55,7 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
     subnet manager on the switch.
     """
     sc = d.scenario
-    fabrics, tiers = sc.fabrics, sc.gpu_tiers
+    fabrics = sc.fabrics
     m.BUILT = pyo.Set(
         initialize=[(s, f, k, y) for (s, f, k) in d.designs for y in d.years], dimen=4, ordered=True
     )
@@ -132,7 +131,7 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
     radix = {f: int(fabrics.at[f, "radix"]) for f in d.fabrics}
 
     def node_ports(m, g, s, y):
-        return sum(fabric_ports(tiers.loc[p[1]]) * m.fabric_nodes[p] for p in pools.get((g, s, y), ()))
+        return sum(d.ports_per_node[p[1]] * m.fabric_nodes[p] for p in pools.get((g, s, y), ()))
 
     m.ports_in_units = pyo.Constraint(
         sorted({(g, s, y) for (g, s, _, y) in d.su_index}),
@@ -226,7 +225,7 @@ def _nics(m: pyo.ConcreteModel, d: ModelData) -> None:
         def rule(m, s, y):
             installed = sum(bought[s, f, y2] for f in m.F for y2 in d.years if y2 <= y)
             pools = [p for p in pools_at[s, y] if onchip[p[1]] == integrated]
-            return installed >= sum(fabric_ports(tiers.loc[p[1]]) * m.fabric_nodes[p] for p in pools)
+            return installed >= sum(d.ports_per_node[p[1]] * m.fabric_nodes[p] for p in pools)
 
         return pyo.Constraint(
             [k for k, pools in pools_at.items() if any(onchip[p[1]] == integrated for p in pools)], rule=rule
@@ -234,9 +233,7 @@ def _nics(m: pyo.ConcreteModel, d: ModelData) -> None:
 
     m.nics_with_nodes = covered(m.nic_buy, False)
     m.links_with_onchip_nics = covered(m.onchip_buy, True)
-    max_ports = {
-        s: sum(d.max_nodes.get((t, s), 0) * fabric_ports(tiers.loc[t]) for t in d.tiers) for s in d.sites
-    }
+    max_ports = {s: sum(d.max_nodes.get((t, s), 0) * d.ports_per_node[t] for t in d.tiers) for s in d.sites}
     m.nics_of_fabric = pyo.Constraint(
         m.SFY,
         rule=lambda m, s, f, y: m.nic_buy[s, f, y] + m.onchip_buy[s, f, y] <= max_ports[s] * m.fabric[s, f],
@@ -261,10 +258,8 @@ def _ports_by_fabric(m: pyo.ConcreteModel, d: ModelData, per_su: dict, radix: di
     onchip = dict(tiers.integrated_nics)
     runs = [i for i in d.run_index if i[:2] in d.spans_nodes and (d.group_of[i[0]], i[2], i[3], i[4]) in m.SU]
 
-    per_node = {t: fabric_ports(tiers.loc[t]) for t in {i[1] for i in runs}}
-
     def ports(w, t):
-        return per_node[t] * (1 + spare[w])
+        return d.ports_per_node[t] * (1 + spare[w])
 
     m.single_fits = pyo.Param(
         runs, mutable=True, initialize=lambda m, *i: single_fits(m, i), doc="run may fit one switch (0/1)"
@@ -292,7 +287,7 @@ def single_fits(m: pyo.ConcreteModel, run: tuple) -> int:
     intercept, slope = m.data.goodput_chords[run][0]
     if sc.policy["objective"] != "min_npv" or intercept != 0:
         return 1
-    least_ports = pyo.value(m.demand[w, y]) / slope * sc.gpu_tiers.at[t, "fabric_ports"]  # rules.fabric_ports
+    least_ports = pyo.value(m.demand[w, y]) / slope * m.data.ports_per_node[t]
     return int(least_ports * (1 + sc.workloads.at[w, "spare_fraction"]) <= sc.fabrics.at[f, "radix"])
 
 

@@ -55,10 +55,11 @@ def earlier_plan(model: pyo.ConcreteModel, time_limit: float) -> np.ndarray | No
     deadline = time.perf_counter() + time_limit
     now = kept.params
     scale = np.maximum(np.abs(now), 1e-9)
-    plans = [
-        values
-        for _, values in sorted(kept.plans, key=lambda plan: float(np.sum(np.abs(plan[0] - now) / scale)))
-    ]
+
+    def distance(plan) -> float:
+        return float(np.sum(np.abs(plan[0] - now) / scale))
+
+    plans = [values for _, values in sorted(kept.plans, key=distance)]
     feasible = [values for values in plans if kept.highs.feasible(values)]
     if feasible:
         return min(feasible, key=kept.highs.objective_of)
