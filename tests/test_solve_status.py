@@ -193,16 +193,38 @@ def test_when_the_lp_guided_stage_fails_the_heuristic_stage_finds_the_first_plan
     assert aiopt.check_plan(aiopt.read_plan(model, info)).ok
 
 
-def test_one_tier_first_plan_starts_the_full_model_and_the_lp_bounds_it(monkeypatch, capsys):
-    # models too large for their LP in time start from a plan held to one tier per workload;
-    # forced here on the baseline: the full MIP starts from it with the LP's bound, the plan checks
+def test_when_the_lp_is_out_of_time_a_one_tier_plan_starts_the_full_model(monkeypatch, capsys):
+    # a model whose LP does not finish in its share starts from a plan held to one tier per
+    # workload; forced here on the baseline: the full MIP starts from it and bounds it, the plan checks
     solve = importlib.import_module("aiopt.solve")
-    monkeypatch.setattr(solve, "ONE_TIER_FIRST_ABOVE_INTEGERS", 0)
+    monkeypatch.setattr(solve, "LP_SHARE", 0.0)
     model = aiopt.build_model(aiopt.load_scenario(BASELINE))
     columns, values = solve._tier_guess(model, solve.HighsModel(model, {"output_flag": False}))
     assert len(columns) and not values.any()  # other tiers' runs and picks held at zero
     info = aiopt.solve_model(model, strategy="staged", progress=True, time_limit=30)
     out = capsys.readouterr().out
-    assert "first plan (one tier per workload)" in out and "LP relaxation (bound)" in out
+    assert "first plan (one tier per workload)" in out and info.started_from == "the first-plan stage"
     assert info.status in (Status.OPTIMAL, Status.TIME_LIMIT) and info.bound <= info.incumbent
     assert aiopt.check_plan(aiopt.read_plan(model, info)).ok
+
+
+def test_lp_guided_tiers_add_what_the_lp_favours_to_the_one_tier_guess():
+    # every workload keeps the tier its LP nodes favour most and its one-tier guess; others are zeroed
+    from aiopt.solve import INTERIOR_POINT, _tier_guess
+    from aiopt.solve.highs import HighsModel
+
+    model = aiopt.build_model(aiopt.load_scenario(BASELINE))
+    highs = HighsModel(model, {"threads": 1, "random_seed": 0, "output_flag": False})
+    with highs.relaxation():
+        highs.run(60, **INTERIOR_POINT)
+        lp = highs.values()
+    one_tier, _ = _tier_guess(model, highs)
+    guided, values = _tier_guess(model, highs, lp)
+    assert set(guided) < set(one_tier) and not values.any()
+    nodes = {}
+    for i in model.RUN:
+        nodes[i[:2]] = nodes.get(i[:2], 0.0) + float(lp[highs.columns_of([model.run[i]])].sum())
+    for w in {w for w, _ in nodes}:
+        favourite = max((t for v, t in nodes if v == w), key=lambda t, w=w: nodes[w, t])
+        kept = highs.columns_of(model.run[i] for i in model.RUN if i[:2] == (w, favourite))
+        assert not set(kept) & set(guided), (w, favourite)

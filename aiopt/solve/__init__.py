@@ -11,6 +11,7 @@ import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+import pandas as pd
 import pyomo.environ as pyo
 
 from ..errors import InputError, Problem, SolveError, Status
@@ -28,10 +29,9 @@ from .progress import Progress, objective_text, relative_gap
 # growth-5y (1,396) 42.54 against 43.95 MUSD at 15 s (direct found none when the machine was busy)
 STAGED_ABOVE_INTEGERS_PER_SECOND = 80
 LP_SHARE = 0.25  # the LP relaxation may use this share of the time limit; beyond it, one tier per workload
-ONE_TIER_FIRST_ABOVE_INTEGERS = 5000  # measured: the 8-site, 10-year benchmark (6.8k) needs ~27 s for its LP
-# big-M rows tying each run to its tier, site and fabric choice: weak in the LP anyway, and the LP
-# without them, still a valid bound, solves ~5x faster (8x10 benchmark: 6 s, bound 1.2% lower)
-LINKING_ROWS = ("run_on_pick", "run_on_fabric", "run_at_site")
+# the LP-guided stage holds each workload to its one-tier guess and the tiers holding this share of
+# its LP nodes in some year (5-site large benchmark: a 1,694 MUSD plan after ~52 s, one tier 1,793)
+FAVOURED_SHARE = 0.1
 FIRST_PLAN_SHARE = 0.8  # ... and the first-plan stages may run until this share has passed
 # HiGHS restarts the MIP after its root when presolve could fix more columns: measured 2026-11-28
 # (seed 0 unless said), without it enterprise-baseline 14.7 -> 11.2 s (median of seeds 0-4),
@@ -128,15 +128,33 @@ def _fabric_guess(model: pyo.ConcreteModel, highs: HighsModel, lp_values: np.nda
     return np.concatenate(columns).astype(np.int32), np.concatenate(values).astype(float)
 
 
-def _tier_guess(model: pyo.ConcreteModel, highs: HighsModel):
-    """Every workload held to one GPU tier (`guess.tier_of_workloads`): zero the run and pick
-    columns of its other tiers. The restricted model is a fraction of the full one, so its LP
-    solves in seconds."""
-    tier_of = tier_of_workloads(model)
-    others = [model.run[i] for i in model.RUN if i[1] != tier_of[i[0]]]
-    others += [model.pick[i] for i in model.PICK if i[1] != tier_of[i[0]]]
+def _tier_guess(model: pyo.ConcreteModel, highs: HighsModel, lp_values: np.ndarray | None = None):
+    """Every workload held to its guessed GPU tiers: zero the run and pick columns of the others.
+
+    The guess is one tier per workload (`guess.tier_of_workloads`); given the LP relaxation's
+    values, also every tier that holds at least `FAVOURED_SHARE` of the workload's LP nodes in
+    some year. The restricted model is a fraction of the full one, so it solves far faster.
+    """
+    allowed = {w: {t} for w, t in tier_of_workloads(model).items()}
+    if lp_values is not None:
+        for w, t in _favoured_tiers(model, highs, lp_values):
+            allowed[w].add(t)
+    others = [model.run[i] for i in model.RUN if i[1] not in allowed[i[0]]]
+    others += [model.pick[i] for i in model.PICK if i[1] not in allowed[i[0]]]
     columns = highs.columns_of(others)
     return columns, np.zeros(len(columns))
+
+
+def _favoured_tiers(model: pyo.ConcreteModel, highs: HighsModel, lp_values: np.ndarray) -> set:
+    """{(workload, tier)} where the tier holds at least `FAVOURED_SHARE` of the workload's nodes
+    in the LP relaxation in some year."""
+    used = [i for i in model.RUN if id(model.run[i]) in highs.column_of]
+    nodes = pd.Series(
+        lp_values[highs.columns_of(model.run[i] for i in used)], index=pd.MultiIndex.from_tuples(used)
+    )
+    by_tier = nodes.groupby(level=[0, 1, 4]).sum()  # workload, tier, year
+    share = by_tier / by_tier.groupby(level=[0, 2]).transform("sum").clip(lower=LP_NOISE)
+    return {(w, t) for (w, t, _) in share[share >= FAVOURED_SHARE].index}
 
 
 def _infeasible(model: pyo.ConcreteModel, highs: HighsModel, outcome: Outcome, clock: _Clock) -> SolveError:
@@ -200,23 +218,12 @@ def _first_plan(model, highs: HighsModel, clock: _Clock, progress: Progress) -> 
     """A complete plan to start the full MIP from, found in up to three stages:
 
     1. LP relaxation by interior point (values only, no crossover); infeasible → no plan exists.
-    2. Restricted MIP: each site's fabric fixed to the LP's favourite. When the LP does not
-       finish in its share, the same on the model held to one tier per workload instead.
+    2. Restricted MIP: each site's fabric fixed to the LP's favourite, each workload held to the
+       tiers the LP favours and its one-tier guess (`_tier_guess`). When the LP does not finish
+       in its share, the model held to one tier per workload instead (`_one_tier_plan`).
     3. Fallback: the full MIP in heuristic emphasis, stopped at its first plan.
-
-    Models above `ONE_TIER_FIRST_ABOVE_INTEGERS` start with the one-tier plan (their full LP
-    alone can take half the limit), then bound it by the LP without the `LINKING_ROWS`.
     """
     found = _FirstPlan()
-    one_tier_first = len(highs.integers) > ONE_TIER_FIRST_ABOVE_INTEGERS
-    if one_tier_first:
-        progress.begin("first plan (one tier per workload)", bound_valid=False)
-        if _one_tier_plan(model, highs, clock, found):
-            progress.begin("LP relaxation (bound)", bound_valid=False)
-            with highs.relaxation(), highs.dropped(highs.rows_of(LINKING_ROWS)):
-                lp = highs.run(clock.until(FINAL_SHARE), **INTERIOR_POINT)
-            found.lp_bound = lp.bound if lp.has_solution else None
-            return found
     progress.begin("LP relaxation", bound_valid=False)
     with highs.relaxation():
         lp = highs.run(clock.until(LP_SHARE), **INTERIOR_POINT)
@@ -224,8 +231,10 @@ def _first_plan(model, highs: HighsModel, clock: _Clock, progress: Progress) -> 
         raise _infeasible(model, highs, lp, clock)
     if lp.has_solution:
         found.lp_bound = lp.bound
-        progress.begin("first plan (LP-guided fabrics)", bound_valid=False)
-        with highs.fixed(*_fabric_guess(model, highs, highs.values())):
+        progress.begin("first plan (LP-guided fabrics and tiers)", bound_valid=False)
+        lp_values = highs.values()
+        guess = _joined(_fabric_guess(model, highs, lp_values), _tier_guess(model, highs, lp_values))
+        with highs.fixed(*guess):
             restricted = highs.run(clock.until(FIRST_PLAN_SHARE), presolve_rule_off=NO_PROBING)
         if restricted.has_solution:
             found.start, found.objective = highs.values(), restricted.objective
@@ -233,10 +242,9 @@ def _first_plan(model, highs: HighsModel, clock: _Clock, progress: Progress) -> 
         found.failed.append(f"the LP-guided stage ({_ended(restricted)})")
     else:
         found.failed.append(f"the LP relaxation ({_ended(lp)})")
-        if not one_tier_first:
-            progress.begin("first plan (one tier per workload)", bound_valid=False)
-            if _one_tier_plan(model, highs, clock, found):
-                return found
+        progress.begin("first plan (one tier per workload)", bound_valid=False)
+        if _one_tier_plan(model, highs, clock, found):
+            return found
     progress.begin("first plan (heuristic search)", bound_valid=True)
     fallback = highs.run(
         clock.until(FIRST_PLAN_SHARE),
@@ -264,13 +272,18 @@ def _one_tier_plan(model, highs: HighsModel, clock: _Clock, found: _FirstPlan) -
             found.failed.append(f"the one-tier LP ({_ended(lp)})")
             return False
         fabrics = _fabric_guess(model, highs, highs.values())
-    with highs.fixed(np.concatenate([tiers[0], fabrics[0]]), np.concatenate([tiers[1], fabrics[1]])):
+    with highs.fixed(*_joined(tiers, fabrics)):
         restricted = highs.run(clock.until(FIRST_PLAN_SHARE), presolve_rule_off=NO_PROBING)
     if not restricted.has_solution:
         found.failed.append(f"the one-tier stage ({_ended(restricted)})")
         return False
     found.start, found.objective = highs.values(), restricted.objective
     return True
+
+
+def _joined(*fixings):
+    """One (columns, values) pair of several."""
+    return np.concatenate([c for c, _ in fixings]), np.concatenate([v for _, v in fixings])
 
 
 def _ended(outcome: Outcome) -> str:
@@ -313,7 +326,7 @@ def solve_model(
     `progress`: True shows one updating line (elapsed, best plan, proven bound, gap), "auto"
     shows it once the solve has run a few seconds, "verbose" shows HiGHS's own log, False is
     silent. `strategy`: "direct" hands the whole MIP to HiGHS; "staged" first finds a plan
-    (LP-guided fabrics, else a heuristic search) and starts the full MIP from it; "auto"
+    (LP-guided fabrics and tiers, else a heuristic search) and starts the full MIP from it; "auto"
     stages models with more than `STAGED_ABOVE_INTEGERS_PER_SECOND` integer variables per second of
     `time_limit`. `max_capacity` is lexicographic: the largest demand multiple first, then the least
     NPV at that multiple, started from the first plan. With `warm`, a model solved before and
