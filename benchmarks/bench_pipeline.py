@@ -8,7 +8,7 @@ memory is the run's resident-set high-water mark (ru_maxrss of its own process).
 
     .venv/bin/python benchmarks/bench_pipeline.py                 # 5 runs each
     .venv/bin/python benchmarks/bench_pipeline.py --only large --runs 3
-    .venv/bin/python benchmarks/bench_pipeline.py --only large-8x10 --runs 3   # 8 sites, 10 years, 60 s
+    .venv/bin/python benchmarks/bench_pipeline.py --only large-8x10 --runs 3   # 8 sites, 10 years, 290 s
     .venv/bin/python benchmarks/bench_pipeline.py --only frontier-growth --runs 3
 
 Each run's solve time must stay within its time limit + 5% (the whole solve, every stage). Each
@@ -34,11 +34,11 @@ BASELINE = ROOT / "data" / "scenarios" / "enterprise-baseline.yaml"
 FRONTIER = ROOT / "data" / "scenarios" / "frontier-growth.yaml"
 # scenario -> solve_model settings (baseline: the interactive defaults)
 # large: 105 s leaves room for load, build (~12 s) and results within 120 s;
-# large-8x10: the interactive default
+# large-8x10: issue 10's target, a first plan within 30 s and 5% proven within 300 s
 SETTINGS = {
     "baseline": dict(time_limit=60.0, rel_gap=0.01),
     "large": dict(time_limit=105.0, rel_gap=0.01),
-    "large-8x10": dict(time_limit=60.0, rel_gap=0.01),
+    "large-8x10": dict(time_limit=290.0, rel_gap=0.01),
     "frontier-growth": dict(time_limit=60.0, rel_gap=0.01),
 }
 STAGES = ("validate", "load", "build", "solve", "results")
