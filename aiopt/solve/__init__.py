@@ -133,14 +133,15 @@ def _tier_guess(model: pyo.ConcreteModel, highs: HighsModel, lp_values: np.ndarr
 
     The guess is one tier per workload (`guess.tier_of_workloads`); given the LP relaxation's
     values, also every tier that holds at least `FAVOURED_SHARE` of the workload's LP nodes in
-    some year. The restricted model is a fraction of the full one, so it solves far faster.
+    some year. A workload with neither keeps every tier. The restricted model is a fraction of
+    the full one, so it solves far faster.
     """
     allowed = {w: {t} for w, t in tier_of_workloads(model).items()}
     if lp_values is not None:
         for w, t in _favoured_tiers(model, highs, lp_values):
-            allowed[w].add(t)
-    others = [model.run[i] for i in model.RUN if i[1] not in allowed[i[0]]]
-    others += [model.pick[i] for i in model.PICK if i[1] not in allowed[i[0]]]
+            allowed.setdefault(w, set()).add(t)
+    others = [model.run[i] for i in model.RUN if i[1] not in allowed.get(i[0], {i[1]})]
+    others += [model.pick[i] for i in model.PICK if i[1] not in allowed.get(i[0], {i[1]})]
     columns = highs.columns_of(others)
     return columns, np.zeros(len(columns))
 
