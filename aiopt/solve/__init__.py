@@ -303,9 +303,8 @@ def _fix_and_optimise(model, highs: HighsModel, found: _FirstPlan, lp_values: np
                     presolve_rule_off=NO_PROBING,
                     mip_rel_gap=NEIGHBOURHOOD_GAP,
                 )
-            if outcome.has_solution and sense * (found.objective - outcome.objective) > 1e-9 * abs(
-                found.objective
-            ):
+            gain = sense * (found.objective - outcome.objective) if outcome.has_solution else 0.0
+            if gain > 1e-9 * abs(found.objective):
                 found.start, found.objective, improved = highs.values(), outcome.objective, True
             if clock.until(FINAL_SHARE) <= 0:
                 break
