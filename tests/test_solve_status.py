@@ -76,19 +76,26 @@ def test_time_limited_plan_is_marked_non_optimal_with_its_gap(tmp_path, capsys):
     assert written["status"] == "time_limit" and written["gap"] > 0 and written["optimal"] is False
 
 
-def test_lp_guided_first_plan_leaves_sites_the_lp_leaves_empty_to_the_mip():
-    # A site the LP gives no fabric is left free: fixing us-west empty (the baseline LP's choice
-    # before issue 9) left the pre-training no site that meets its deadline (the stage was
-    # infeasible and the baseline's first plan took the heuristic stage); left free, the stage
-    # finds a plan. The LP's us-west fabric values are zeroed here to show the rule on today's LP.
-    from aiopt.solve import INTERIOR_POINT, LP_NOISE, _fabric_guess
+def baseline_lp():
+    """The baseline model, loaded into HiGHS, and its LP relaxation's column values."""
+    from aiopt.solve import INTERIOR_POINT
     from aiopt.solve.highs import HighsModel
 
     model = aiopt.build_model(aiopt.load_scenario(BASELINE))
     highs = HighsModel(model, {"threads": 1, "random_seed": 0, "output_flag": False})
     with highs.relaxation():
         highs.run(60, **INTERIOR_POINT)
-        lp = highs.values()
+        return model, highs, highs.values()
+
+
+def test_lp_guided_first_plan_leaves_sites_the_lp_leaves_empty_to_the_mip():
+    # A site the LP gives no fabric is left free: fixing us-west empty (the baseline LP's choice
+    # before issue 9) left the pre-training no site that meets its deadline (the stage was
+    # infeasible and the baseline's first plan took the heuristic stage); left free, the stage
+    # finds a plan. The LP's us-west fabric values are zeroed here to show the rule on today's LP.
+    from aiopt.solve import LP_NOISE, _fabric_guess
+
+    model, highs, lp = baseline_lp()
     west = highs.columns_of(model.fabric["us-west", f] for f in model.F)
     lp[west] = 0.5 * LP_NOISE
     columns, values = _fabric_guess(model, highs, lp)
@@ -210,14 +217,9 @@ def test_when_the_lp_is_out_of_time_a_one_tier_plan_starts_the_full_model(monkey
 
 def test_lp_guided_tiers_add_what_the_lp_favours_to_the_one_tier_guess():
     # every workload keeps the tier its LP nodes favour most and its one-tier guess; others are zeroed
-    from aiopt.solve import INTERIOR_POINT, _tier_guess
-    from aiopt.solve.highs import HighsModel
+    from aiopt.solve import _tier_guess
 
-    model = aiopt.build_model(aiopt.load_scenario(BASELINE))
-    highs = HighsModel(model, {"threads": 1, "random_seed": 0, "output_flag": False})
-    with highs.relaxation():
-        highs.run(60, **INTERIOR_POINT)
-        lp = highs.values()
+    model, highs, lp = baseline_lp()
     one_tier, _ = _tier_guess(model, highs)
     guided, values = _tier_guess(model, highs, lp)
     assert set(guided) < set(one_tier) and not values.any()
