@@ -127,13 +127,12 @@ class _Clock:
 def _fabric_guess(model: pyo.ConcreteModel, highs: HighsModel, lp_values: np.ndarray):
     """Each site's fabric binaries fixed to the LP's favourite; a site where the LP uses none is
     left to the MIP (fixing it empty can leave a deadline unmeetable at the other sites)."""
-    columns, values = [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=bool)]
+    fixings = [(np.zeros(0, dtype=np.int32), np.zeros(0))]
     for s in model.S:
         site = highs.columns_of(model.fabric[s, f] for f in model.F)
         if len(site) and lp_values[site].max() > LP_NOISE:
-            columns.append(site)
-            values.append(np.arange(len(site)) == np.argmax(lp_values[site]))
-    return np.concatenate(columns).astype(np.int32), np.concatenate(values).astype(float)
+            fixings.append((site, (np.arange(len(site)) == np.argmax(lp_values[site])).astype(float)))
+    return _joined(*fixings)
 
 
 def _tier_guess(model: pyo.ConcreteModel, highs: HighsModel, lp_values: np.ndarray | None = None):
@@ -246,8 +245,8 @@ def _first_plan(model, highs: HighsModel, clock: _Clock, progress: Progress) -> 
         lp_values = highs.values()
         guess = _joined(_fabric_guess(model, highs, lp_values), _tier_guess(model, highs, lp_values))
         improve = len(highs.integers) > IMPROVE_ABOVE_INTEGERS
+        first_only = {"mip_max_improving_sols": 1} if improve else {}
         with highs.fixed(*guess):
-            first_only = {"mip_max_improving_sols": 1} if improve else {}
             restricted = highs.run(clock.until(FIRST_PLAN_SHARE), presolve_rule_off=NO_PROBING, **first_only)
         if restricted.has_solution:
             found.start, found.objective = highs.values(), restricted.objective
