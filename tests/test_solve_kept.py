@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import every_param_field_changed
+from tiny_plans import two_tier_two_site
 
 import aiopt
 from aiopt.model.params import set_params
@@ -122,3 +123,19 @@ def test_the_next_solve_starts_from_the_earlier_plan_only_while_it_is_feasible(t
     assert kept.earlier_plan(model, 5) is None  # 50 kW cannot hold the plan's nodes
     with pytest.raises(aiopt.SolveError, match="infeasible"):  # nor can any plan: a fresh search says so
         aiopt.solve_model(model, time_limit=20, progress=False)
+
+
+def test_under_max_capacity_the_feasible_plan_with_the_largest_multiple_starts_the_next_solve(tmp_path):
+    # a plan under half the budget reaches a smaller multiple; with the budget back, both plans are
+    # feasible and the start is the full-budget plan, not the one with the smaller objective
+    scenario = two_tier_two_site(tmp_path, objective="max_capacity", capex_budget_usd=1_000_000)
+    model = aiopt.build_model(scenario)
+    aiopt.solve_model(model, rel_gap=REL_GAP, time_limit=30, progress=False)
+    full = model._kept_highs.plans[-1][1]
+    set_params(model, scenario.with_policy(capex_budget_usd=500_000))
+    aiopt.solve_model(model, rel_gap=REL_GAP, time_limit=30, progress=False)
+    half = model._kept_highs.plans[-1][1]
+    set_params(model, scenario)
+    highs = kept.loaded(model, True, OPTIONS)[0]
+    assert highs.feasible(half) and highs.objective_of(half) < highs.objective_of(full)
+    assert kept.earlier_plan(model, 5) is full

@@ -335,6 +335,11 @@ class HighsModel:
             lp = self.run(time_limit)
             return self.values() if lp.status == MODEL_STATUS.kOptimal else None
 
+    @property
+    def maximising(self) -> bool:
+        """The model's own objective is maximised (max capacity)."""
+        return self.sense == highspy.ObjSense.kMaximize
+
     def objective_of(self, values: np.ndarray) -> float:
         return float(self.costs @ values + self.offset)
 

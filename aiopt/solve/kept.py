@@ -45,10 +45,10 @@ def loaded(model: pyo.ConcreteModel, reuse: bool, options: dict) -> tuple[HighsM
 
 def earlier_plan(model: pyo.ConcreteModel, time_limit: float) -> np.ndarray | None:
     """A start from the plans solved on this loaded model, as a plan of the model as it is now:
-    of those still feasible as they were, the cheapest at today's prices; else the first, nearest
-    Param values first (relative distance), whose integer decisions admit a plan with the rest
-    re-solved as an LP (lower demand shrinks the big-Ms a plan's runs must fit); None when none
-    does within `time_limit`."""
+    of those still feasible as they were, the best at today's prices (the cheapest; under max
+    capacity, the largest multiple); else the first, nearest Param values first (relative
+    distance), whose integer decisions admit a plan with the rest re-solved as an LP (lower demand
+    shrinks the big-Ms a plan's runs must fit); None when none does within `time_limit`."""
     kept: _Kept | None = getattr(model, "_kept_highs", None)
     if kept is None or not kept.plans:
         return None
@@ -62,7 +62,8 @@ def earlier_plan(model: pyo.ConcreteModel, time_limit: float) -> np.ndarray | No
     plans = [values for _, values in sorted(kept.plans, key=distance)]
     feasible = [values for values in plans if kept.highs.feasible(values)]
     if feasible:
-        return min(feasible, key=kept.highs.objective_of)
+        best = max if kept.highs.maximising else min
+        return best(feasible, key=kept.highs.objective_of)
     for values in plans:
         left = deadline - time.perf_counter()
         completed = kept.highs.completed(values, left) if left > 0 else None
