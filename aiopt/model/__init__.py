@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
 
 from ..scenario import Scenario
 from .compliance import add_compliance
@@ -57,11 +58,12 @@ def build_model(scenario: Scenario | ModelData) -> pyo.ConcreteModel:
     m = pyo.ConcreteModel(name=data.scenario.name)
     m.data = data
     m.family_of = {}  # constraint component name -> the family that created it
-    declare(m, data)
-    _record_family(m, "core")
-    for family, add_family in FAMILIES.items():
-        add_family(m, data)
-        _record_family(m, family)
+    with PauseGC():  # the build makes no cyclic garbage worth collecting; the collector cost ~25% of it
+        declare(m, data)
+        _record_family(m, "core")
+        for family, add_family in FAMILIES.items():
+            add_family(m, data)
+            _record_family(m, family)
     return m
 
 
