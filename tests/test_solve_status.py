@@ -232,11 +232,19 @@ def test_lp_guided_tiers_add_what_the_lp_favours_to_the_one_tier_guess():
         assert not set(kept) & set(guided), (w, favourite)
 
 
-def test_fix_and_optimise_improves_the_first_plan_of_a_large_model(monkeypatch, capsys):
-    # models above IMPROVE_ABOVE_INTEGERS improve their LP-guided first plan by sub-MIPs (sites,
-    # tiers, RINS); forced here on the baseline: the plan gets cheaper, starts the full MIP, checks
+@pytest.mark.parametrize(
+    "lp_share, first_stage",
+    [(0.25, "first plan (LP-guided fabrics and tiers)"), (0.0, "first plan (one tier per workload)")],
+)
+def test_fix_and_optimise_improves_the_first_plan_of_a_large_model(
+    monkeypatch, capsys, lp_share, first_stage
+):
+    # models above IMPROVE_ABOVE_INTEGERS improve their first plan by sub-MIPs (sites, tiers, RINS),
+    # the LP-guided one or, when the LP is out of time, the one-tier one; forced here on the
+    # baseline: the plan gets cheaper, starts the full MIP, checks
     solve = importlib.import_module("aiopt.solve")
     monkeypatch.setattr(solve, "IMPROVE_ABOVE_INTEGERS", 0)
+    monkeypatch.setattr(solve, "LP_SHARE", lp_share)
     objectives = []
     improve = solve._fix_and_optimise
 
@@ -248,7 +256,8 @@ def test_fix_and_optimise_improves_the_first_plan_of_a_large_model(monkeypatch, 
     monkeypatch.setattr(solve, "_fix_and_optimise", recorded)
     model = aiopt.build_model(aiopt.load_scenario(BASELINE))
     info = aiopt.solve_model(model, strategy="staged", progress=True, time_limit=20)
-    assert "first plan improved (fix-and-optimise)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert first_stage in out and "first plan improved (fix-and-optimise)" in out
     first, improved = objectives
     assert improved < first and info.incumbent <= improved + 1e-6
     assert info.started_from == "the first-plan stage" and info.bound <= info.incumbent

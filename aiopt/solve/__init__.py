@@ -227,10 +227,10 @@ def _first_plan(model, highs: HighsModel, clock: _Clock, progress: Progress) -> 
 
     1. LP relaxation by interior point (values only, no crossover); infeasible → no plan exists.
     2. Restricted MIP: each site's fabric fixed to the LP's favourite, each workload held to the
-       tiers the LP favours and its one-tier guess (`_tier_guess`); above
-       `IMPROVE_ABOVE_INTEGERS`, stopped at its first plan, which sub-MIPs then improve
-       (`_fix_and_optimise`). When the LP does not finish in its share, the model held to one
-       tier per workload instead (`_one_tier_plan`).
+       tiers the LP favours and its one-tier guess (`_tier_guess`). When the LP does not finish
+       in its share, the model held to one tier per workload instead, its fabrics from that
+       restricted model's LP (`_one_tier_guess`). Above `IMPROVE_ABOVE_INTEGERS` it stops at its
+       first plan, which sub-MIPs then improve (`_fix_and_optimise`).
     3. Fallback: the full MIP in heuristic emphasis, stopped at its first plan.
     """
     found = _FirstPlan()
@@ -241,25 +241,27 @@ def _first_plan(model, highs: HighsModel, clock: _Clock, progress: Progress) -> 
         raise _infeasible(model, highs, lp, clock)
     if lp.has_solution:
         found.lp_bound = lp.bound
+        stage = "LP-guided"
         progress.begin("first plan (LP-guided fabrics and tiers)", bound_valid=False)
-        lp_values = highs.values()
-        guess = _joined(_fabric_guess(model, highs, lp_values), _tier_guess(model, highs, lp_values))
+        guide = highs.values()
+        fixings = _joined(_fabric_guess(model, highs, guide), _tier_guess(model, highs, guide))
+    else:
+        found.failed.append(f"the LP relaxation ({_ended(lp)})")
+        stage = "one-tier"
+        progress.begin("first plan (one tier per workload)", bound_valid=False)
+        guide, fixings = _one_tier_guess(model, highs, clock, found)
+    if fixings is not None:
         improve = len(highs.integers) > IMPROVE_ABOVE_INTEGERS
         first_only = {"mip_max_improving_sols": 1} if improve else {}
-        with highs.fixed(*guess):
+        with highs.fixed(*fixings):
             restricted = highs.run(clock.until(FIRST_PLAN_SHARE), presolve_rule_off=NO_PROBING, **first_only)
         if restricted.has_solution:
             found.start, found.objective = highs.values(), restricted.objective
             if improve:
                 progress.begin("first plan improved (fix-and-optimise)", bound_valid=False)
-                _fix_and_optimise(model, highs, found, lp_values, clock)
+                _fix_and_optimise(model, highs, found, guide, clock)
             return found
-        found.failed.append(f"the LP-guided stage ({_ended(restricted)})")
-    else:
-        found.failed.append(f"the LP relaxation ({_ended(lp)})")
-        progress.begin("first plan (one tier per workload)", bound_valid=False)
-        if _one_tier_plan(model, highs, clock, found):
-            return found
+        found.failed.append(f"the {stage} stage ({_ended(restricted)})")
     progress.begin("first plan (heuristic search)", bound_valid=True)
     fallback = highs.run(
         clock.until(FIRST_PLAN_SHARE),
@@ -309,24 +311,19 @@ def _fix_and_optimise(model, highs: HighsModel, found: _FirstPlan, lp_values: np
                 break
 
 
-def _one_tier_plan(model, highs: HighsModel, clock: _Clock, found: _FirstPlan) -> bool:
-    """A first plan of the model restricted to one tier per workload (`_tier_guess`), with each
-    site's fabric fixed to the favourite of that restricted model's LP; True when one is found."""
+def _one_tier_guess(model, highs: HighsModel, clock: _Clock, found: _FirstPlan) -> tuple:
+    """(LP values, fixings) of the model restricted to one tier per workload (`_tier_guess`): that
+    restricted model's LP relaxation, and its tier fixings joined with each site's fabric fixed to
+    the favourite of that LP; (None, None) when the LP does not finish."""
     tiers = _tier_guess(model, highs)
     with highs.fixed(*tiers):
         with highs.relaxation():
             lp = highs.run(clock.until(FIRST_PLAN_SHARE), **INTERIOR_POINT)
         if not lp.has_solution:
             found.failed.append(f"the one-tier LP ({_ended(lp)})")
-            return False
-        fabrics = _fabric_guess(model, highs, highs.values())
-    with highs.fixed(*_joined(tiers, fabrics)):
-        restricted = highs.run(clock.until(FIRST_PLAN_SHARE), presolve_rule_off=NO_PROBING)
-    if not restricted.has_solution:
-        found.failed.append(f"the one-tier stage ({_ended(restricted)})")
-        return False
-    found.start, found.objective = highs.values(), restricted.objective
-    return True
+            return None, None
+        values = highs.values()
+    return values, _joined(tiers, _fabric_guess(model, highs, values))
 
 
 def _joined(*fixings):
