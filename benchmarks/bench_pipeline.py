@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "data" / "scenarios" / "enterprise-baseline.yaml"
 FRONTIER = ROOT / "data" / "scenarios" / "frontier-growth.yaml"
 # scenario -> solve_model settings (baseline: the interactive defaults)
-# large: 105 s leaves room for load, build (~12 s) and results within 120 s;
+# large: 105 s leaves room for load, build (2-12 s by the machine's load) and results within 120 s;
 # large-8x10: issue 10's target, a first plan within 30 s and 5% proven within 300 s
 SETTINGS = {
     "baseline": dict(time_limit=60.0, rel_gap=0.01),

@@ -285,7 +285,7 @@ def _fix_and_optimise(model, highs: HighsModel, found: _FirstPlan, lp_values: np
     where the plan and the LP differ by half a unit or more (RINS), fixes the rest at the plan and
     starts from it. Neighbourhoods: none (RINS alone), each site, each tier, fewest integers
     first; passes repeat while one improves the plan."""
-    integers, sense = highs.integers, 1 if model.objective.sense == pyo.minimize else -1
+    integers, sense = highs.integers, -1 if highs.maximising else 1
     indices = [_index(highs.columns[j]) for j in integers]
     hoods = [np.zeros(len(integers), dtype=bool)]
     for keys in (model.S, model.T):
