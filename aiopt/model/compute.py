@@ -313,9 +313,9 @@ def least_nodes(m: pyo.ConcreteModel, job: tuple) -> float:
     need = pyo.value(m.demand[w, y])
     chords = [d.goodput_chords[w, t, s, f, y] for f in d.fabrics if (w, t, s, f, y) in d.goodput_chords]
     by_goodput = min((max((need - a) / b for a, b in run if b > 0) for run in chords), default=0.0)
-    tiers, wl = d.scenario.gpu_tiers, d.scenario.workloads
-    state = demand.training_state_gb(wl.at[w, "params_b"], wl.at[w, "method"])
-    by_memory = state / (tiers.at[t, "gpus_per_node"] * tiers.at[t, "hbm_gb"])
+    tier, workload = d.rows["gpu_tiers"][t], d.rows["workloads"][w]
+    state = demand.training_state_gb(workload.params_b, workload.method)
+    by_memory = state / (tier.gpus_per_node * tier.hbm_gb)
     return whole_job_nodes(max(by_goodput, by_memory), d.node_unit[t])
 
 

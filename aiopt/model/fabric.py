@@ -292,12 +292,12 @@ def _ports_by_fabric(m: pyo.ConcreteModel, d: ModelData, per_su: dict, radix: di
 def single_fits(m: pyo.ConcreteModel, run: tuple) -> int:
     """0 when a training run (w, t, s, f, y) at its least size, :math:`D_{w,y} / b_0` nodes at the
     current demand, has more fabric ports than one switch of f (`_ports_by_fabric`), else 1."""
-    sc, (w, t, _, f, y) = m.data.scenario, run
-    intercept, slope = m.data.goodput_chords[run][0]
-    if sc.policy["objective"] != "min_npv" or intercept != 0:
+    d, (w, t, _, f, y) = m.data, run
+    intercept, slope = d.goodput_chords[run][0]
+    if d.scenario.policy["objective"] != "min_npv" or intercept != 0:
         return 1
-    least_ports = pyo.value(m.demand[w, y]) / slope * m.data.ports_per_node[t]
-    return int(least_ports * (1 + sc.workloads.at[w, "spare_fraction"]) <= sc.fabrics.at[f, "radix"])
+    least_ports = pyo.value(m.demand[w, y]) / slope * d.ports_per_node[t]
+    return int(least_ports * (1 + d.rows["workloads"][w].spare_fraction) <= d.rows["fabrics"][f].radix)
 
 
 def built_sum(m: pyo.ConcreteModel, d: ModelData, s: str, f: str, y: int, quantity) -> pyo.Expression:
@@ -321,11 +321,11 @@ def _services(m: pyo.ConcreteModel, d: ModelData) -> None:
     fitted; node basis: per × nodes; gpu basis: per × GPUs (of the service's `stacks` when listed).
     """
     sc = d.scenario
-    services, tiers = sc.services, sc.gpu_tiers
+    services, tiers = d.rows["services"], d.rows["gpu_tiers"]
     kind = dict(sc.fabrics.kind)
-    m.SVC = pyo.Set(initialize=list(services.index), ordered=True)
+    m.SVC = pyo.Set(initialize=list(services), ordered=True)
     m.SVC_SY = pyo.Set(
-        initialize=[(i, s, y) for i in services.index for s in d.sites for y in d.years],
+        initialize=[(i, s, y) for i in services for s in d.sites for y in d.years],
         dimen=3,
         ordered=True,
     )
@@ -359,7 +359,7 @@ def _services(m: pyo.ConcreteModel, d: ModelData) -> None:
         return sum(m.built[s, f, 1, y] for f in m.F if kind[f] == fabric_kind and (s, f, 1, y) in m.BUILT)
 
     def count(m, i, s, y, bought):
-        svc = services.loc[i]
+        svc = services[i]
         per = svc.per_basis
         if svc.basis in ("site", "serving_site"):
             on = site_has(m, svc, s, y)
@@ -371,9 +371,9 @@ def _services(m: pyo.ConcreteModel, d: ModelData) -> None:
         pool, var = (buys_at, m.buy) if bought else (nodes_at, m.nodes)
         gpus = 1 if svc.basis == "node" else None
         return per * sum(
-            (gpus or tiers.at[k[1], "gpus_per_node"]) * var[k]
+            (gpus or tiers[k[1]].gpus_per_node) * var[k]
             for k in pool.get((s, y), ())
-            if not svc.stacks or tiers.at[k[1], "stack"] in svc.stacks
+            if not svc.stacks or tiers[k[1]].stack in svc.stacks
         )
 
     m.service_items = pyo.Expression(m.SVC_SY, rule=lambda m, i, s, y: count(m, i, s, y, bought=False))
