@@ -45,8 +45,6 @@ COUNTS = frozenset(
         "switches",
         "nics",
         "onchip_ports",
-        "nics_bought",
-        "onchip_bought",
         "links",
         "port_capacity",
         "units",
