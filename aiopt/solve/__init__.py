@@ -46,12 +46,13 @@ NEIGHBOURHOOD_GAP = 1e-3
 # (seed 0 unless said), without it enterprise-baseline 14.7 -> 11.2 s (median of seeds 0-4),
 # frontier-growth 42.0 -> 37.7 s, growth-5y at 60 s 8.5% -> 7.3% gap
 ALLOW_RESTART = False
-# HiGHS's RENS and RINS sub-MIPs, off where the full model is solved without stages: its root
-# reduced-cost sub-MIP finds the baseline's optimal plan (without it, 16 s), RENS and RINS then spend
-# half the LP iterations for nothing. Measured 2026-11-28, direct MIP, medians of seeds 0-4 (0-2):
-# enterprise-baseline 5.44 -> 3.58 s, frontier-growth 17.3 -> 15.4 s, growth-5y at 60 s 6.99% ->
-# 6.11% gap. The staged first-plan MIPs need RENS: without it the 5-site benchmark found no plan.
-SMALL_MODEL_SUB_MIPS = dict(mip_heuristic_run_rens=False, mip_heuristic_run_rins=False)
+# HiGHS's RENS sub-MIP, off where the full model is solved without stages: the root reduced-cost
+# sub-MIP finds the baseline's optimal plan (without it, 16 s) and RENS then spends LP iterations for
+# nothing. Measured 2026-11-28, direct MIP, medians of seeds 0-4 (README, stop 27): enterprise-
+# baseline 5.44 -> 4.26 s (RINS off too: 3.58 s, but the baseline with us-east twinned 12.2 -> 18.2
+# s; with RINS on, 10.4 s). The staged first-plan MIPs need RENS: without it the 5-site benchmark
+# found no plan.
+SMALL_MODEL_SUB_MIPS = dict(mip_heuristic_run_rens=False)
 NO_PROBING = 2**15  # HiGHS presolve_rule_off bit for probing, which alone can take minutes on large models
 FINAL_SHARE = 0.97  # the full MIP stops here: HiGHS may overrun its stop by a second or two on large models
 # LP stages: interior point, values only; on the 5-site large model HiGHS's IPM reaches 1.6e-8
