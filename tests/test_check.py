@@ -19,7 +19,7 @@ import yaml
 from tiny_plans import YEAR, fabric, inference, rack, site, storage, tier, training, write_catalog
 
 import aiopt
-from aiopt.check import CHECKS, check_plan
+from aiopt.check import CHECKS, check_plan, physics
 from aiopt.demand import goodput as model_goodput
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -202,6 +202,17 @@ def test_isolated_workload_without_its_own_switch_fails_leaf_isolation():
     failures = new_failures(plan, corrupted, "fabric_serves_nodes")
     expected = (f"group {TRAIN}'s job takes", "its own SUs and switch serve 0")
     assert any(all(part in f for part in expected) for f in failures), failures
+
+
+def test_fabric_ports_allow_solver_round_off(tiny_plan):
+    # a job's node count as HiGHS returns it, a hair above whole (seen on a near-optimal
+    # alternative: 48.00000000000034 ports on 48 NICs), is not a missing port
+    job = tiny_plan.nodes[(tiny_plan.nodes.workload == TRAIN) & (tiny_plan.nodes.year == 2027)].iloc[0]
+    ports = round(job.job_nodes * physics.ports_per_node(tiny_plan.scenario.gpu_tiers.loc[job.tier]))
+    exact = changed(tiny_plan, "fabric", dict(year=2027), "nics", lambda n: ports)  # no port to spare
+    nodes = exact.nodes.copy()
+    nodes["job_nodes"] *= 1 + 1e-14
+    assert check_plan(dataclasses.replace(exact, nodes=nodes)).failed("fabric_serves_nodes") == []
 
 
 def test_goodput_is_taken_at_the_plan_own_job_size(tiny_plan):

@@ -9,7 +9,7 @@ from collections import defaultdict
 
 from ..results import parse_group_units
 from . import physics
-from .base import num
+from .base import num, over
 
 
 def fabric_sized(plan) -> list[str]:
@@ -98,12 +98,12 @@ def fabric_serves_nodes(plan) -> list[str]:
         at = [(g, n) for (g, s, y), n in ports.items() if (s, y) == (row.site, row.year)]
         for g, n in at:
             capacity = groups.get(g, 0) * per_su + singles.get(g, 0) * int(fab.radix)
-            if n > capacity:
+            if over(n, capacity):
                 out.append(
                     f"{where}: group {g}'s job takes {num(n)} ports, its own SUs and switch serve {capacity}"
                 )
         nics = sum(m for (g, s, y), m in nic_ports.items() if (s, y) == (row.site, row.year))
-        if row.nics < nics or row.nics + row.onchip_ports < sum(n for _, n in at):
+        if over(nics, row.nics) or over(sum(n for _, n in at), row.nics + row.onchip_ports):
             out.append(
                 f"{where}: {row.nics} NIC and {row.onchip_ports} on-chip ports for jobs of "
                 f"{sum(n for _, n in at)} ports ({nics} with NICs to buy)"
