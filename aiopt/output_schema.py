@@ -45,6 +45,8 @@ COUNTS = frozenset(
         "switches",
         "nics",
         "onchip_ports",
+        "nics_bought",
+        "onchip_bought",
         "links",
         "port_capacity",
         "units",

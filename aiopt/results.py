@@ -451,19 +451,22 @@ def _fabric(m, d: ModelData) -> pd.DataFrame:
     """One row per site, fabric and year with a fabric: the final design, the size built that year
     (its spines and core), the SUs deployed or the node groups on one switch of their own
     (`single_switches`, no spines), and the switches, fabric ports (`nics` with a NIC bought,
-    `onchip_ports` of tiers with NICs on chip) and links installed."""
+    `onchip_ports` of tiers with NICs on chip) and links installed. Ports serve the hardware
+    lifetime of the nodes they are bought with (`ModelData.in_service`); `nics_bought` and
+    `onchip_bought` are those bought in the year."""
     rows = []
     su_at = group_by(list(m.SU), lambda i: i[1:])
     for s, f in m.SF:
         design = _count(m.built_units[s, f, d.years[-1]]) if (s, f) in d.design_limit else 0
-        nics = onchip = 0
+        nics_bought = {y: _count(m.nic_buy[s, f, y]) for y in d.years}
+        onchip_bought = {y: _count(m.onchip_buy[s, f, y]) for y in d.years}
         for y in d.years:
-            nics += _count(m.nic_buy[s, f, y])
-            onchip += _count(m.onchip_buy[s, f, y])
+            nics = sum(nics_bought[o] for o in d.in_service(y))
+            onchip = sum(onchip_bought[o] for o in d.in_service(y))
             built = _count(m.built_units[s, f, y]) if (s, f) in d.design_limit else 0
             group_su = {i[0]: _count(m.su[i]) for i in su_at.get((s, f, y), ())}
             singles = {i[0]: _count(m.single[i]) for i in su_at.get((s, f, y), ())}
-            if built == 0 and not any(singles.values()):
+            if built == 0 and not any(singles.values()) and nics_bought[y] + onchip_bought[y] == 0:
                 continue
             size = d.designs[s, f, built] if built else None
             units = sum(group_su.values())
@@ -484,6 +487,8 @@ def _fabric(m, d: ModelData) -> pd.DataFrame:
                     switches=leaf + spine + core,
                     nics=nics,
                     onchip_ports=onchip,
+                    nics_bought=nics_bought[y],
+                    onchip_bought=onchip_bought[y],
                     links=nics + onchip + (size.links - size.endpoints if size else 0),
                     port_capacity=units * d.designs_unit[f].endpoints + radix * sum(singles.values()),
                     group_units=format_group_units(group_su),
@@ -503,6 +508,8 @@ def _fabric(m, d: ModelData) -> pd.DataFrame:
         "switches",
         "nics",
         "onchip_ports",
+        "nics_bought",
+        "onchip_bought",
         "links",
         "port_capacity",
         "group_units",

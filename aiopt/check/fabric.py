@@ -64,8 +64,11 @@ def fabric_serves_nodes(plan) -> list[str]:
     nodes' ports in its node group's own SUs or switch at its site (so an isolated workload shares
     no leaf), one switch taking at most radix ports, on the site's one fabric, which its tier
     supports; the groups' SUs add up to the row's; fabric ports installed cover each group's
-    largest such job, NIC ports those of tiers without NICs on chip."""
+    largest such job, NIC ports those of tiers without NICs on chip, and were bought within the
+    hardware lifetime (a port retires with the node it was bought for)."""
     sc, out = plan.scenario, []
+    life = int(sc.policy["hardware_lifetime_years"])
+    bought = plan.fabric.groupby(["site", "fabric", "year"])[["nics_bought", "onchip_bought"]].sum()
     rows_at = {(r.site, r.year): r for r in plan.fabric.itertuples()}
     fabrics = plan.fabric.groupby(["site", "year"]).fabric.nunique()
     ports, nic_ports = defaultdict(int), defaultdict(int)
@@ -102,6 +105,13 @@ def fabric_serves_nodes(plan) -> list[str]:
                 out.append(
                     f"{where}: group {g}'s job takes {num(n)} ports, its own SUs and switch serve {capacity}"
                 )
+        alive = [(row.site, row.fabric, o) for o in range(row.year - life + 1, row.year + 1)]
+        alive = bought.reindex(alive).fillna(0).sum()
+        if row.nics > alive.nics_bought or row.onchip_ports > alive.onchip_bought:
+            out.append(
+                f"{where}: {row.nics} NIC and {row.onchip_ports} on-chip ports installed, "
+                f"{num(alive.nics_bought)} and {num(alive.onchip_bought)} bought within the {life}-year life"
+            )
         nics = sum(m for (g, s, y), m in nic_ports.items() if (s, y) == (row.site, row.year))
         if over(nics, row.nics) or over(sum(n for _, n in at), row.nics + row.onchip_ports):
             out.append(

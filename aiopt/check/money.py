@@ -143,10 +143,11 @@ def _capex(plan) -> dict:
 
     for (_, f, y), n in added(lambda r: r.switches):
         usd["fabric", y] += n * fabrics.at[f, "switch_price_usd"]
-    for (_, f, y), n in added(lambda r: r.links - r.nics):  # node links of on-chip NICs included
+    for (_, f, y), n in added(lambda r: r.links - r.nics - r.onchip_ports):  # between switches
         usd["fabric", y] += n * fabrics.at[f, "link_price_usd"]
-    for (_, f, y), n in added(lambda r: r.nics):  # a NIC and its link per port
-        usd["fabric", y] += n * (fabrics.at[f, "nic_price_usd"] + fabrics.at[f, "link_price_usd"])
+    for row in fab:  # node ports retire with their nodes, so each year's purchases are in the table
+        nic, link = fabrics.at[row.fabric, "nic_price_usd"], fabrics.at[row.fabric, "link_price_usd"]
+        usd["fabric", row.year] += row.nics_bought * (nic + link) + row.onchip_bought * link
     units = _sums(plan.storage.itertuples(), lambda r: (r.site, r.storage_tier, r.year), lambda r: r.units)
     for (_, k, y), n in _added(units, years).items():
         usd["storage", y] += n * st.at[k, "unit_tb"] * st.at[k, "usd_per_tb"]

@@ -126,6 +126,12 @@ class ModelData:
             for name in ("gpu_tiers", "workloads", "fabrics", "services")
         }
 
+    def in_service(self, year: int) -> list[int]:
+        r"""Purchase years whose hardware still serves in `year`, :math:`y - L < y' \le y` with L the
+        hardware lifetime: nodes, and the fabric ports (NIC and link) bought with them."""
+        life = int(self.scenario.policy["hardware_lifetime_years"])
+        return [o for o in self.years if year - life < o <= year]
+
     def pool_of(self, index: tuple) -> tuple:
         """The node pool (g, t, s, y) of a job (w, t, s, y) or run (w, t, s, f, y): the
         workload's node group, the tier, the site and the year."""

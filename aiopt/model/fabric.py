@@ -43,9 +43,12 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
     installed never decrease (a single switch stays, or becomes a leaf). A training run
     that spans nodes on fabric f needs it: :math:`run_{w,t,s,f,y} \le M_{w,t,s,f,y}\, fabric_{s,f}`
     (a tier lists the fabrics it supports, `data._eligibility`). Fabric ports installed are bought
-    as they are first needed, a NIC and link each, a link only for tiers whose NICs are on chip:
-    :math:`\sum_{f, y' \le y} nic_{s,f,y'} \ge \sum ports_t\, fnodes_{g,t,s,y}` over each kind,
-    :math:`nic_{s,f,y} \le P^{max}_s fabric_{s,f}`.
+    as they are first needed, a NIC and link each, a link only for tiers whose NICs are on chip, and
+    retire with the nodes they were bought for, after the hardware lifetime L:
+    :math:`\sum_{f,\; y - L < y' \le y} nic_{s,f,y'} \ge \sum ports_t\, fnodes_{g,t,s,y}` over each kind,
+    on the site's fabric in a year with gear on it (a port bought before it can serve is bought
+    later for less and serves longer),
+    :math:`nic_{s,f,y} \le P^{max}_s (built_{s,f,1,y} + \sum_g single_{g,s,f,y})`.
 
     `_ports_by_fabric` adds a per-fabric port cover that tightens the relaxation.
 
@@ -223,7 +226,7 @@ def _nics(m: pyo.ConcreteModel, d: ModelData) -> None:
 
     def covered(bought, integrated):
         def rule(m, s, y):
-            installed = sum(bought[s, f, y2] for f in m.F for y2 in d.years if y2 <= y)
+            installed = sum(bought[s, f, o] for f in m.F for o in d.in_service(y))
             pools = [p for p in pools_at[s, y] if onchip[p[1]] == integrated]
             return installed >= sum(d.ports_per_node[p[1]] * m.fabric_nodes[p] for p in pools)
 
@@ -234,9 +237,15 @@ def _nics(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.nics_with_nodes = covered(m.nic_buy, False)
     m.links_with_onchip_nics = covered(m.onchip_buy, True)
     max_ports = {s: sum(d.max_nodes.get((t, s), 0) * d.ports_per_node[t] for t in d.tiers) for s in d.sites}
+    singles_at = group_by(d.su_index, lambda i: i[1:])
+
+    def gear(m, s, f, y):
+        built = m.built[s, f, 1, y] if (s, f) in d.design_limit else 0
+        return built + sum(m.single[i] for i in singles_at.get((s, f, y), ()))
+
     m.nics_of_fabric = pyo.Constraint(
         m.SFY,
-        rule=lambda m, s, f, y: m.nic_buy[s, f, y] + m.onchip_buy[s, f, y] <= max_ports[s] * m.fabric[s, f],
+        rule=lambda m, s, f, y: m.nic_buy[s, f, y] + m.onchip_buy[s, f, y] <= max_ports[s] * gear(m, s, f, y),
     )
 
 
@@ -249,7 +258,7 @@ def _ports_by_fabric(m: pyo.ConcreteModel, d: ModelData, per_su: dict, radix: di
         ports_t (1+k_w)\, run_{w,t,s,f,y} \le E_f su_{g,s,f,y} + k_f\, fits_{w,t,f,y}\, single_{g,s,f,y}
 
     and the ports bought for fabric f by year y (NICs, or links for NICs on chip) cover it,
-    :math:`\sum_{y' \le y} nic_{s,f,y'} \ge ports_t (1+k_w)\, run_{w,t,s,f,y}`. `fits` is 0 when the
+    :math:`\sum_{y - L < y' \le y} nic_{s,f,y'} \ge ports_t (1+k_w)\, run_{w,t,s,f,y}`. `fits` is 0 when the
     run, at its least size, has more ports than one switch: alone on the fabric it delivers at most
     :math:`b_0\, run` (the first goodput chord, through the origin), so it takes at least
     :math:`D_{w,y} / b_0` nodes, and a one-switch fabric cannot hold it (min NPV only; a mutable
@@ -275,7 +284,7 @@ def _ports_by_fabric(m: pyo.ConcreteModel, d: ModelData, per_su: dict, radix: di
 
     def bought(m, w, t, s, f, y):
         nics = m.onchip_buy if onchip[t] else m.nic_buy
-        return sum(nics[s, f, y2] for y2 in d.years if y2 <= y) >= ports(w, t) * m.run[w, t, s, f, y]
+        return sum(nics[s, f, o] for o in d.in_service(y)) >= ports(w, t) * m.run[w, t, s, f, y]
 
     m.ports_bought_by_fabric = pyo.Constraint(runs, rule=bought)
 

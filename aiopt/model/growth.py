@@ -41,13 +41,11 @@ def add_growth(m: pyo.ConcreteModel, d: ModelData) -> None:
     every plan twice. `alike` is a mutable Param that every solve sets (`twins_alike`) to 0 when a
     sweep or an edit gives the pair different `SITE_PARAMS`, which lifts both rows.
     """
-    life = int(d.scenario.policy["hardware_lifetime_years"])
     buys = set(d.buy_index)
     m.installed = pyo.Constraint(
         m.NODE,
         rule=lambda m, g, t, s, y: (
-            m.nodes[g, t, s, y]
-            <= sum(m.buy[g, t, s, o] for o in d.years if o <= y and y - o < life and (g, t, s, o) in buys)
+            m.nodes[g, t, s, y] <= sum(m.buy[g, t, s, o] for o in d.in_service(y) if (g, t, s, o) in buys)
         ),
     )
     later = [y for y in d.years[1:]]

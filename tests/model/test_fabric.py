@@ -134,7 +134,7 @@ def test_fabric_nic_and_link_costs(plan_of, integrated, nic_ports, onchip_ports)
     # capex = 12 x 1,000 + 256 x 10 + 80 x (100 + 10) = 12,000 + 2,560 + 8,800 = 23,360, or with
     # the NICs on chip (Gaudi 3) only their links: 12,000 + 2,560 + 80 x 10 = 15,360
     # (nics_with_nodes, links_with_onchip_nics: a port bought per port installed; nics_of_fabric:
-    # on the site's fabric)
+    # on the site's fabric, in a year with its gear)
     plan = plan_of(
         [training(pflops=38)],
         gpu_tiers=[tier(integrated_nics=integrated)],
@@ -143,6 +143,24 @@ def test_fabric_nic_and_link_costs(plan_of, integrated, nic_ports, onchip_ports)
     row = plan.fabric.iloc[0]
     assert (row.nics, row.onchip_ports, row.links, row.switches) == (nic_ports, onchip_ports, 80 + 256, 12)
     assert cost(plan, "fabric") == pytest.approx(12 * 1_000 + 256 * 10 + 80 * 10 + nic_ports * 100)
+
+
+def test_fabric_ports_retire_with_their_nodes(plan_of):
+    # 38 PFLOPS each year -> 10 nodes, 80 ports on one SU of 12 switches (as above). A node lives
+    # 2 years, so the 10 nodes are bought in 2026 and again in 2028 (not 2027: later is cheaper by
+    # discounting, and keeps a residual value), and their NICs and links with them:
+    # 2026: 12 x 1,000 + 256 x 10 + 80 x (100 + 10) = 23,360; 2027: nothing; 2028: 80 x 110 = 8,800.
+    # (nics_with_nodes and ports_bought_by_fabric count the ports bought within the lifetime)
+    plan = plan_of(
+        [training(pflops=38)],
+        policy={"horizon_years": 3, "hardware_lifetime_years": 2},
+        fabrics=[fabric(switch_price_usd=1_000, nic_price_usd=100, link_price_usd=10)],
+    )
+    years = (2026, 2027, 2028)
+    assert [installed(plan, y) for y in years] == [10, 10, 10]
+    assert list(plan.fabric.nics) == [80, 80, 80]
+    assert list(plan.fabric.nics_bought) == [80, 0, 80]
+    assert [cost(plan, "fabric", y) for y in years] == pytest.approx([23_360, 0, 8_800])
 
 
 @pytest.mark.parametrize(("tier_fabrics", "chosen", "usd"), [(None, "ib", 1_000), (["eth"], "eth", 10_000)])

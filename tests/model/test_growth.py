@@ -129,7 +129,8 @@ def site_service(id: str, fabric_kind: str = "any", **values) -> dict:
 def test_growth_site_opens_with_its_first_workload(plan_of):
     # The only workload starts in 2028 of 2026-30 (model-review B4, p3): nothing at the site
     # before, so no spines, carrier, site services, licences or gear kW in 2026-27
-    # (sites_stay_open; fabric_at_open_site and racks_at_open_site tie fabric and racks to it;
+    # (sites_stay_open; fabric_at_open_site and racks_at_open_site tie fabric and racks to it, and
+    # nics_of_fabric the fabric ports, free here, to the years with fabric gear;
     # dual_carriers only in years the site serves inference). From 2028: serving 10 PFLOPS -> 3
     # nodes beside a 38-PFLOPS training job -> 10 nodes, whose 80 fabric ports (serving needs
     # none) take one SU = 8 leaves + 4 spines at 1,000 USD; the site services "mgmt" (any fabric) and "ufm"
