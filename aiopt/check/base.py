@@ -17,6 +17,12 @@ def differ(value: float, expected: float, usd: bool = False) -> bool:
     return abs(value - expected) > TOLERANCE * max(1.0, abs(expected))
 
 
+def bought_within_life(bought, key: tuple, year: int, life: int) -> float:
+    """What `bought` ({(*key, year): count}, a dict or Series) holds for `key` in the `life` years
+    up to `year`: hardware bought then still serves in `year`."""
+    return sum(bought.get((*key, o), 0) for o in range(year - life + 1, year + 1))
+
+
 def num(value: float) -> str:
     """A number for a message: whole numbers as such, others to 6 significant digits."""
     return str(int(value)) if float(value).is_integer() else f"{value:.6g}"

@@ -7,7 +7,7 @@ import math
 from collections import defaultdict
 
 from . import physics
-from .base import TOLERANCE, busiest, num, over
+from .base import TOLERANCE, bought_within_life, busiest, num, over
 from .rent import rented_delivered
 
 
@@ -169,7 +169,7 @@ def pools_hold_runs(plan) -> list[str]:
     life = int(sc.policy["hardware_lifetime_years"])
     bought = pools.bought_nodes
     for (g, t, s, y), n in pools.installed_nodes.items():
-        alive = sum(bought.get((g, t, s, o), 0) for o in range(y - life + 1, y + 1))
+        alive = bought_within_life(bought, (g, t, s), y, life)
         if n > alive:
             out.append(
                 f"pool {g}/{t}/{s}/{y}: {n} nodes installed, {alive} bought within the {life}-year life"

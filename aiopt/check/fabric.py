@@ -9,7 +9,7 @@ from collections import defaultdict
 
 from ..results import parse_group_units
 from . import physics
-from .base import num, over
+from .base import bought_within_life, num, over
 
 
 def fabric_sized(plan) -> list[str]:
@@ -69,6 +69,7 @@ def fabric_serves_nodes(plan) -> list[str]:
     sc, out = plan.scenario, []
     life = int(sc.policy["hardware_lifetime_years"])
     bought = plan.fabric.groupby(["site", "fabric", "year"])[["nics_bought", "onchip_bought"]].sum()
+    nics_bought, onchip_bought = bought.nics_bought.to_dict(), bought.onchip_bought.to_dict()
     rows_at = {(r.site, r.year): r for r in plan.fabric.itertuples()}
     fabrics = plan.fabric.groupby(["site", "year"]).fabric.nunique()
     ports, nic_ports = defaultdict(int), defaultdict(int)
@@ -105,12 +106,12 @@ def fabric_serves_nodes(plan) -> list[str]:
                 out.append(
                     f"{where}: group {g}'s job takes {num(n)} ports, its own SUs and switch serve {capacity}"
                 )
-        alive = [(row.site, row.fabric, o) for o in range(row.year - life + 1, row.year + 1)]
-        alive = bought.reindex(alive).fillna(0).sum()
-        if row.nics > alive.nics_bought or row.onchip_ports > alive.onchip_bought:
+        nics_alive = bought_within_life(nics_bought, (row.site, row.fabric), row.year, life)
+        onchip_alive = bought_within_life(onchip_bought, (row.site, row.fabric), row.year, life)
+        if row.nics > nics_alive or row.onchip_ports > onchip_alive:
             out.append(
                 f"{where}: {row.nics} NIC and {row.onchip_ports} on-chip ports installed, "
-                f"{num(alive.nics_bought)} and {num(alive.onchip_bought)} bought within the {life}-year life"
+                f"{num(nics_alive)} and {num(onchip_alive)} bought within the {life}-year life"
             )
         nics = sum(m for (g, s, y), m in nic_ports.items() if (s, y) == (row.site, row.year))
         if over(nics, row.nics) or over(sum(n for _, n in at), row.nics + row.onchip_ports):

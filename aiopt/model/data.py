@@ -196,10 +196,12 @@ def _racks(d: ModelData, sc: Scenario, tiers) -> None:
 
 def _eligibility(d: ModelData, sc: Scenario, tiers, open_sites: bool = False) -> None:
     wl = sc.workloads
-    stacks = {t: tier.stack for t, tier in d.rows["gpu_tiers"].items()}
+    tier_rows = d.rows["gpu_tiers"]
     for w in d.workloads:
         row = wl.loc[w]
-        allowed_tiers = [t for t in list(row.tiers) or d.tiers if not row.stacks or stacks[t] in row.stacks]
+        allowed_tiers = [
+            t for t in list(row.tiers) or d.tiers if not row.stacks or tier_rows[t].stack in row.stacks
+        ]
         allowed_sites = [s for s in d.sites if not site_lacks(sc.sites.loc[s], row)]
         d.cold_sites[w] = allowed_sites
         d.regulated[w] = bool(row.compliance)
@@ -223,7 +225,7 @@ def _eligibility(d: ModelData, sc: Scenario, tiers, open_sites: bool = False) ->
                     if d.kind[w] == "inference"
                     else [f for f in d.fabrics if fabric_supported(tiers.loc[t], f)]
                 )
-                on_sale = [y for y in d.active_years[w] if y >= d.rows["gpu_tiers"][t].available_from]
+                on_sale = [y for y in d.active_years[w] if y >= tier_rows[t].available_from]
                 if d.kind[w] != "inference":
                     d.pick_index += [(w, t, s, y) for y in on_sale]
                 d.run_index += [(w, t, s, f, y) for f in fabrics for y in on_sale]

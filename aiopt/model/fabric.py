@@ -157,7 +157,7 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
         [i for i in d.run_index if (i[0], i[1]) in d.spans_nodes],
         rule=lambda m, w, t, s, f, y: m.run[w, t, s, f, y] <= m.run_bound[w, t, s, f, y] * m.fabric[s, f],
     )
-    _nics(m, d)
+    _nics(m, d, su_of)
 
     # quantities priced by the cost family and powered by the power family
     leaves_per_su = {f: d.designs_unit[f].leaf for f in d.fabrics}
@@ -217,7 +217,7 @@ def _fabric_nodes(m: pyo.ConcreteModel, d: ModelData) -> None:
     )
 
 
-def _nics(m: pyo.ConcreteModel, d: ModelData) -> None:
+def _nics(m: pyo.ConcreteModel, d: ModelData, su_of: dict) -> None:
     """Fabric ports installed by year y cover the pools' fabric ports that year, NIC ports for
     tiers with NICs to buy, link-only ports for tiers with NICs on chip (`add_fabric`)."""
     tiers = d.scenario.gpu_tiers
@@ -237,11 +237,10 @@ def _nics(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.nics_with_nodes = covered(m.nic_buy, False)
     m.links_with_onchip_nics = covered(m.onchip_buy, True)
     max_ports = {s: sum(d.max_nodes.get((t, s), 0) * d.ports_per_node[t] for t in d.tiers) for s in d.sites}
-    singles_at = group_by(d.su_index, lambda i: i[1:])
 
     def gear(m, s, f, y):
         built = m.built[s, f, 1, y] if (s, f) in d.design_limit else 0
-        return built + sum(m.single[i] for i in singles_at.get((s, f, y), ()))
+        return built + sum(m.single[i] for i in su_of.get((s, f, y), ()))
 
     m.nics_of_fabric = pyo.Constraint(
         m.SFY,
