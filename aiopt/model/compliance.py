@@ -23,8 +23,8 @@ def add_compliance(m: pyo.ConcreteModel, d: ModelData) -> None:
     :math:`\sum_{s' \ne s,k} cold_{w,s',k,y} \le C_{w,y}(1 - present_{w,s,y})`.
     (A workload that moves site between years moves its data too; that move is not modelled.)
     """
-    sites = d.scenario.sites
-    plain = {s for s in d.sites if not sites.at[s, "encrypted_wan"]}
+    sites = d.rows["sites"]
+    plain = {s for s in d.sites if not sites[s].encrypted_wan}
     regulated = {w for w in d.workloads if d.regulated[w]}
     present = set(d.wsy)
     cold_plain = [i for i in m.COLDPUT if i[0] in regulated and i[1] in plain]

@@ -42,7 +42,7 @@ def add_compute(m: pyo.ConcreteModel, d: ModelData) -> None:
     runs: training where its tier was picked, inference :math:`run \le M\, present_{w,s,y}` (M from
     `run_bound`).
     """
-    tiers, wl = d.scenario.gpu_tiers, d.scenario.workloads
+    tiers, wl = d.rows["gpu_tiers"], d.rows["workloads"]
     training = [i for i in d.run_index if d.kind[i[0]] != "inference"]
     serving = [i for i in d.run_index if d.kind[i[0]] == "inference"]
     m.TRAIN = pyo.Set(initialize=training, dimen=5, ordered=True)
@@ -105,8 +105,8 @@ def add_compute(m: pyo.ConcreteModel, d: ModelData) -> None:
     tier_picks = group_by(d.pick_index, lambda i: (i[0], i[1], i[3]))
 
     def memory_fit(m, w, t, y):
-        gpu_gb = tiers.at[t, "gpus_per_node"] * tiers.at[t, "hbm_gb"]
-        state = demand.training_state_gb(wl.at[w, "params_b"], wl.at[w, "method"])
+        gpu_gb = tiers[t].gpus_per_node * tiers[t].hbm_gb
+        state = demand.training_state_gb(wl[w].params_b, wl[w].method)
         return sum(m.run[i] for i in tier_runs[w, t, y]) * gpu_gb >= state * sum(
             m.pick[p] for p in tier_picks[w, t, y]
         )
@@ -137,7 +137,7 @@ def _replicas(m: pyo.ConcreteModel, d: ModelData, serving: list[tuple]) -> None:
     that many sites, each carrying its share of the peak on its own:
     :math:`\sum_t replicas_{w,t,s,y}\, P_{w,t} / \rho \ge share_w D_{w,y}\, present_{w,s,y}`.
     """
-    wl = d.scenario.workloads
+    wl = d.rows["workloads"]
     m.REPLICA = pyo.Set(initialize=[(w, t, s, y) for (w, t, s, _, y) in serving], dimen=4, ordered=True)
     m.replicas = pyo.Var(m.REPLICA, domain=pyo.NonNegativeIntegers, doc="whole serving replicas")
     m.replica_nodes = pyo.Constraint(
@@ -150,10 +150,10 @@ def _replicas(m: pyo.ConcreteModel, d: ModelData, serving: list[tuple]) -> None:
     m.min_replicas = pyo.Constraint(
         list(at_site),
         rule=lambda m, w, s, y: (
-            sum(m.replicas[i] for i in at_site[w, s, y]) >= int(wl.at[w, "min_replicas"]) * m.present[w, s, y]
+            sum(m.replicas[i] for i in at_site[w, s, y]) >= int(wl[w].min_replicas) * m.present[w, s, y]
         ),
     )
-    single = sorted({(w, t, y) for (w, t, s, y) in m.REPLICA if not wl.at[w, "mixed_tiers"]})
+    single = sorted({(w, t, y) for (w, t, s, y) in m.REPLICA if not wl[w].mixed_tiers})
     m.SERVE_TIER = pyo.Set(initialize=single, dimen=3, ordered=True)
     m.serve_tier = pyo.Var(m.SERVE_TIER, domain=pyo.Binary, doc="serving workload uses this tier this year")
     tiers_of = group_by(single, lambda i: (i[0], i[2]))
@@ -167,19 +167,18 @@ def _replicas(m: pyo.ConcreteModel, d: ModelData, serving: list[tuple]) -> None:
             <= replicas_per_node(d, w, t) * m.run_bound[w, t, s, ANY_FABRIC, y] * m.serve_tier[w, t, y]
         ),
     )
-    spread = sorted({(w, y) for (w, _, y) in at_site if wl.at[w, "min_sites"] > 1})
+    spread = sorted({(w, y) for (w, _, y) in at_site if wl[w].min_sites > 1})
     m.min_sites = pyo.Constraint(
         spread,
         rule=lambda m, w, y: (
-            sum(m.present[w, s, y] for (w2, s, y2) in m.WSY if (w2, y2) == (w, y))
-            >= int(wl.at[w, "min_sites"])
+            sum(m.present[w, s, y] for (w2, s, y2) in m.WSY if (w2, y2) == (w, y)) >= int(wl[w].min_sites)
         ),
     )
     m.site_carries_share = pyo.Constraint(
         [i for i in at_site if (i[0], i[2]) in spread],
         rule=lambda m, w, s, y: (
             sum(replica_supply(m, d, (w, t, s, ANY_FABRIC, y)) for (_, t, _, _) in at_site[w, s, y])
-            >= wl.at[w, "site_peak_share"] * m.demand[w, y] * m.present[w, s, y]
+            >= wl[w].site_peak_share * m.demand[w, y] * m.present[w, s, y]
         ),
     )
 

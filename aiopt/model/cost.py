@@ -45,24 +45,27 @@ def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
     Objective: min NPV, or (max_capacity) max scale, then min NPV at that scale (see aiopt.solve).
     """
     sc = d.scenario
-    policy, sites, tiers, fabrics, st, racks, services = (
-        sc.policy,
-        sc.sites,
-        sc.gpu_tiers,
-        sc.fabrics,
-        sc.storage_tiers,
-        sc.rack_types,
-        sc.services,
+    policy = sc.policy
+    sites, tiers, fabrics, st, racks, services, stacks = (
+        d.rows[name]
+        for name in (
+            "sites",
+            "gpu_tiers",
+            "fabrics",
+            "storage_tiers",
+            "rack_types",
+            "services",
+            "software_stacks",
+        )
     )
-    stacks = sc.software_stacks
-    unit_price = {k: st.at[k, "unit_tb"] * st.at[k, "usd_per_tb"] / MUSD for k in d.storage}
+    unit_price = {k: st[k].unit_tb * st[k].usd_per_tb / MUSD for k in d.storage}
     buys_at = group_by(d.buy_index, lambda i: i[3])
     nodes_at = group_by(list(m.NODE), lambda i: i[3])
-    by_layer = group_by(list(services.index), lambda i: services.at[i, "layer"])
+    by_layer = group_by(list(services), lambda i: services[i].layer)
 
     def switch_money(m, s, f, y):
-        switch, link = fabrics.at[f, "switch_price_usd"] / MUSD, fabrics.at[f, "link_price_usd"] / MUSD
-        port = fabrics.at[f, "nic_price_usd"] / MUSD + link
+        switch, link = fabrics[f].switch_price_usd / MUSD, fabrics[f].link_price_usd / MUSD
+        port = fabrics[f].nic_price_usd / MUSD + link
         new = switch * m.new_switches[s, f, y] + link * m.new_fabric_links[s, f, y]
         return new + port * m.nic_buy[s, f, y] + link * m.onchip_buy[s, f, y]
 
@@ -75,30 +78,25 @@ def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
             return sum(unit_price[k] * m.new_units[s, k, y] for s in m.S for k in m.K)
         if c == "racks":
             return sum(
-                racks.at[r, "price_usd"]
+                racks[r].price_usd
                 / MUSD
                 * (m.rack_fitted[s, r, y] - previous(m.rack_fitted, (s, r), y, d.years))
                 for (s, r, o) in m.SRY
                 if o == y
             )
         if c == "facility":
-            return sum(
-                sites.at[s, "expansion_cost_usd"] / MUSD * m.expand[s, o] for (s, o) in m.EXPAND if o == y
-            )
+            return sum(sites[s].expansion_cost_usd / MUSD * m.expand[s, o] for (s, o) in m.EXPAND if o == y)
         if c == "stacks":
-            return sum(stacks.at[k, "one_time_usd"] / MUSD * m.stack_adopted[k, y] for k in m.STACK)
+            return sum(stacks[k].one_time_usd / MUSD * m.stack_adopted[k, y] for k in m.STACK)
         return sum(
-            services.at[i, "price_usd"] / MUSD * m.service_new[i, s, y]
-            for i in by_layer.get(c, ())
-            for s in m.S
+            services[i].price_usd / MUSD * m.service_new[i, s, y] for i in by_layer.get(c, ()) for s in m.S
         )
 
     def support(m, y):
-        pct = lambda table, row: table.at[row, "support_pct"] / 100.0  # noqa: E731
+        pct = lambda table, row: table[row].support_pct / 100.0  # noqa: E731
         nodes = sum(pct(tiers, i[1]) * m.node_price[i[1], y] * m.nodes[i] for i in nodes_at.get(y, ()))
         switches = sum(
-            pct(fabrics, f) * fabrics.at[f, "switch_price_usd"] / MUSD * m.switches[s, f, y]
-            for (s, f) in m.SF
+            pct(fabrics, f) * fabrics[f].switch_price_usd / MUSD * m.switches[s, f, y] for (s, f) in m.SF
         )
         storage = sum(pct(st, k) * unit_price[k] * m.units[s, k, y] for s in m.S for k in m.K)
         return nodes + switches + storage
@@ -108,31 +106,25 @@ def add_cost(m: pyo.ConcreteModel, d: ModelData) -> None:
             return m.rent_cost[y] if c == "rent" else m.egress_cost[y]
         if c == "energy":
             load = policy["average_load"] * HOURS_PER_YEAR / MUSD
-            return sum(m.it_kw[s, y] * sites.at[s, "pue"] * load * m.electricity[s, y] for s in m.S)
+            return sum(m.it_kw[s, y] * sites[s].pue * load * m.electricity[s, y] for s in m.S)
         if c == "colocation":
             return m.colocation_bill[y]
         if c == "building":
             return sum(m.building_charge[s] * m.power_mw[s] * m.open[s, y] for s in m.S)
         if c == "facility_om":
             return sum(
-                1000 * sites.at[s, "facility_om_usd_per_kw_year"] / MUSD * m.power_mw[s] * m.open[s, y]
-                for s in m.S
+                1000 * sites[s].facility_om_usd_per_kw_year / MUSD * m.power_mw[s] * m.open[s, y] for s in m.S
             )
         if c == "support":
             return support(m, y)
         if c == "stacks":
-            return sum(stacks.at[k, "annual_usd"] / MUSD * m.stack_used[k, y] for k in m.STACK)
+            return sum(stacks[k].annual_usd / MUSD * m.stack_used[k, y] for k in m.STACK)
         if c == "data_transfer":
             return policy["transfer_usd_per_tb"] / MUSD * m.moved_tb[y]
         if c == "licences":
-            return sum(
-                services.at[i, "annual_usd"] / MUSD * m.service_items[i, s, y] for i in m.SVC for s in m.S
-            )
+            return sum(services[i].annual_usd / MUSD * m.service_items[i, s, y] for i in m.SVC for s in m.S)
         return sum(
-            (2 - sites.at[s, "carriers"])
-            * sites.at[s, "second_carrier_usd_per_year"]
-            / MUSD
-            * m.second_carrier[s, y]
+            (2 - sites[s].carriers) * sites[s].second_carrier_usd_per_year / MUSD * m.second_carrier[s, y]
             for s in m.S
             if (s, y) in m.CARRIER
         )
@@ -201,30 +193,30 @@ def add_facilities(m: pyo.ConcreteModel, d: ModelData) -> None:
     An owned site pays, while open, the annuity of its build cost and its facility O&M per MW of
     facility power: :math:`(a_s + 1000\, om_s) MW_s\, open_{s,y}`.
     """
-    sites, first = d.scenario.sites, d.first_year
-    committed = [s for s in d.sites if sites.at[s, "committed_kw"] > 0]
+    sites, first = d.rows["sites"], d.first_year
+    committed = [s for s in d.sites if sites[s].committed_kw > 0]
     m.COMMITTED = pyo.Set(initialize=[(s, y) for s in committed for y in d.years], dimen=2, ordered=True)
     m.colocation_kw = pyo.Var(m.COMMITTED, domain=pyo.NonNegativeReals, doc="IT kW billed")
     m.colocation_used = pyo.Constraint(
         m.COMMITTED, rule=lambda m, s, y: m.colocation_kw[s, y] >= m.it_kw[s, y]
     )
     m.colocation_committed = pyo.Constraint(
-        m.COMMITTED, rule=lambda m, s, y: m.colocation_kw[s, y] >= sites.at[s, "committed_kw"]
+        m.COMMITTED, rule=lambda m, s, y: m.colocation_kw[s, y] >= sites[s].committed_kw
     )
 
-    colocated = [s for s in d.sites if sites.at[s, "colocation_usd_per_kw_month"] > 0]
+    colocated = [s for s in d.sites if sites[s].colocation_usd_per_kw_month > 0]
 
     def fee(s, y):
         """MUSD per kW-year at site s in year y."""
-        escalated = (1 + sites.at[s, "colocation_escalation"]) ** (y - first)
-        return 12 * sites.at[s, "colocation_usd_per_kw_month"] * escalated / MUSD
+        escalated = (1 + sites[s].colocation_escalation) ** (y - first)
+        return 12 * sites[s].colocation_usd_per_kw_month * escalated / MUSD
 
     def bill(m, y):
         return sum(
             fee(s, y)
             * (
                 (m.colocation_kw[s, y] if (s, y) in m.COMMITTED else m.it_kw[s, y])
-                + sites.at[s, "liquid_premium"] * m.liquid_kw[s, y]
+                + sites[s].liquid_premium * m.liquid_kw[s, y]
             )
             for s in colocated
         )

@@ -33,6 +33,17 @@ from .params import required_demand
 # Names of the model's own: in parentheses, which no user id can take (ids match [a-z0-9][a-z0-9._-]*).
 ANY_FABRIC = "(any)"  # fabric slot of inference runs: they do not depend on scaling efficiency
 SHARED = "(shared)"  # node group of every workload that is not isolated
+# the catalog tables `ModelData.rows` holds row by row (the build reads them cell by cell)
+CATALOG_ROWS = (
+    "gpu_tiers",
+    "workloads",
+    "fabrics",
+    "services",
+    "sites",
+    "storage_tiers",
+    "rack_types",
+    "software_stacks",
+)
 
 
 def group_by(index, key) -> dict:
@@ -119,11 +130,12 @@ class ModelData:
 
     @cached_property
     def rows(self) -> dict[str, dict[str, SimpleNamespace]]:
-        """{catalog table: {id: its row as plain attributes}} for the tables the build reads row by
-        row (`_fields`): a pandas lookup costs ~10 µs, and the baseline's build made ~5,000."""
+        """{catalog table: {id: its row as plain attributes}} for the tables the build reads cell by
+        cell (`_fields`): a pandas lookup costs ~10 µs, and its numpy scalar makes every product
+        with a Pyomo variable take numpy's slow path; the baseline's build made ~8,000."""
         return {
             name: {i: _fields(row) for i, row in getattr(self.scenario, name).iterrows()}
-            for name in ("gpu_tiers", "workloads", "fabrics", "services")
+            for name in CATALOG_ROWS
         }
 
     def in_service(self, year: int) -> list[int]:
@@ -172,8 +184,8 @@ def prepare(sc: Scenario, open_sites: bool = False) -> ModelData:
         if row.racks > 0:
             d.rack_avail[row.site, row.rack_type] = int(row.racks)
     _racks(d, sc, tiers)
-    _eligibility(d, sc, tiers, open_sites)
-    _performance(d, sc, tiers)
+    _eligibility(d, sc, open_sites)
+    _performance(d, sc)
     _run_calendar(d, sc)
     _fabric_designs(d, sc)
     _data(d, sc)
@@ -194,24 +206,25 @@ def _racks(d: ModelData, sc: Scenario, tiers) -> None:
                 d.max_nodes[t, s] = d.max_nodes.get((t, s), 0) + count * d.per_rack[t, r]
 
 
-def _eligibility(d: ModelData, sc: Scenario, tiers, open_sites: bool = False) -> None:
-    wl = sc.workloads
-    tier_rows = d.rows["gpu_tiers"]
+def _eligibility(d: ModelData, sc: Scenario, open_sites: bool = False) -> None:
+    tier_rows = {t: {"id": t, **vars(d.rows["gpu_tiers"][t])} for t in d.tiers}
+    site_rows = {s: vars(d.rows["sites"][s]) for s in d.sites}
     for w in d.workloads:
-        row = wl.loc[w]
+        row = vars(d.rows["workloads"][w])
         allowed_tiers = [
-            t for t in list(row.tiers) or d.tiers if not row.stacks or tier_rows[t].stack in row.stacks
+            t
+            for t in list(row["tiers"]) or d.tiers
+            if t in d.tiers and (not row["stacks"] or tier_rows[t]["stack"] in row["stacks"])
         ]
-        allowed_sites = [s for s in d.sites if not site_lacks(sc.sites.loc[s], row)]
+        allowed_sites = [s for s in d.sites if not site_lacks(site_rows[s], row)]
         d.cold_sites[w] = allowed_sites
-        d.regulated[w] = bool(row.compliance)
-        model = _model_row(sc, row)
+        d.regulated[w] = bool(row["compliance"])
+        model = _model_row(sc, d.rows["workloads"][w])
         fits = [
             t
             for t in allowed_tiers
-            if t in d.tiers
-            and memory_fit_issue(row, _tier_row(tiers, t), model) is None
-            and precision_issue(row, tiers.loc[t]) is None
+            if memory_fit_issue(row, tier_rows[t], model) is None
+            and precision_issue(row, tier_rows[t]) is None
         ]
         for s in d.sites if open_sites else allowed_sites:
             hosted = [t for t in fits if (t, s) in d.max_nodes]
@@ -223,15 +236,15 @@ def _eligibility(d: ModelData, sc: Scenario, tiers, open_sites: bool = False) ->
                 fabrics = (
                     [ANY_FABRIC]
                     if d.kind[w] == "inference"
-                    else [f for f in d.fabrics if fabric_supported(tiers.loc[t], f)]
+                    else [f for f in d.fabrics if fabric_supported(tier_rows[t], f)]
                 )
-                on_sale = [y for y in d.active_years[w] if y >= tier_rows[t].available_from]
+                on_sale = [y for y in d.active_years[w] if y >= tier_rows[t]["available_from"]]
                 if d.kind[w] != "inference":
                     d.pick_index += [(w, t, s, y) for y in on_sale]
                 d.run_index += [(w, t, s, f, y) for f in fabrics for y in on_sale]
     pools = {(d.group_of[w], t, s) for (w, t, s) in d.wts}
     d.gts = sorted(pools)
-    d.buy_index = [(g, t, s, y) for (g, t, s) in d.gts for y in d.years if sold_in(tiers.loc[t], y)]
+    d.buy_index = [(g, t, s, y) for (g, t, s) in d.gts for y in d.years if sold_in(tier_rows[t], y)]
 
 
 def sold_in(tier, year: int) -> bool:
@@ -244,7 +257,7 @@ SERVER_GPUS = 8  # nodes up to this size are one server; larger ones are rack-sc
 TRAY_GPUS = 4  # ... of compute trays with this many GPUs (GB200 NVL72: 18 trays of 4)
 
 
-def _performance(d: ModelData, sc: Scenario, tiers) -> None:
+def _performance(d: ModelData, sc: Scenario) -> None:
     """Demand per year, per-node throughput and, for training, the goodput chords of each run.
 
     Training: perf[w,t,f] is a node's effective PFLOPS at the Young/Daly goodput and fabric
@@ -256,18 +269,20 @@ def _performance(d: ModelData, sc: Scenario, tiers) -> None:
     perf[w,t,ANY_FABRIC] is a node's output tokens/s and replica_gpus[w,t] the GPUs of one
     replica, both from the roofline (`aiopt.throughput.serve`).
     """
-    wl = sc.workloads
     runs = group_by(d.run_index, lambda i: (i[0], i[1], i[3]))
-    for t, tier in tiers.iterrows():  # a job or a spare takes whole servers: a node, or a tray of a rack
-        d.node_unit[t] = 1.0 if tier.gpus_per_node <= SERVER_GPUS else TRAY_GPUS / tier.gpus_per_node
+    tier_rows, fabric_rows = d.rows["gpu_tiers"], d.rows["fabrics"]
+    for t in d.tiers:  # a job or a spare takes whole servers: a node, or a tray of a rack
+        gpus = tier_rows[t].gpus_per_node
+        d.node_unit[t] = 1.0 if gpus <= SERVER_GPUS else TRAY_GPUS / gpus
     d.demand = required_demand(sc, d.years)
+    tiers_of = group_by(d.wts, lambda i: i[0])
     for w in d.workloads:
-        row = wl.loc[w]
-        for t in {t for (w2, t, _) in d.wts if w2 == w}:
-            tier = tiers.loc[t]
+        row = d.rows["workloads"][w]
+        for t in dict.fromkeys(t for (_, t, _) in tiers_of.get(w, ())):
+            tier = tier_rows[t]
             if row.kind == "inference":
                 shape = (row.precision, row.input_tokens, row.output_tokens, row.ttft_ms, row.tpot_ms)
-                serving = serve(_model_row(sc, row), _tier_row(tiers, t), *shape)
+                serving = serve(_model_row(sc, row), {"id": t, **vars(tier)}, *shape)
                 d.perf[w, t, ANY_FABRIC] = serving.tokens_per_s_gpu * tier.gpus_per_node
                 d.replica_gpus[w, t] = serving.gpus
                 continue
@@ -284,7 +299,7 @@ def _performance(d: ModelData, sc: Scenario, tiers) -> None:
             if not one_node:
                 d.spans_nodes.add((w, t))
             for f in d.fabrics:
-                ideal, pflops = training_throughput(tier, row, sc.fabrics.loc[f], spanning=not one_node)
+                ideal, pflops = training_throughput(tier, row, fabric_rows[f], spanning=not one_node)
                 d.perf[w, t, f] = node_rate(ideal, pflops, peak)
                 for _, _, s, _, y in runs.get((w, t, f), ()):
                     points = _goodput_breakpoints(
@@ -299,17 +314,20 @@ def training_throughput(tier, workload, fabric, spanning: bool = True) -> tuple[
     """(ideal, pflops): a node's effective PFLOPS for a training `workload` with no failures and not
     derated (peak at its precision x MFU) and N -> the PFLOPS of a run on N nodes over `fabric`
     (`_run_pflops`; a fabric row or a cloud offer, both carry the scaling fields)."""
-    node_pflops = tier.gpus_per_node * tier[demand.PRECISION_PEAK[workload.precision]] / 1000.0
-    mfu = workload.mfu if given(workload.mfu) else tier[demand.PRECISION_MFU[workload.precision]]
+    node_pflops = tier.gpus_per_node * getattr(tier, demand.PRECISION_PEAK[workload.precision]) / 1000.0
+    mfu = workload.mfu if given(workload.mfu) else getattr(tier, demand.PRECISION_MFU[workload.precision])
     ideal = node_pflops * mfu
     fields = (_fields(row) for row in (tier, workload, fabric))
     return ideal, partial(_run_pflops, ideal, *fields, spanning=spanning)
 
 
 def _fields(row: pd.Series | None) -> SimpleNamespace | None:
-    """A catalog row's values as plain attributes: the throughput curve reads them thousands of times
-    while the chords are built, and a pandas attribute lookup costs ~10 µs."""
-    return None if row is None else SimpleNamespace(**row.to_dict())
+    """A catalog row's values as plain attributes (a row already so is returned as it is): the
+    throughput curve reads them thousands of times while the chords are built, and a pandas
+    attribute lookup costs ~10 µs."""
+    if row is None or isinstance(row, SimpleNamespace):
+        return row
+    return SimpleNamespace(**row.to_dict())
 
 
 def node_rate(ideal: float, pflops, need: float) -> float:
@@ -321,14 +339,14 @@ def node_rate(ideal: float, pflops, need: float) -> float:
 
 def replicas_per_node(d: ModelData, w: str, t: str) -> int:
     """Whole replicas of serving workload w one node of tier t holds, ⌊GPUs per node / replica GPUs⌋."""
-    return int(d.scenario.gpu_tiers.at[t, "gpus_per_node"] // d.replica_gpus[w, t])
+    return int(d.rows["gpu_tiers"][t].gpus_per_node // d.replica_gpus[w, t])
 
 
 def serving_nodes_bound(d: ModelData, w: str, t: str, need):
     r"""Most nodes serving workload w on tier t can usefully take for a demand `need` (a number or
     a Param expression): :math:`need / P_{w,t} \cdot \max(1, share_w\, sites_w)` plus the replicas
     the floors force, :math:`(R^{min}_w + sites_w) / \rho_{w,t}` (ρ replicas per node)."""
-    row = d.scenario.workloads.loc[w]
+    row = d.rows["workloads"][w]
     spread = max(1.0, row.site_peak_share * row.min_sites) if row.min_sites > 1 else 1.0
     floors = (row.min_replicas + row.min_sites) / replicas_per_node(d, w, t)
     return need / d.perf[w, t, ANY_FABRIC] * spread + floors

@@ -27,8 +27,9 @@ def add_racks(m: pyo.ConcreteModel, d: ModelData) -> None:
     in infrastructure racks: :math:`\sum_r kW_r\, infra_{s,r,y} \ge kW^{gear}_{s,y}` and the same
     in rack units. Positions: :math:`\sum_{g,t} racks + infra \le fitted_{s,r,y} \le A_{s,r}`.
     """
-    sc = d.scenario
-    fabrics, st, services, rack_types = sc.fabrics, sc.storage_tiers, sc.services, sc.rack_types
+    fabrics, st, services, rack_types, sites = (
+        d.rows[name] for name in ("fabrics", "storage_tiers", "services", "rack_types", "sites")
+    )
     fits_at = group_by(d.trs, lambda i: (i[0], i[2]))
     rack_index = [(g, t, r, s, y) for (g, t, s) in d.gts for (_, r, _) in fits_at[t, s] for y in d.years]
     m.RACK = pyo.Set(initialize=rack_index, dimen=5, ordered=True)
@@ -42,12 +43,11 @@ def add_racks(m: pyo.ConcreteModel, d: ModelData) -> None:
     limited = {
         s
         for s in d.sites
-        if any(given(sc.sites.at[s, f"{k}_cooling_mw"]) for k in COOLING)
-        or sc.sites.at[s, "liquid_premium"] > 0
+        if any(given(getattr(sites[s], f"{k}_cooling_mw")) for k in COOLING) or sites[s].liquid_premium > 0
     }
 
     def kind(s, r):
-        return cooling_kind(rack_types.at[r, "cooling"]) if s in limited else "any"
+        return cooling_kind(rack_types[r].cooling) if s in limited else "any"
 
     racks_of = group_by(rack_index, lambda i: (i[0], i[1], i[3], i[4], kind(i[3], i[2])))
     kinds_of = group_by(list(racks_of), lambda i: i[:4])
@@ -68,9 +68,9 @@ def add_racks(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.nodes_in_racks = pyo.Constraint(m.PLACED, rule=nodes_in_racks)
 
     def gear(m, s, y, column_fabric, column_storage, column_service):
-        switches = sum(fabrics.at[f, column_fabric] * m.switches[s, f, y] for f in m.F)
-        storage = sum(st.at[k, column_storage] * m.units[s, k, y] for k in m.K)
-        service = sum(services.at[i, column_service] * m.service_items[i, s, y] for i in m.SVC)
+        switches = sum(getattr(fabrics[f], column_fabric) * m.switches[s, f, y] for f in m.F)
+        storage = sum(getattr(st[k], column_storage) * m.units[s, k, y] for k in m.K)
+        service = sum(getattr(services[i], column_service) * m.service_items[i, s, y] for i in m.SVC)
         return switches + storage + service
 
     m.gear_kw = pyo.Expression(m.S, m.Y, rule=lambda m, s, y: gear(m, s, y, "switch_kw", "kw_per_unit", "kw"))
@@ -80,7 +80,9 @@ def add_racks(m: pyo.ConcreteModel, d: ModelData) -> None:
     def gear_fits(rack_column: str, need):
         """Σ_r capacity_r · infra_racks[s,r,y] ≥ need[s,y] (kW or rack units)."""
         return lambda m, s, y: (
-            sum(rack_types.at[r, rack_column] * m.infra_racks[s, r, y] for (_, r) in infra_at.get(s, ()))
+            sum(
+                getattr(rack_types[r], rack_column) * m.infra_racks[s, r, y] for (_, r) in infra_at.get(s, ())
+            )
             >= need[s, y]
         )
 

@@ -23,12 +23,11 @@ def add_storage(m: pyo.ConcreteModel, d: ModelData) -> None:
     bandwidth writes each training job's checkpoint within its window,
     :math:`\sum_{k\,hot} \omega_k units \ge \sum_w (14 N / window_w)\, present_{w,s,y}`.
     """
-    st, tiers = d.scenario.storage_tiers, d.scenario.gpu_tiers
-    wl = d.scenario.workloads
-    hot = [k for k in d.storage if st.at[k, "hot"]]
+    st, tiers, wl = d.rows["storage_tiers"], d.rows["gpu_tiers"], d.rows["workloads"]
+    hot = [k for k in d.storage if st[k].hot]
 
     def allowed(w):
-        return [k for k in d.storage if st.at[k, "encryption_at_rest"] or not d.regulated[w]]
+        return [k for k in d.storage if st[k].encryption_at_rest or not d.regulated[w]]
 
     hot_index = [(w, s, k, y) for (w, s, y) in d.wsy if d.hot_tb[w, y] > 0 for k in allowed(w) if k in hot]
     cold_index = [
@@ -67,13 +66,13 @@ def add_storage(m: pyo.ConcreteModel, d: ModelData) -> None:
         rule=lambda m, s, k, y: (
             sum(m.hot_put[i] for i in hot_at.get((s, k, y), ()))
             + sum(m.cold_put[i] for i in cold_at.get((s, k, y), ()))
-            <= st.at[k, "unit_tb"] * m.units[s, k, y]
+            <= st[k].unit_tb * m.units[s, k, y]
         ),
     )
 
     def reads(i: tuple):
         """GB/s a node of job i = (w, t, s, y) reads while it runs: its GPUs x ρ_w."""
-        return wl.at[i[0], "read_gbps_per_gpu"] * tiers.at[i[1], "gpus_per_node"]
+        return wl[i[0]].read_gbps_per_gpu * tiers[i[1]].gpus_per_node
 
     rows = [r for r in m.POOL_JOB if r[4] != NO_JOB]
     m.READ_POOL = pyo.Set(initialize=sorted({r[:4] for r in rows}), dimen=4, ordered=True)
@@ -95,7 +94,7 @@ def add_storage(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.read_bandwidth = pyo.Constraint(
         list(pools_at),
         rule=lambda m, s, y: (
-            sum(st.at[k, "read_gbps_per_unit"] * m.units[s, k, y] for k in hot)
+            sum(st[k].read_gbps_per_unit * m.units[s, k, y] for k in hot)
             >= sum(m.pool_read[p] for p in pools_at[s, y])
         ),
     )
@@ -106,7 +105,7 @@ def add_storage(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.checkpoint_bandwidth = pyo.Constraint(
         list(writers),
         rule=lambda m, s, y: (
-            sum(st.at[k, "write_gbps_per_unit"] * m.units[s, k, y] for k in hot)
+            sum(st[k].write_gbps_per_unit * m.units[s, k, y] for k in hot)
             >= sum(d.checkpoint_gbps[w] * m.present[w, s, y] for (w, _, _) in writers[s, y])
         ),
     )
