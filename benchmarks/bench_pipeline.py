@@ -10,6 +10,10 @@ memory is the run's resident-set high-water mark (ru_maxrss of its own process).
     .venv/bin/python benchmarks/bench_pipeline.py --only large --runs 3
     .venv/bin/python benchmarks/bench_pipeline.py --only large-8x10 --runs 3   # 8 sites, 10 years, 290 s
     .venv/bin/python benchmarks/bench_pipeline.py --only frontier-growth --runs 3
+    .venv/bin/python benchmarks/bench_pipeline.py --only large --runs 5 --seeds   # run i: seed i
+
+Every run uses HiGHS seed 0 unless `--seeds` gives run i seed i: a large instance stopped at its
+time limit ends where its heuristics happened to lead, and one seed shows one draw.
 
 Each run's solve time must stay within its time limit + 5% (the whole solve, every stage). Each
 run also reports when HiGHS found its first plan (any stage) and the plan's first-year fabric
@@ -44,7 +48,7 @@ SETTINGS = {
 STAGES = ("validate", "load", "build", "solve", "results")
 
 
-def one_run(path: str, time_limit: float, rel_gap: float) -> dict:
+def one_run(path: str, time_limit: float, rel_gap: float, seed: int = 0) -> dict:
     """Run the pipeline once in this process; stage seconds, outcome, model size, peak RSS."""
     import resource
 
@@ -84,7 +88,7 @@ def one_run(path: str, time_limit: float, rel_gap: float) -> dict:
     stage = time.perf_counter()
     try:
         info = aiopt.solve_model(
-            model, time_limit=time_limit, rel_gap=rel_gap, threads=1, seed=0, progress=False
+            model, time_limit=time_limit, rel_gap=rel_gap, threads=1, seed=seed, progress=False
         )
     except aiopt.SolveError as exc:  # no incumbent within the limit: nothing to read
         info, outcome = (
@@ -109,6 +113,7 @@ def one_run(path: str, time_limit: float, rel_gap: float) -> dict:
 
     variables = list(model.component_data_objects(pyo.Var, active=True))
     return dict(
+        seed=seed,
         seconds=seconds,
         highs=sum(highs_seconds),
         imported=imported,
@@ -138,7 +143,7 @@ def fabric_capex(plan) -> dict:
     return dict(fabric_year1_usd=float(year1), fabric_final_usd=design)
 
 
-def fresh_run(path: Path, settings: dict) -> dict:
+def fresh_run(path: Path, settings: dict, seed: int = 0) -> dict:
     """`one_run` in a new Python process (so import caches and peak memory start from zero)."""
     cmd = [
         sys.executable,
@@ -149,6 +154,8 @@ def fresh_run(path: Path, settings: dict) -> dict:
         str(settings["time_limit"]),
         "--rel-gap",
         str(settings["rel_gap"]),
+        "--seed",
+        str(seed),
     ]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT).stdout
     return json.loads(out.strip().splitlines()[-1])
@@ -167,7 +174,8 @@ def summarise(name: str, runs: list[dict]) -> list[str]:
         f"{name:8s} "
         + " ".join(f"{med[s]:8.2f}" for s in STAGES)
         + f" {highs:8.2f} {total:8.2f} {overhead:8.1%} {max(r['peak_mb'] for r in runs):8.0f}",
-        f"         status: {', '.join(sorted({r['status'] for r in runs}))}; gap per run: {gaps}; "
+        f"         seeds: {', '.join(str(r['seed']) for r in runs)}; "
+        f"status: {', '.join(sorted({r['status'] for r in runs}))}; gap per run: {gaps}; "
         f"GPUs final year: {sorted({r['gpus'] for r in runs}, key=str)}; check_plan passed: "
         f"{sum(r['check_ok'] for r in runs)}/{len(runs)}; solve s per run: {solves}",
         f"         model: {last['variables']:,} variables ({last['integers']:,} integer), "
@@ -199,9 +207,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--time-limit", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--rel-gap", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--seeds", action="store_true", help="run i uses HiGHS seed i (default: seed 0)")
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(one_run(args.child, args.time_limit, args.rel_gap)))
+        print(json.dumps(one_run(args.child, args.time_limit, args.rel_gap, args.seed)))
         return
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -222,7 +232,7 @@ def main(argv: list[str] | None = None) -> None:
         for name in names:
             runs = []
             for i in range(args.runs):
-                runs.append(fresh_run(paths[name], SETTINGS[name]))
+                runs.append(fresh_run(paths[name], SETTINGS[name], seed=i if args.seeds else 0))
                 print(
                     f"{name} run {i + 1}/{args.runs}: {sum(runs[-1]['seconds'].values()):.2f} s, "
                     f"{runs[-1]['status']}",
