@@ -1,8 +1,9 @@
 """Solve a built model with HiGHS and say honestly what came back.
 
 One load into HiGHS (`highs.HighsModel`), then, for large models, a staged solve on that one
-instance: the LP relaxation guides a first plan, which starts the full MIP. Every stage gets
-only the time that remains of `time_limit`.
+instance: the LP relaxation guides a first plan, which starts the full MIP; a model with twin
+sites is solved in parts by the first twin to open. Every stage gets only the time that remains
+of `time_limit`.
 """
 
 from __future__ import annotations
