@@ -434,19 +434,19 @@ def solve_model(
             started_from = "an earlier plan" if earlier is not None else "the first-plan stage"
         twins = _later_twins(model) if not staged and first.start is None and objective == "min_npv" else []
         if twins:
-            final, best = _split_on_twins(model, highs, twins, clock, lines)
+            final, plan = _split_on_twins(model, highs, twins, clock, lines)
         else:
             lines.begin("full model", bound_valid=True)
             final = highs.run(
                 clock.until(MAX_SCALE_SHARE if objective == "max_capacity" else FINAL_SHARE),
                 **({} if staged else SMALL_MODEL_SUB_MIPS),
             )
-            best = highs.values() if final.has_solution else None
+            plan = highs.values() if final.has_solution else None
         if final.infeasible:
             raise _infeasible(model, highs, final, clock)
         if not final.has_solution and first.start is None:
             raise _no_plan(model, time_limit, final, first.failed)
-        values = best if final.has_solution else first.start  # the start, if HiGHS had no time
+        values = plan if final.has_solution else first.start  # the start, if HiGHS had no time
         if objective == "max_capacity":
             cheapest, values = _cheapest_at_scale(model, highs, values, clock, lines)
             seconds["least_npv"] = cheapest.seconds
@@ -490,12 +490,15 @@ def _split_on_twins(model, highs: HighsModel, twins: list[str], clock: _Clock, l
     (README, stop 28). Each part gets an equal share of the time left.
 
     Returns one `Outcome` of the whole (`_whole`) and the best plan's values (None without one)."""
-    parts = [highs.columns_of(model.open[b, y] for y in model.Y) for b in twins]
-    opens = [highs.columns_of([model.open[b, model.Y.last()]]) for b in twins]
-    fixings = [(np.concatenate(parts), np.zeros(sum(map(len, parts))))]
-    for j in range(len(twins)):
-        never = np.concatenate([np.zeros(0, dtype=np.int32), *parts[:j]])
-        fixings.append((np.concatenate([never, opens[j]]), np.append(np.zeros(len(never)), 1.0)))
+    never = [highs.columns_of(model.open[b, y] for y in model.Y) for b in twins]
+    by_last = [highs.columns_of([model.open[b, model.Y.last()]]) for b in twins]
+
+    def fixing(shut: list, opened=()):
+        """(columns, values): the `shut` twins' columns at 0, the `opened` one at 1."""
+        columns = np.concatenate([np.zeros(0, dtype=np.int32), *shut, opened]).astype(np.int32)
+        return columns, np.append(np.zeros(len(columns) - len(opened)), np.ones(len(opened)))
+
+    fixings = [fixing(never)] + [fixing(never[:j], by_last[j]) for j in range(len(twins))]
     best, values, ends = None, None, []
     for j, (columns, fixed_at) in enumerate(fixings):
         lines.begin(f"twin sites, part {j + 1} of {len(fixings)}", bound_valid=False)
