@@ -8,6 +8,7 @@ import re
 import sys
 import time
 
+import numpy as np
 import pytest
 import yaml
 from conftest import CATALOG_DIR, REPO
@@ -261,4 +262,50 @@ def test_fix_and_optimise_improves_the_first_plan_of_a_large_model(
     first, improved = objectives
     assert improved < first and info.incumbent <= improved + 1e-6
     assert info.started_from == "the first-plan stage" and info.bound <= info.incumbent
+    assert aiopt.check_plan(aiopt.read_plan(model, info)).ok
+
+
+def large_model_first_plan(monkeypatch, hold=None):
+    """The baseline solved as a large model (IMPROVE_ABOVE_INTEGERS forced to 0): (model, info,
+    the node counts held, the first plan's values). `hold` replaces the held counts."""
+    solve = importlib.import_module("aiopt.solve")
+    monkeypatch.setattr(solve, "IMPROVE_ABOVE_INTEGERS", 0)
+    held, first = [], []
+    whole, improve = solve._whole_node_counts, solve._fix_and_optimise
+
+    def recorded_hold(model, highs, lp_values):
+        held.append(hold(model, highs) if hold else whole(model, highs, lp_values))
+        return held[-1]
+
+    def recorded_improve(model, highs, found, lp_values, clock):
+        first.append(found.start.copy())
+        improve(model, highs, found, lp_values, clock)
+
+    monkeypatch.setattr(solve, "_whole_node_counts", recorded_hold)
+    monkeypatch.setattr(solve, "_fix_and_optimise", recorded_improve)
+    model = aiopt.build_model(aiopt.load_scenario(BASELINE))
+    info = aiopt.solve_model(model, strategy="staged", time_limit=20)
+    assert len(held) == 1 and len(first) == 1
+    return model, info, held[0], first[0]
+
+
+def test_a_large_models_first_plan_keeps_the_node_counts_whole_in_its_restricted_lp(monkeypatch):
+    # the restricted MIP of a large model first holds the node counts its own LP has whole: the
+    # first plan has exactly those counts, and the final plan checks
+    model, info, (columns, values), first = large_model_first_plan(monkeypatch)
+    assert 0 < len(columns) < len(model.nodes)
+    assert np.array_equal(np.round(first[columns]), values)
+    assert info.started_from == "the first-plan stage" and info.bound <= info.incumbent
+    assert aiopt.check_plan(aiopt.read_plan(model, info)).ok
+
+
+def test_a_held_restricted_model_without_a_plan_falls_back_to_the_free_one(monkeypatch):
+    # every node count held at zero leaves no plan: the free restricted MIP finds the first plan
+    def no_nodes(model, highs):
+        columns = highs.columns_of(model.nodes.values())
+        return columns, np.zeros(len(columns))
+
+    model, info, (columns, _), first = large_model_first_plan(monkeypatch, hold=no_nodes)
+    assert first[columns].sum() > 0
+    assert info.started_from == "the first-plan stage"
     assert aiopt.check_plan(aiopt.read_plan(model, info)).ok

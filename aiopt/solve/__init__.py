@@ -239,7 +239,8 @@ def _first_plan(model, highs: HighsModel, clock: _Clock, progress: Progress) -> 
        tiers the LP favours and its one-tier guess (`_tier_guess`). When the LP does not finish
        in its share, the model held to one tier per workload instead, its fabrics from that
        restricted model's LP (`_one_tier_guess`). Above `IMPROVE_ABOVE_INTEGERS` it stops at its
-       first plan, which sub-MIPs then improve (`_fix_and_optimise`).
+       first plan, found with the node counts whole in its own LP held (`_restricted_mip`), which
+       sub-MIPs then improve (`_fix_and_optimise`).
     3. Fallback: the full MIP in heuristic emphasis, stopped at its first plan.
     """
     found = _FirstPlan()
@@ -261,9 +262,8 @@ def _first_plan(model, highs: HighsModel, clock: _Clock, progress: Progress) -> 
         guide, fixings = _one_tier_guess(model, highs, clock, found)
     if fixings is not None:
         improve = len(highs.integers) > IMPROVE_ABOVE_INTEGERS
-        first_only = {"mip_max_improving_sols": 1} if improve else {}
         with highs.fixed(*fixings):
-            restricted = highs.run(clock.until(FIRST_PLAN_SHARE), presolve_rule_off=NO_PROBING, **first_only)
+            restricted = _restricted_mip(model, highs, clock, improve)
         if restricted.has_solution:
             found.start, found.objective = highs.values(), restricted.objective
             if improve:
@@ -285,6 +285,34 @@ def _first_plan(model, highs: HighsModel, clock: _Clock, progress: Progress) -> 
     else:
         found.failed.append(f"the heuristic stage ({_ended(fallback)})")
     return found
+
+
+def _restricted_mip(model, highs: HighsModel, clock: _Clock, improve: bool) -> Outcome:
+    """The MIP of the model as the caller restricted it (fabrics and tiers fixed), to its gap when
+    small. A model large enough to `improve` stops at its first plan, found first with the node
+    counts its own LP relaxation (simplex: a second or so once fabrics and tiers are fixed) has
+    whole held at those counts (`_whole_node_counts`); without a plan there, free. On the 5-site
+    benchmark 381 of 456 node counts are whole in that LP: the held MIP's first plans come within
+    6 s, where the free MIP took 27 s and its first plans cost up to 1.8x as much."""
+    if not improve:
+        return highs.run(clock.until(FIRST_PLAN_SHARE), presolve_rule_off=NO_PROBING)
+    first_only = dict(presolve_rule_off=NO_PROBING, mip_max_improving_sols=1)
+    with highs.relaxation():
+        lp = highs.run(clock.until(FIRST_PLAN_SHARE))
+    if lp.has_solution:
+        with highs.fixed(*_whole_node_counts(model, highs, highs.values())):
+            held = highs.run(clock.until(FIRST_PLAN_SHARE), **first_only)
+        if held.has_solution:
+            return held
+    return highs.run(clock.until(FIRST_PLAN_SHARE), **first_only)
+
+
+def _whole_node_counts(model: pyo.ConcreteModel, highs: HighsModel, lp_values: np.ndarray):
+    """(columns, values) of the node counts whole in `lp_values` (to 1e-6), at those values."""
+    columns = highs.columns_of(model.nodes.values())
+    values = lp_values[columns]
+    whole = np.abs(values - np.round(values)) < 1e-6
+    return columns[whole], np.round(values[whole])
 
 
 def _fix_and_optimise(model, highs: HighsModel, found: _FirstPlan, lp_values: np.ndarray, clock: _Clock):
