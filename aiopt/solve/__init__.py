@@ -43,6 +43,10 @@ NEIGHBOURHOOD_SHARE = 0.1  # each fix-and-optimise sub-MIP may use this share of
 # plan, so at the user's 1% most sub-MIPs stopped at once; measured 2026-11-28 (seed 0), 1e-3
 # against 1e-4: 5-site benchmark at 105 s 10.39% against 10.59%, 8x10 at 290 s 10.20% against 11.57%
 NEIGHBOURHOOD_GAP = 1e-3
+# fix-and-optimise stops at this share; the full MIP, started from its plan, gets the rest, and its
+# root cuts lift the bound: 5-site benchmark (105 s, seeds 0-2) 1,351.1 -> 1,371.1 MUSD, gap 10.96
+# -> 9.77% (0.45: 9.97%, 0.75: the root unfinished, 10.96%)
+IMPROVE_SHARE = 0.6
 # HiGHS restarts the MIP after its root when presolve could fix more columns: measured 2026-11-28
 # (seed 0 unless said), without it enterprise-baseline 14.7 -> 11.2 s (median of seeds 0-4),
 # frontier-growth 42.0 -> 37.7 s, growth-5y at 60 s 8.5% -> 7.3% gap
@@ -316,11 +320,10 @@ def _whole_node_counts(model: pyo.ConcreteModel, highs: HighsModel, lp_values: n
 
 
 def _fix_and_optimise(model, highs: HighsModel, found: _FirstPlan, lp_values: np.ndarray, clock: _Clock):
-    """Improve `found`'s plan by sub-MIPs until `FINAL_SHARE` of the limit (the full MIP of such a
-    model ends its root long after): each frees the integer columns of one neighbourhood and those
-    where the plan and the LP differ by half a unit or more (RINS), fixes the rest at the plan and
-    starts from it. Neighbourhoods: none (RINS alone), each site, each tier, fewest integers
-    first; passes repeat while one improves the plan."""
+    """Improve `found`'s plan by sub-MIPs until `IMPROVE_SHARE` of the limit: each frees the integer
+    columns of one neighbourhood and those where the plan and the LP differ by half a unit or more
+    (RINS), fixes the rest at the plan and starts from it. Neighbourhoods: none (RINS alone), each
+    site, each tier, fewest integers first; passes repeat while one improves the plan."""
     integers, sense = highs.integers, -1 if highs.maximising else 1
     indices = [_index(highs.columns[j]) for j in integers]
     hoods = [np.zeros(len(integers), dtype=bool)]
@@ -328,7 +331,7 @@ def _fix_and_optimise(model, highs: HighsModel, found: _FirstPlan, lp_values: np
         masks = [np.array([key in index for index in indices]) for key in keys]
         hoods += sorted([mask for mask in masks if mask.any()], key=np.sum)
     improved = True
-    while improved and clock.until(FINAL_SHARE) > 0:
+    while improved and clock.until(IMPROVE_SHARE) > 0:
         improved = False
         for hood in hoods:
             plan = found.start
@@ -337,14 +340,14 @@ def _fix_and_optimise(model, highs: HighsModel, found: _FirstPlan, lp_values: np
             with highs.fixed(fixed, np.round(plan[fixed])):
                 highs.start_from(plan)
                 outcome = highs.run(
-                    min(NEIGHBOURHOOD_SHARE * clock.limit, clock.until(FINAL_SHARE)),
+                    min(NEIGHBOURHOOD_SHARE * clock.limit, clock.until(IMPROVE_SHARE)),
                     presolve_rule_off=NO_PROBING,
                     mip_rel_gap=NEIGHBOURHOOD_GAP,
                 )
             gain = sense * (found.objective - outcome.objective) if outcome.has_solution else 0.0
             if gain > 1e-9 * abs(found.objective):
                 found.start, found.objective, improved = highs.values(), outcome.objective, True
-            if clock.until(FINAL_SHARE) <= 0:
+            if clock.until(IMPROVE_SHARE) <= 0:
                 break
 
 
