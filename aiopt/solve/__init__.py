@@ -295,9 +295,9 @@ def _restricted_mip(model, highs: HighsModel, clock: _Clock, improve: bool) -> O
     """The MIP of the model as the caller restricted it (fabrics and tiers fixed), to its gap when
     small. A model large enough to `improve` stops at its first plan, found first with the node
     counts its own LP relaxation (simplex: a second or so once fabrics and tiers are fixed) has
-    whole held at those counts (`_whole_node_counts`); without a plan there, free. On the 5-site
-    benchmark 381 of 456 node counts are whole in that LP: the held MIP's first plans come within
-    6 s, where the free MIP took 27 s and its first plans cost up to 1.8x as much."""
+    whole held at those counts (`_whole_node_counts`), in half the time left; without a plan there,
+    free. On the 5-site benchmark 381 of 456 node counts are whole in that LP: the held MIP's first
+    plans come within 6 s, where the free MIP took 27 s and its first plans cost up to 1.8x as much."""
     if not improve:
         return highs.run(clock.until(FIRST_PLAN_SHARE), presolve_rule_off=NO_PROBING)
     first_only = dict(presolve_rule_off=NO_PROBING, mip_max_improving_sols=1)
@@ -305,7 +305,7 @@ def _restricted_mip(model, highs: HighsModel, clock: _Clock, improve: bool) -> O
         lp = highs.run(clock.until(FIRST_PLAN_SHARE))
     if lp.has_solution:
         with highs.fixed(*_whole_node_counts(model, highs, highs.values())):
-            held = highs.run(clock.until(FIRST_PLAN_SHARE), **first_only)
+            held = highs.run(clock.until(FIRST_PLAN_SHARE) / 2, **first_only)
         if held.has_solution:
             return held
     return highs.run(clock.until(FIRST_PLAN_SHARE), **first_only)
