@@ -7,10 +7,10 @@ import sys
 
 import highspy
 import pytest
-from tiny_plans import site, solve_tiny, training
+from tiny_plans import REL_GAP, site, solve_tiny, training
 
 from aiopt.model.growth import twin_sites
-from aiopt.solve.highs import Outcome
+from aiopt.solve.highs import HighsModel, Outcome
 
 solve_module = sys.modules["aiopt.solve"]
 STATUS = highspy.HighsModelStatus
@@ -43,6 +43,25 @@ def test_twin_split_plans_as_the_whole_mip(tmp_path, monkeypatch, jobs, sites_op
     whole = solve_tiny(tmp_path / "apart", jobs, sites=apart)
     assert twin_sites(whole.scenario) == [] and len(split) == 1
     assert plan.kpi("npv_usd") == pytest.approx(whole.kpi("npv_usd"), rel=1e-6)
+
+
+def test_twin_proof_parts_search_under_the_best_less_the_gap_target(tmp_path, monkeypatch):
+    # the part with b shut plans; the part with b open only has to show nothing under that plan
+    # less the gap target (then the whole is within it), with no plan search and no probing
+    runs, run = [], HighsModel.run
+
+    def recorded(highs, time_limit, **options):
+        runs.append((options, run(highs, time_limit, **options)))
+        return runs[-1][1]
+
+    monkeypatch.setattr(HighsModel, "run", recorded)
+    twins = [site(id, racks={"r1": 3}, build_usd_per_mw=1e6, carriers=1) for id in ("a", "b")]
+    plan = solve_tiny(tmp_path, [training("t1", pflops=60, deadline_days=300)], sites=twins)
+    (shut, planned), (opened, proof) = runs
+    assert "objective_bound" not in shut and planned.has_solution
+    assert opened["objective_bound"] == pytest.approx(planned.objective * (1 - REL_GAP), rel=1e-12)
+    assert opened.items() >= solve_module.PROOF_ONLY.items() and proof.infeasible
+    assert plan.status == "optimal" and plan.gap <= REL_GAP * (1 + 1e-9)
 
 
 def _counted(function, calls: list):

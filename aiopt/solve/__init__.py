@@ -59,6 +59,18 @@ ALLOW_RESTART = False
 # found no plan.
 SMALL_MODEL_SUB_MIPS = dict(mip_heuristic_run_rens=False)
 NO_PROBING = 2**15  # HiGHS presolve_rule_off bit for probing, which alone can take minutes on large models
+# a twin part that only has to show it holds no plan under a cutoff: no plan search, no probing.
+# Measured 2026-11-28 (README, stop 30), that part on the baseline with us-west twinned, seeds 0-2:
+# 2.55 / 3.34 / 2.74 s with the best plan as cutoff, 1.95 / 2.38 / 2.01 s with the best less the
+# gap target, 1.79 / 1.26 / 1.23 s with that and these options
+PROOF_ONLY = dict(
+    mip_heuristic_effort=0.0,
+    mip_heuristic_run_feasibility_jump=False,
+    mip_heuristic_run_rins=False,
+    mip_heuristic_run_rens=False,
+    mip_heuristic_run_root_reduced_cost=False,
+    presolve_rule_off=NO_PROBING,
+)
 FINAL_SHARE = 0.97  # the full MIP stops here: HiGHS may overrun its stop by a second or two on large models
 # LP stages: interior point, values only; on the 5-site large model HiGHS's IPM reaches 1.6e-8
 # relative accuracy in ~95 iterations and then stalls just above its 1e-8 default for minutes
@@ -465,7 +477,7 @@ def solve_model(
             started_from = "an earlier plan" if earlier is not None else "the first-plan stage"
         twins = _later_twins(model) if not staged and first.start is None and objective == "min_npv" else []
         if twins:
-            final, plan = _split_on_twins(model, highs, twins, clock, lines)
+            final, plan = _split_on_twins(model, highs, twins, rel_gap, clock, lines)
         else:
             lines.begin("full model", bound_valid=True)
             final = highs.run(
@@ -512,13 +524,16 @@ def _later_twins(model: pyo.ConcreteModel) -> list[str]:
     return list(dict.fromkeys(b for (a, b) in model.TWINS if pyo.value(model.alike[a, b]) == 1))
 
 
-def _split_on_twins(model, highs: HighsModel, twins: list[str], clock: _Clock, lines: Progress):
+def _split_on_twins(
+    model, highs: HighsModel, twins: list[str], rel_gap: float, clock: _Clock, lines: Progress
+):
     """Solve a model with twin sites in disjoint parts by the first of `twins` (b_1..b_k) to open:
     none, then for each j b_j open by the last year and b_1..b_{j-1} never (sites stay open once
     opened). The first part is the scenario without the twins; each later one only has to show it
-    holds no plan cheaper than the best so far (HiGHS's `objective_bound`). On the baseline with a
-    site duplicated that proof takes ~2 s, where the whole MIP spent 6-26 s among mirrored plans
-    (README, stop 28). Each part gets an equal share of the time left.
+    holds no plan under the best so far less the gap target, `best - rel_gap |best|` (HiGHS's
+    `objective_bound`, searched with `PROOF_ONLY`): then the whole is within `rel_gap`. On the
+    baseline with a site duplicated that proof takes 1-2 s, where the whole MIP spent 6-26 s among
+    mirrored plans (README, stops 28 and 30). Each part gets an equal share of the time left.
 
     Returns one `Outcome` of the whole (`_whole`) and the best plan's values (None without one)."""
     never = [highs.columns_of(model.open[b, y] for y in model.Y) for b in twins]
@@ -533,9 +548,10 @@ def _split_on_twins(model, highs: HighsModel, twins: list[str], clock: _Clock, l
     best, values, ends = None, None, []
     for j, (columns, fixed_at) in enumerate(fixings):
         lines.begin(f"twin sites, part {j + 1} of {len(fixings)}", bound_valid=False)
-        cutoff = {} if best is None else {"objective_bound": best}
+        cutoff = {} if best is None else {"objective_bound": best - rel_gap * abs(best)}
+        search = SMALL_MODEL_SUB_MIPS if best is None else PROOF_ONLY
         with highs.fixed(columns, fixed_at):
-            part = highs.run(clock.until(FINAL_SHARE) / (len(fixings) - j), **SMALL_MODEL_SUB_MIPS, **cutoff)
+            part = highs.run(clock.until(FINAL_SHARE) / (len(fixings) - j), **search, **cutoff)
             if part.has_solution and (best is None or part.objective < best):
                 best, values = part.objective, highs.values()
         ends.append((part, cutoff.get("objective_bound")))
