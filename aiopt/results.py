@@ -11,7 +11,7 @@ import pyomo.environ as pyo
 from . import demand
 from .manifest import assumptions, now, run_manifest
 from .model.compute import job_nodes
-from .model.data import ModelData, group_by
+from .model.data import ModelData, group_by, same_rack_types
 from .model.params import MUSD
 from .model.racks import cooling_kind
 from .model.rent import rented_gpus
@@ -195,7 +195,7 @@ def read_plan(m: pyo.ConcreteModel, info: SolveInfo) -> Plan:
         info=info,
         nodes=_nodes(m, d),
         pools=_pools(m, d),
-        racks=_racks(m, d),
+        racks=spread_over_same_types(_racks(m, d), d.scenario),
         fabric=_fabric(m, d),
         storage=_storage(m, d),
         data=_data(m),
@@ -445,6 +445,49 @@ def _racks(m, d: ModelData) -> pd.DataFrame:
         "nodes_per_rack_max",
     ]
     return pd.DataFrame(rows, columns=columns)
+
+
+def spread_over_same_types(racks: pd.DataFrame, sc) -> pd.DataFrame:
+    """The racks table with each site's racks of identical rack types (`same_rack_types`), which
+    the model holds as the first type's, given back to the types: in each site and year the rows
+    fill the first type's positions, then the next type's, a row split where a type fills up
+    (its nodes, kW and U split with its racks: nodes filling racks in order, gear by capacity)."""
+    same = same_rack_types(sc)
+    positions = {(r.site, r.rack_type): r.racks for r in sc.site_racks.itertuples() if r.racks > 0}
+    listed = list(sc.rack_types.index)
+    types_of = group_by(
+        sorted(positions, key=lambda k: listed.index(k[1])), lambda k: (k[0], same.get(k[1], k[1]))
+    )
+    room, rows = {}, []
+    for row in racks.to_dict("records"):
+        types = types_of.get((row["site"], row["rack_type"]), ())
+        if len(types) < 2:
+            rows.append(row)
+            continue
+        racks_left, nodes_left = row["racks"], row["nodes"]
+        for site, r in types:
+            free = room.setdefault((site, r, row["year"]), positions[site, r])
+            take = min(free, racks_left)
+            if not take:
+                continue
+            nodes = min(nodes_left, take * row["nodes_per_rack_max"])
+            used = nodes / row["nodes"] if row["nodes"] else take / row["racks"]
+            share = take / row["racks"]
+            rows.append(
+                {
+                    **row,
+                    "rack_type": r,
+                    "racks": take,
+                    "nodes": nodes,
+                    "kw_used": row["kw_used"] * used,
+                    "kw_limit": row["kw_limit"] * share,
+                    "ru_used": row["ru_used"] * used,
+                    "ru_limit": row["ru_limit"] * share,
+                }
+            )
+            room[site, r, row["year"]] -= take
+            racks_left, nodes_left = racks_left - take, nodes_left - nodes
+    return pd.DataFrame(rows, columns=racks.columns)
 
 
 def _fabric(m, d: ModelData) -> pd.DataFrame:

@@ -180,9 +180,11 @@ def prepare(sc: Scenario, open_sites: bool = False) -> ModelData:
         active_years={w: [y for y in years if y >= wl.at[w, "start_year"]] for w in wl.index},
         ports_per_node={t: fabric_ports(tier) for t, tier in tiers.iterrows()},
     )
+    same = same_rack_types(sc)
     for row in sc.site_racks.itertuples():
         if row.racks > 0:
-            d.rack_avail[row.site, row.rack_type] = int(row.racks)
+            key = (row.site, same.get(row.rack_type, row.rack_type))
+            d.rack_avail[key] = d.rack_avail.get(key, 0) + int(row.racks)
     _racks(d, sc, tiers)
     _eligibility(d, sc, open_sites)
     _performance(d, sc)
@@ -190,6 +192,22 @@ def prepare(sc: Scenario, open_sites: bool = False) -> ModelData:
     _fabric_designs(d, sc)
     _data(d, sc)
     return d
+
+
+def same_rack_types(sc: Scenario) -> dict[str, str]:
+    """{rack type: the first-listed type it equals} for each rack type whose catalog row is an
+    earlier one's but for id, name and source. Such types hold the same nodes and gear at the same
+    price, so the model holds a site's positions of both as one type's (the first's; without this
+    every plan had mirrors with racks swapped between them: the baseline with air-40 listed twice
+    took 1.5x as long) and the plan gives each its racks back (`results.spread_over_same_types`)."""
+    first_with: dict = {}
+    same = {}
+    for r, row in sc.rack_types.drop(columns=["name", "source"]).iterrows():
+        key = tuple(row)
+        if key in first_with:
+            same[r] = first_with[key]
+        first_with.setdefault(key, r)
+    return same
 
 
 def _racks(d: ModelData, sc: Scenario, tiers) -> None:

@@ -17,6 +17,8 @@ from tiny_plans import (
     training,
 )
 
+import aiopt
+
 
 @pytest.mark.parametrize(
     ("node_kw", "node_u", "per_rack", "racks"),
@@ -42,6 +44,24 @@ def test_racks_nodes_per_rack_and_rack_count(plan_of, node_kw, node_u, per_rack,
     gear = plan.racks[(plan.racks.tier == "(gear)") & (plan.racks.year == YEAR)]
     assert int(gear.racks.sum()) == 1
     assert cost(plan, "racks") == pytest.approx((racks + 1) * 1_000)
+
+
+def test_racks_identical_types_held_as_one_and_given_back_in_listed_order(plan_of):
+    # r2 is r1 but for id and name: the model holds the site's 1 + 4 positions as r1's 5, so no
+    # plan has a mirror with racks swapped between them. 10 nodes take 3 racks of 4 (4 + 4 + 2)
+    # and the SU's switches one more; the plan fills r1's one position first, then r2's: r1 one
+    # rack of 4 nodes, r2 two racks of 6 nodes and the gear rack. It costs what 5 positions of
+    # r1 alone cost.
+    twins = dict(rack_types=[rack(price_usd=1_000), rack("r2", price_usd=1_000)])
+    plan = plan_of([training(pflops=38)], sites=[site(racks={"r1": 1, "r2": 4})], **twins)
+    assert {r for (_, _, r, _, _) in aiopt.build_model(plan.scenario).RACK} == {"r1"}
+    racks = plan.racks[plan.racks.year == YEAR].set_index(["rack_type", "tier"])
+    assert racks.racks.to_dict() == {("r1", "g1"): 1, ("r2", "g1"): 2, ("r2", "(gear)"): 1}
+    assert racks.nodes.to_dict() == {("r1", "g1"): 4, ("r2", "g1"): 6, ("r2", "(gear)"): 0}
+    assert racks.kw_used[("r2", "g1")] == pytest.approx(6 * 10)
+    alone = plan_of([training(pflops=38)], sites=[site(racks={"r1": 5})], **twins)
+    assert plan.kpi("npv_usd") == pytest.approx(alone.kpi("npv_usd"), rel=1e-9)
+    assert cost(plan, "racks") == pytest.approx(4 * 1_000)
 
 
 def test_racks_liquid_tier_uses_liquid_racks_only(plan_of):
