@@ -199,7 +199,7 @@ def same_rack_types(sc: Scenario) -> dict[str, str]:
     earlier one's but for id, name and source. Such types hold the same nodes and gear at the same
     price, so the model holds a site's positions of both as one type's (the first's; without this
     every plan had mirrors with racks swapped between them: the baseline with air-40 listed twice
-    took 1.5x as long) and the plan gives each its racks back (`results.spread_over_same_types`)."""
+    took 5.26 s against 3.84 s) and the plan gives each its racks back (`results.spread_over_same_types`)."""
     first_with: dict = {}
     same = {}
     for r, row in sc.rack_types.drop(columns=["name", "source"]).iterrows():
