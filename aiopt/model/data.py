@@ -496,7 +496,10 @@ def _demand_ports(d: ModelData, s: str, f: str) -> float:
     """Fabric ports that every multi-node training job allowed at site s on fabric f could take at
     most: per workload, the worst tier's ports × (⌈max(peak demand / per-node throughput, memory
     nodes) × (1 + spares)⌉ + 1 for a pool's rounding); spares hold for memory-bound jobs too.
-    Serving and one-node jobs use no fabric. Unbounded when the objective is max capacity."""
+    Serving and one-node jobs use no fabric, but a pool's spares cover serving too and the
+    fabric takes them all (`fabric_nodes_cover`): where such jobs may run, add each serving
+    workload's worst-tier ports × ⌈spares × most serving nodes⌉. Unbounded when the objective is
+    max capacity."""
     if d.scenario.policy["objective"] != "min_npv":
         return math.inf
     spare = d.scenario.workloads.spare_fraction
@@ -509,7 +512,21 @@ def _demand_ports(d: ModelData, s: str, f: str) -> float:
         run = max(peak / d.perf[w, t, f], d.memory_nodes.get((w, t), 0))
         return d.ports_per_node[t] * (math.ceil(run * (1 + spare[w])) + 1)
 
-    return sum(max(ports(w, t) for (_, t) in pairs) for w, pairs in tiers_of.items())
+    serving_of = group_by(
+        [(w, t) for (w, t, site) in d.wts if site == s and d.kind[w] == "inference" and spare[w] > 0],
+        lambda i: i[0],
+    )
+
+    def serving_spare_ports(w, t):
+        peak = max(d.demand[w, y] for y in d.years)
+        return d.ports_per_node[t] * math.ceil(spare[w] * serving_nodes_bound(d, w, t, peak))
+
+    if not tiers_of:
+        return 0
+    training = sum(max(ports(w, t) for (_, t) in pairs) for w, pairs in tiers_of.items())
+    return training + sum(
+        max(serving_spare_ports(w, t) for (_, t) in pairs) for w, pairs in serving_of.items()
+    )
 
 
 def _data(d: ModelData, sc: Scenario) -> None:

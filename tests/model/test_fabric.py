@@ -82,6 +82,19 @@ def test_fabric_pool_shared_by_serving_and_training_covers_the_training_nodes(pl
     assert (row.scalable_units, row.nics) == (3, 80)
 
 
+def test_fabric_designs_hold_the_serving_spares_of_a_shared_pool(plan_of):
+    # The same pool with spares: serving 2.5 nodes at N+50% beside the 10-node job at N+10% hold
+    # ceil(0.5 x 2.5 + 0.1 x 10) = 3 spares (spares_held): 16 nodes. The fabric covers the job and
+    # the pool's spares, 13 nodes, 104 ports -> 4 SUs of 32 (fabric_nodes_cover). The designs were
+    # sized for the job and its own spares only, 8 x (ceil(10 x 1.1) + 1) = 96 ports, 3 SUs, so this
+    # scenario had no plan; they now add serving's ceil(0.5 x 2.5) = 2 spare nodes' ports.
+    workloads = [inference(pflops=10, spare_fraction=0.5), training(pflops=38, spare_fraction=0.1)]
+    plan = plan_of(workloads, fabrics=[fabric(nodes_per_su=4, link_price_usd=1)])
+    assert installed(plan) == 16
+    row = plan.fabric.iloc[0]
+    assert (row.scalable_units, row.nics) == (4, 104)
+
+
 def test_fabric_named_any_is_an_ordinary_fabric(plan_of):
     # A fabric whose id is "any" (the model's name for "serving runs on no fabric" must not capture
     # it): 10 / 4 = 2.5 -> 3 nodes on one switch either way, "cheap" wins with 1,000 < 10,000.
