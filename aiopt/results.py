@@ -11,7 +11,7 @@ import pyomo.environ as pyo
 from . import demand
 from .manifest import assumptions, now, run_manifest
 from .model.compute import job_nodes
-from .model.data import ModelData, group_by, same_rack_types
+from .model.data import ModelData, group_by
 from .model.params import MUSD
 from .model.racks import cooling_kind
 from .model.rent import rented_gpus
@@ -195,7 +195,7 @@ def read_plan(m: pyo.ConcreteModel, info: SolveInfo) -> Plan:
         info=info,
         nodes=_nodes(m, d),
         pools=_pools(m, d),
-        racks=spread_over_same_types(_racks(m, d), d.scenario),
+        racks=spread_over_same_types(_racks(m, d), d),
         fabric=_fabric(m, d),
         storage=_storage(m, d),
         data=_data(m),
@@ -447,12 +447,12 @@ def _racks(m, d: ModelData) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def spread_over_same_types(racks: pd.DataFrame, sc) -> pd.DataFrame:
-    """The racks table with each site's racks of identical rack types (`same_rack_types`), which
-    the model holds as the first type's, given back to the types: in each site and year the rows
-    fill the first type's positions, then the next type's, a row split where a type fills up
+def spread_over_same_types(racks: pd.DataFrame, d: ModelData) -> pd.DataFrame:
+    """The racks table with each site's racks of identical rack types (`data.same_rack_types`),
+    which the model holds as the first type's, given back to the types: in each site and year the
+    rows fill the first type's positions, then the next type's, a row split where a type fills up
     (its nodes, kW and U split with its racks: nodes filling racks in order, gear by capacity)."""
-    same = same_rack_types(sc)
+    sc, same = d.scenario, d.same_rack
     positions = {(r.site, r.rack_type): r.racks for r in sc.site_racks.itertuples() if r.racks > 0}
     listed = list(sc.rack_types.index)
     types_of = group_by(

@@ -118,6 +118,7 @@ class ModelData:
     checkpoint_gbps: dict = field(default_factory=dict)  # w -> GB/s to write one checkpoint in its window
     infra_racks: list[tuple] = field(default_factory=list)  # (s, r) usable for network/storage gear
     rack_avail: dict = field(default_factory=dict)  # (s, r) -> positions
+    same_rack: dict = field(default_factory=dict)  # r -> the first-listed rack type it equals
 
     @property
     def first_year(self) -> int:
@@ -180,10 +181,10 @@ def prepare(sc: Scenario, open_sites: bool = False) -> ModelData:
         active_years={w: [y for y in years if y >= wl.at[w, "start_year"]] for w in wl.index},
         ports_per_node={t: fabric_ports(tier) for t, tier in tiers.iterrows()},
     )
-    same = same_rack_types(sc)
+    d.same_rack = same_rack_types(sc)
     for row in sc.site_racks.itertuples():
         if row.racks > 0:
-            key = (row.site, same.get(row.rack_type, row.rack_type))
+            key = (row.site, d.same_rack.get(row.rack_type, row.rack_type))
             d.rack_avail[key] = d.rack_avail.get(key, 0) + int(row.racks)
     _racks(d, sc, tiers)
     _eligibility(d, sc, open_sites)
@@ -507,24 +508,24 @@ def _demand_ports(d: ModelData, s: str, f: str) -> float:
         [(w, t) for (w, t, site) in d.wts if site == s and (w, t) in d.spans_nodes], lambda i: i[0]
     )
 
-    def ports(w, t):
-        peak = max(d.demand[w, y] for y in d.years)
-        run = max(peak / d.perf[w, t, f], d.memory_nodes.get((w, t), 0))
-        return d.ports_per_node[t] * (math.ceil(run * (1 + spare[w])) + 1)
-
+    if not tiers_of:
+        return 0
     serving_of = group_by(
         [(w, t) for (w, t, site) in d.wts if site == s and d.kind[w] == "inference" and spare[w] > 0],
         lambda i: i[0],
     )
 
-    def serving_spare_ports(w, t):
-        peak = max(d.demand[w, y] for y in d.years)
-        return d.ports_per_node[t] * math.ceil(spare[w] * serving_nodes_bound(d, w, t, peak))
+    def peak(w):
+        return max(d.demand[w, y] for y in d.years)
 
-    if not tiers_of:
-        return 0
-    training = sum(max(ports(w, t) for (_, t) in pairs) for w, pairs in tiers_of.items())
-    return training + sum(
+    def ports(w, t):
+        run = max(peak(w) / d.perf[w, t, f], d.memory_nodes.get((w, t), 0))
+        return d.ports_per_node[t] * (math.ceil(run * (1 + spare[w])) + 1)
+
+    def serving_spare_ports(w, t):
+        return d.ports_per_node[t] * math.ceil(spare[w] * serving_nodes_bound(d, w, t, peak(w)))
+
+    return sum(max(ports(w, t) for (_, t) in pairs) for w, pairs in tiers_of.items()) + sum(
         max(serving_spare_ports(w, t) for (_, t) in pairs) for w, pairs in serving_of.items()
     )
 
