@@ -215,6 +215,17 @@ def test_fabric_ports_allow_solver_round_off(tiny_plan):
     assert check_plan(dataclasses.replace(exact, nodes=nodes)).failed("fabric_serves_nodes") == []
 
 
+def test_job_inside_one_node_needs_no_fabric_for_solver_round_off(tiny_plan):
+    # a one-node job whose run HiGHS returns a hair above one node (1.0000000000000002, seen in a
+    # fuzz case) still fits its node: it needs no compute fabric
+    nodes = tiny_plan.nodes.copy()
+    job = (nodes.workload == TRAIN) & (nodes.year == 2027)
+    nodes.loc[job, ["nodes", "job_nodes"]] = [1 + 2e-16, 1.0]
+    fabric = tiny_plan.fabric[tiny_plan.fabric.year != 2027]
+    plan = dataclasses.replace(tiny_plan, nodes=nodes, fabric=fabric)
+    assert [f for f in check_plan(plan).failed("fabric_serves_nodes") if f"{TRAIN}/2027" in f] == []
+
+
 def test_goodput_is_taken_at_the_plan_own_job_size(tiny_plan):
     # A run sized with the goodput of a smaller job than it is (what a peak-year estimate gives a
     # job that is larger than the estimate, e.g. by a low scaling efficiency) delivers less than

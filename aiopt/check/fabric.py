@@ -76,10 +76,11 @@ def fabric_serves_nodes(plan) -> list[str]:
     training = plan.nodes[plan.nodes.job_nodes.notna()]
     for (w, y), runs in training.groupby(["workload", "year"]):
         tier = sc.gpu_tiers.loc[runs.tier.iloc[0]]
-        if runs.nodes.sum() * tier.gpus_per_node <= max(tier.gpus_per_node, physics.scale_up_gpus(tier)):
+        job_nodes = runs.job_nodes.iloc[0]
+        if not over(job_nodes * tier.gpus_per_node, max(tier.gpus_per_node, physics.scale_up_gpus(tier))):
             continue
         s, g, f = runs.site.iloc[0], runs.group.iloc[0], runs.fabric.iloc[0]
-        need = runs.job_nodes.iloc[0] * physics.ports_per_node(tier)
+        need = job_nodes * physics.ports_per_node(tier)
         ports[g, s, y] = max(ports[g, s, y], need)
         if not tier.integrated_nics:
             nic_ports[g, s, y] = max(nic_ports[g, s, y], need)
