@@ -4,6 +4,8 @@ and observability services."""
 
 from __future__ import annotations
 
+import math
+
 import pyomo.environ as pyo
 
 from .compute import beside, job_nodes
@@ -17,9 +19,14 @@ def add_fabric(m: pyo.ConcreteModel, d: ModelData) -> None:
     (`data.spans_nodes`) use it; serving replicas and jobs inside one node or NVLink domain use the
     front-end network (the `frontend-port` service), and such a job stays in one node,
     :math:`job_{w,t,s,y} \le pick_{w,t,s,y}`. A pool's fabric nodes cover each such job as it runs
-    beside the pool's other solo jobs that span nodes and its spares (`compute.beside`):
-    :math:`fnodes_p \ge job_i + \sum_{j \ne i} own_j + u_t\, spare_p`, among the pool's nodes,
-    :math:`fnodes_p \le nodes_p` (so a switch is placed only for nodes there).
+    beside the pool's other solo jobs that span nodes and its spares on the fabric (`compute.beside`):
+    :math:`fnodes_p \ge job_i + \sum_{j \ne i} own_j + u_t\, fspare_p`, among the pool's nodes,
+    :math:`fnodes_p \le nodes_p` (so a switch is placed only for nodes there). The pool's spares are
+    on the fabric while such a job is picked there, and serving's alone never are:
+    :math:`fspare_p \ge spare_p - S_p (1 - pick_i)` with :math:`S_p = \max(1, \lceil k_{max}\,
+    N^{max}_{t,s} / u_t \rceil)`, the most spares a pool can need (rack-limited nodes
+    :math:`N^{max}`, largest spare fraction :math:`k_{max}`), and, to tighten the relaxation,
+    :math:`u_t\, fspare_p \ge k_i job_i + \sum_{j \ne i} k_j own_j` over those jobs.
 
     A node group whose fabric ports fit one switch of radix :math:`k_f` may take that switch alone,
     :math:`single_{g,s,f,y}` binary, with no spine layer (`fabric_sizing.single_switch`); otherwise
@@ -199,13 +206,38 @@ def _fabric_nodes(m: pyo.ConcreteModel, d: ModelData) -> None:
     spans = d.spans_nodes
     rows = [r for r in m.POOL_JOB if (r[4], r[1]) in spans]
     m.FABRIC_POOL = pyo.Set(initialize=sorted({r[:4] for r in rows}), dimen=4, ordered=True)
+    k = d.scenario.workloads.spare_fraction
     m.fabric_nodes = pyo.Var(m.FABRIC_POOL, domain=pyo.NonNegativeReals, doc="pool's nodes on the fabric")
+    most = {
+        p: max(1, math.ceil(max(k, default=0) * d.max_nodes.get(p[1:3], 0) / d.node_unit[p[1]]))
+        for p in m.FABRIC_POOL
+    }
+    m.fabric_spare = pyo.Var(m.FABRIC_POOL, domain=pyo.NonNegativeReals, doc="pool's spares on the fabric")
+    m.fabric_spare_with_job = pyo.Constraint(
+        [r for r in rows if r[4:] + r[1:4] in m.PICK],
+        rule=lambda m, *r: (
+            m.fabric_spare[r[:4]] >= m.spare[r[:4]] - most[r[:4]] * (1 - m.pick[r[4:] + r[1:4]])
+        ),
+    )
+    m.fabric_spare_of_jobs = pyo.Constraint(
+        rows,
+        rule=lambda m, *r: (
+            d.node_unit[r[1]] * m.fabric_spare[r[:4]]
+            >= beside(
+                m,
+                d,
+                r,
+                lambda i: k[i[0]] * job_nodes(m, d, i),
+                lambda i: k[i[0]] * m.own[i] if i[:2] in spans else 0,
+            )
+        ),
+    )
     m.fabric_nodes_cover = pyo.Constraint(
         rows,
         rule=lambda m, *r: (
             m.fabric_nodes[r[:4]]
             >= beside(m, d, r, lambda i: job_nodes(m, d, i), lambda i: m.own[i] if i[:2] in spans else 0)
-            + d.node_unit[r[1]] * m.spare[r[:4]]
+            + d.node_unit[r[1]] * m.fabric_spare[r[:4]]
         ),
     )
     m.fabric_nodes_installed = pyo.Constraint(

@@ -95,6 +95,20 @@ def test_fabric_designs_hold_the_serving_spares_of_a_shared_pool(plan_of):
     assert (row.scalable_units, row.nics) == (4, 104)
 
 
+def test_fabric_serving_spares_need_no_fabric_where_no_job_runs(plan_of):
+    # Serving (EU only) holds 3 nodes and ceil(0.5 x 2.5) = 2 spares at "eu"; the 10-node job may
+    # run there too but runs at "us", where power costs nothing. The spares at "eu" join a fabric
+    # only beside a job that spans nodes (fabric_spare_with_job): before, they alone bought "eu" a
+    # switch and 16 NICs.
+    sites = [site("us"), site("eu", region="eu", electricity_usd_per_kwh=0.1)]
+    workloads = [inference(pflops=10, spare_fraction=0.5, region="eu"), training(pflops=38)]
+    plan = plan_of(workloads, sites=sites, fabrics=[fabric(nodes_per_su=4)])
+    assert installed(plan, site="eu") == 5
+    assert installed(plan, site="us") == 10
+    assert list(plan.fabric.site) == ["us"]
+    assert plan.fabric.nics.sum() == 80
+
+
 def test_fabric_named_any_is_an_ordinary_fabric(plan_of):
     # A fabric whose id is "any" (the model's name for "serving runs on no fabric" must not capture
     # it): 10 / 4 = 2.5 -> 3 nodes on one switch either way, "cheap" wins with 1,000 < 10,000.
@@ -285,6 +299,14 @@ def test_fabric_ports_of_a_run_are_bought_for_its_own_fabric():
     # the ports of a cheaper one; it is valid for every plan (the checker passes every solved plan)
     without = relaxation_bound(baseline_model(), without="ports_bought_by_fabric")
     assert relaxation_bound(baseline_model()) > without + 0.1
+
+
+def test_fabric_spares_of_the_jobs_tighten_the_relaxation():
+    # fabric_spare_of_jobs: the relaxation, with picks fractional, would leave the fabric spares
+    # out (fabric_spare_with_job relaxes to nothing); the jobs' own spare shares bring them back
+    # (baseline 24.011 -> 24.023 MUSD)
+    without = relaxation_bound(baseline_model(), without="fabric_spare_of_jobs")
+    assert relaxation_bound(baseline_model()) > without + 0.005
 
 
 def test_fabric_single_switch_follows_the_demand_a_model_is_solved_for(tmp_path):
