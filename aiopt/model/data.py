@@ -119,6 +119,7 @@ class ModelData:
     infra_racks: list[tuple] = field(default_factory=list)  # (s, r) usable for network/storage gear
     rack_avail: dict = field(default_factory=dict)  # (s, r) -> positions
     same_rack: dict = field(default_factory=dict)  # r -> the first-listed rack type it equals
+    same_tier: dict = field(default_factory=dict)  # t -> the first-listed tier it equals, left out
 
     @property
     def first_year(self) -> int:
@@ -164,7 +165,8 @@ def prepare(sc: Scenario, open_sites: bool = False) -> ModelData:
     sc.require_valid()
     years = sc.years
     wl, tiers, sites = sc.workloads, sc.gpu_tiers, sc.sites
-    tiers = tiers[[any(sold_in(tier, y) for y in years) for _, tier in tiers.iterrows()]]
+    copied = same_tiers(sc)
+    tiers = tiers[[t not in copied and any(sold_in(tier, y) for y in years) for t, tier in tiers.iterrows()]]
     isolated = [w for w in wl.index if wl.at[w, "isolated"]]
     d = ModelData(
         scenario=sc,
@@ -181,7 +183,7 @@ def prepare(sc: Scenario, open_sites: bool = False) -> ModelData:
         active_years={w: [y for y in years if y >= wl.at[w, "start_year"]] for w in wl.index},
         ports_per_node={t: fabric_ports(tier) for t, tier in tiers.iterrows()},
     )
-    d.same_rack = same_rack_types(sc)
+    d.same_rack, d.same_tier = same_rack_types(sc), copied
     for row in sc.site_racks.itertuples():
         if row.racks > 0:
             key = (row.site, d.same_rack.get(row.rack_type, row.rack_type))
@@ -196,18 +198,35 @@ def prepare(sc: Scenario, open_sites: bool = False) -> ModelData:
 
 
 def same_rack_types(sc: Scenario) -> dict[str, str]:
-    """{rack type: the first-listed type it equals} for each rack type whose catalog row is an
-    earlier one's but for id, name and source. Such types hold the same nodes and gear at the same
-    price, so the model holds a site's positions of both as one type's (the first's; without this
-    every plan had mirrors with racks swapped between them: the baseline with air-40 listed twice
-    took 5.26 s against 3.84 s) and the plan gives each its racks back (`results.spread_over_same_types`)."""
+    """{rack type: the first-listed type it equals} (`copies`). Such types hold the same nodes and
+    gear at the same price, so the model holds a site's positions of both as one type's (the
+    first's; without this every plan had mirrors with racks swapped between them: the baseline with
+    air-40 listed twice took 5.26 s against 3.84 s) and the plan gives each its racks back
+    (`results.spread_over_same_types`)."""
+    return copies(sc.rack_types)
+
+
+def same_tiers(sc: Scenario) -> dict[str, str]:
+    """{GPU tier: the first-listed tier it equals} (`copies`) for the copies that no workload's
+    `tiers` and no cloud offer names. The model leaves such a copy out and its plan buys none: a plan
+    with nodes of both holds them as the first's, one pool whose jobs share its nodes or hold their
+    own (`compute._shared_pools`), at no more cost, so the optimum is the same (without this every
+    plan had mirrors with pools swapped between them: the baseline with b200 listed twice took
+    1.14-1.19x its time)."""
+    named = {t for tiers in sc.workloads.tiers for t in tiers} | set(sc.cloud_offers.tier)
+    return {t: first for t, first in copies(sc.gpu_tiers).items() if t not in named}
+
+
+def copies(table: pd.DataFrame) -> dict[str, str]:
+    """{id: the first-listed id} for each catalog row equal to an earlier one but for id, name and
+    source (empty cells equal, lists by their items)."""
     first_with: dict = {}
     same = {}
-    for r, row in sc.rack_types.drop(columns=["name", "source"]).iterrows():
-        key = tuple(row)
+    for i, row in table.drop(columns=["name", "source"]).iterrows():
+        key = tuple(tuple(v) if isinstance(v, list | tuple) else None if pd.isna(v) else v for v in row)
         if key in first_with:
-            same[r] = first_with[key]
-        first_with.setdefault(key, r)
+            same[i] = first_with[key]
+        first_with.setdefault(key, i)
     return same
 
 

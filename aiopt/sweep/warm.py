@@ -16,7 +16,8 @@ from collections.abc import Callable, Mapping
 import pyomo.environ as pyo
 
 from aiopt.errors import InputError
-from aiopt.model import build_model, prepare
+from aiopt.model import ModelData, build_model, prepare
+from aiopt.model.data import same_tiers
 from aiopt.model.params import required_demand, set_params
 from aiopt.scenario import Scenario
 
@@ -74,7 +75,7 @@ class Solver:
             self.key, self.model = None, None  # free the old model before building the next
             try:
                 data = prepare(reference())
-                key_kept = key if _within(required_demand(scenario, data.years), data.demand) else None
+                key_kept = key if _holds_variant(data, scenario) else None
             except InputError:  # an invalid reference: this variant alone, on its own model
                 data, key_kept = None, None
             data = data if key_kept is not None else prepare(scenario)
@@ -83,9 +84,16 @@ class Solver:
         return self.model, rebuilt
 
     def _holds(self, scenario: Scenario) -> bool:
-        if self.model is None:
-            return False
-        return _within(required_demand(scenario, self.built.years), self.built.demand)
+        return self.model is not None and _holds_variant(self.built, scenario)
+
+
+def _holds_variant(built: ModelData, scenario: Scenario) -> bool:
+    """A model built from `built` can solve `scenario` by its Params: every demand within the
+    built one and the same tiers left out as copies (`data.same_tiers`: a copy's price is a Param,
+    and a copy priced apart is a tier of its own)."""
+    return built.same_tier == same_tiers(scenario) and _within(
+        required_demand(scenario, built.years), built.demand
+    )
 
 
 def _within(required: dict, built: dict) -> bool:

@@ -57,6 +57,20 @@ def test_compute_training_job_runs_on_one_tier(plan_of):
     assert cost(plan, "compute") == pytest.approx(300_000)
 
 
+def test_compute_identical_tiers_are_one_unless_a_workload_names_the_copy(plan_of, tmp_path):
+    # g2 is g1 but for id and name: the model leaves g2 out (same_tiers), so no plan has a mirror
+    # with pools swapped between them; the plan buys g1 and costs what g1 alone costs
+    workloads = [training(pflops=38), inference(pflops=10)]
+    plan = plan_of(workloads, gpu_tiers=[tier(), tier("g2")])
+    assert list(aiopt.build_model(plan.scenario).T) == ["g1"]
+    assert set(plan.pools.tier) == {"g1"}
+    assert plan.kpi("npv_usd") == pytest.approx(plan_of(workloads).kpi("npv_usd"), rel=1e-9)
+    # a copy a workload names is a tier of its own
+    named = [training(pflops=38, tiers=["g2"]), inference(pflops=10)]
+    scenario = tiny_scenario(tmp_path / "named", named, gpu_tiers=[tier(), tier("g2")])
+    assert list(aiopt.build_model(scenario).T) == ["g1", "g2"]
+
+
 def test_compute_memory_fit_forces_more_nodes_than_throughput(plan_of):
     # 1440B params, 0.01T tokens in 100 days: 6 x 1440e9 x 0.01e12 / 8.64e6 s = 10 PFLOPS,
     # 10 / 4 = 2.5 -> 3 nodes for throughput; but the training state is 16 B/param:

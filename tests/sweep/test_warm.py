@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import every_param_field_changed
+from tiny_plans import tier, tiny_scenario, training
 
 import aiopt
 from aiopt.sweep.warm import Solver
@@ -25,6 +26,20 @@ def test_solver_rebuilds_only_for_a_new_reference_or_a_demand_above_the_build(ti
     structural = tiny.with_values("workloads", "pretrain-8b", params_b=7)
     _, rebuilt = solver.model_for(structural, "smaller", lambda: structural)
     assert rebuilt and solver.key == "smaller"
+
+
+def test_solver_rebuilds_a_variant_that_prices_a_tier_copy_apart(tmp_path):
+    # g2 is a copy of g1, left out of the base's model (data.same_tiers); priced lower it is a
+    # tier of its own, so the variant gets its own model and buys g2
+    base = tiny_scenario(tmp_path, [training(pflops=38)], gpu_tiers=[tier(), tier("g2")])
+    solver = Solver()
+    model, _ = solver.model_for(base, "base", lambda: base)
+    assert list(model.T) == ["g1"]
+    cheaper = base.with_values("gpu_tiers", "g2", price_usd=90_000)
+    own, rebuilt = solver.model_for(cheaper, "base", lambda: base)
+    assert rebuilt and solver.key is None and list(own.T) == ["g1", "g2"]
+    plan = aiopt.read_plan(own, aiopt.solve_model(own, rel_gap=REL_GAP, progress=False))
+    assert set(plan.pools.tier) == {"g2"}
 
 
 def test_a_warm_solve_equals_a_cold_one_and_passes_the_checker(tiny):
