@@ -213,6 +213,15 @@ def test_growth_twin_sites_open_in_the_order_listed(plan_of):
     assert set(plan.sites[plan.sites.open].site) in ({"a"}, {"c"})
 
 
+def test_growth_twin_sites_with_copied_rack_types(tmp_path):
+    # r2 is r1 but for id and name (data.same_rack_types): b's 12 + 8 positions of r1 and r2 are a's
+    # 20 of r1, so b is a's twin; c's 12 of r1 are not
+    racks = [rack(), rack("r2")]
+    sites = [site("a", racks={"r1": 20}), site("b", racks={"r1": 12, "r2": 8}), site("c", racks={"r1": 12})]
+    scenario = tiny_scenario(tmp_path, [training(pflops=10)], sites=sites, rack_types=racks)
+    assert twin_sites(scenario) == [("a", "b")]
+
+
 def test_growth_twin_order_lifts_when_an_edit_tells_the_twins_apart(tmp_path):
     # Electricity at a raised on the built model makes b the cheaper site: the solve sets alike to
     # 0 and opens b alone, as a fresh build of the edited scenario does. With alike left at 1,
