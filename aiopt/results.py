@@ -448,7 +448,7 @@ def _racks(m, d: ModelData) -> pd.DataFrame:
 
 
 def spread_over_same_types(racks: pd.DataFrame, d: ModelData) -> pd.DataFrame:
-    """The racks table with each site's racks of identical rack types (`data.same_rack_types`),
+    """The racks table with each site's racks of identical rack types (`copies.same_rack_types`),
     which the model holds as the first type's, given back to the types: in each site and year the
     rows fill the first type's positions, then the next type's, a row split where a type fills up
     (its nodes, kW and U split with its racks: nodes filling racks in order, gear by capacity)."""

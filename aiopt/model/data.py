@@ -28,6 +28,7 @@ from ..rules import (
 )
 from ..scenario import Scenario
 from ..throughput import WEIGHT_BYTES, serve
+from .copies import same_rack_types, same_tiers
 from .params import required_demand
 
 # Names of the model's own: in parentheses, which no user id can take (ids match [a-z0-9][a-z0-9._-]*).
@@ -195,39 +196,6 @@ def prepare(sc: Scenario, open_sites: bool = False) -> ModelData:
     _fabric_designs(d, sc)
     _data(d, sc)
     return d
-
-
-def same_rack_types(sc: Scenario) -> dict[str, str]:
-    """{rack type: the first-listed type it equals} (`copies`). Such types hold the same nodes and
-    gear at the same price, so the model holds a site's positions of both as one type's (the
-    first's; without this every plan had mirrors with racks swapped between them: the baseline with
-    air-40 listed twice took 5.26 s against 3.84 s) and the plan gives each its racks back
-    (`results.spread_over_same_types`)."""
-    return copies(sc.rack_types)
-
-
-def same_tiers(sc: Scenario) -> dict[str, str]:
-    """{GPU tier: the first-listed tier it equals} (`copies`) for the copies that no workload's
-    `tiers` and no cloud offer names. The model leaves such a copy out and its plan buys none: a plan
-    with nodes of both holds them as the first's, one pool whose jobs share its nodes or hold their
-    own (`compute._shared_pools`), at no more cost, so the optimum is the same (without this every
-    plan had mirrors with pools swapped between them: the baseline with b200 listed twice took
-    1.14-1.19x its time)."""
-    named = {t for tiers in sc.workloads.tiers for t in tiers} | set(sc.cloud_offers.tier)
-    return {t: first for t, first in copies(sc.gpu_tiers).items() if t not in named}
-
-
-def copies(table: pd.DataFrame) -> dict[str, str]:
-    """{id: the first-listed id} for each catalog row equal to an earlier one but for id, name and
-    source (empty cells equal, lists by their items)."""
-    first_with: dict = {}
-    same = {}
-    for i, row in table.drop(columns=["name", "source"]).iterrows():
-        key = tuple(tuple(v) if isinstance(v, list | tuple) else None if pd.isna(v) else v for v in row)
-        if key in first_with:
-            same[i] = first_with[key]
-        first_with.setdefault(key, i)
-    return same
 
 
 def _racks(d: ModelData, sc: Scenario, tiers) -> None:

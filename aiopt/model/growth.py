@@ -7,7 +7,8 @@ import math
 import pyomo.environ as pyo
 
 from ..scenario import Scenario
-from .data import ModelData, group_by, previous, same_rack_types
+from .copies import same_rack_types
+from .data import ModelData, group_by, previous
 
 # mutable Params indexed by site first: twin sites stay interchangeable only while these agree
 SITE_PARAMS = ("power_mw", "electricity", "building_charge")
@@ -120,7 +121,7 @@ def _site_opening(m: pyo.ConcreteModel, d: ModelData, later: list[int]) -> None:
 
 def twin_sites(sc: Scenario) -> list[tuple[str, str]]:
     """(a, b) for each site b whose `sites` row (rack positions included, a copied rack type's as
-    the first-listed type's, `data.same_rack_types`) equals that of an earlier-listed site a, the
+    the first-listed type's, `copies.same_rack_types`) equals that of an earlier-listed site a, the
     latest such a (a chain a, b, c of three twins): sites no workload, catalog or rule tells apart."""
     same_rack = same_rack_types(sc)
     last_with: dict = {}

@@ -12,7 +12,9 @@ import dataclasses
 import pyomo.environ as pyo
 
 from .. import demand
+from ..errors import InputError, Problem
 from ..scenario import Scenario
+from .copies import same_tiers
 
 MUSD = 1e6  # money in the model is in millions of USD
 NO_BUDGET = float("inf")  # the budget Params when none is set: the rows exist, the solver gets none
@@ -86,7 +88,24 @@ def annuity(rate: float, years: int) -> float:
 
 def set_params(model: pyo.ConcreteModel, sc: Scenario) -> None:
     """Give a built model's mutable Params the values of `sc` (a scenario that differs from the
-    one it was built from only in those values) and make `sc` the scenario its plan reports."""
+    one it was built from only in those values) and make `sc` the scenario its plan reports.
+    Raises `InputError` where `sc` prices apart a tier copy the model left out (`copies.same_tiers`)."""
+    left_out, copies = model.data.same_tier, same_tiers(sc)
+    apart = sorted(t for t in left_out if copies.get(t) != left_out[t])
+    if apart:
+        raise InputError(
+            [
+                Problem(
+                    f"model '{model.name}'",
+                    f"gpu_tiers row {t}",
+                    "price_usd",
+                    float(sc.gpu_tiers.at[t, "price_usd"]),
+                    f"the model was built with {t} as a copy of {left_out[t]}, left out (copies.same_tiers); "
+                    "priced apart it is a tier of its own: build the model again (aiopt.build_model)",
+                )
+                for t in apart
+            ]
+        )
     values = param_values(sc, list(model.Y))
     for name in MUTABLE_PARAMS:
         param, value = getattr(model, name), values[name]

@@ -17,7 +17,7 @@ import pyomo.environ as pyo
 
 from aiopt.errors import InputError
 from aiopt.model import ModelData, build_model, prepare
-from aiopt.model.data import same_tiers
+from aiopt.model.copies import same_tiers
 from aiopt.model.params import required_demand, set_params
 from aiopt.scenario import Scenario
 
@@ -89,7 +89,7 @@ class Solver:
 
 def _holds_variant(built: ModelData, scenario: Scenario) -> bool:
     """A model built from `built` can solve `scenario` by its Params: every demand within the
-    built one and the same tiers left out as copies (`data.same_tiers`: a copy's price is a Param,
+    built one and the same tiers left out as copies (`copies.same_tiers`: a copy's price is a Param,
     and a copy priced apart is a tier of its own)."""
     return built.same_tier == same_tiers(scenario) and _within(
         required_demand(scenario, built.years), built.demand

@@ -214,7 +214,7 @@ def test_growth_twin_sites_open_in_the_order_listed(plan_of):
 
 
 def test_growth_twin_sites_with_copied_rack_types(tmp_path):
-    # r2 is r1 but for id and name (data.same_rack_types): b's 12 + 8 positions of r1 and r2 are a's
+    # r2 is r1 but for id and name (copies.same_rack_types): b's 12 + 8 positions of r1 and r2 are a's
     # 20 of r1, so b is a's twin; c's 12 of r1 are not
     racks = [rack(), rack("r2")]
     sites = [site("a", racks={"r1": 20}), site("b", racks={"r1": 12, "r2": 8}), site("c", racks={"r1": 12})]

@@ -29,7 +29,7 @@ def test_solver_rebuilds_only_for_a_new_reference_or_a_demand_above_the_build(ti
 
 
 def test_solver_rebuilds_a_variant_that_prices_a_tier_copy_apart(tmp_path):
-    # g2 is a copy of g1, left out of the base's model (data.same_tiers); priced lower it is a
+    # g2 is a copy of g1, left out of the base's model (copies.same_tiers); priced lower it is a
     # tier of its own, so the variant gets its own model and buys g2
     base = tiny_scenario(tmp_path, [training(pflops=38)], gpu_tiers=[tier(), tier("g2")])
     solver = Solver()
