@@ -17,6 +17,17 @@ def same_rack_types(sc: Scenario) -> dict[str, str]:
     return copies(sc.rack_types)
 
 
+def rack_positions(sc: Scenario) -> dict[tuple[str, str], int]:
+    """{(site, rack type): positions} with a copied type's positions summed into the first-listed
+    type's (`same_rack_types`), sites' empty entries left out."""
+    same, positions = same_rack_types(sc), {}
+    for row in sc.site_racks.itertuples():
+        if row.racks > 0:
+            key = (row.site, same.get(row.rack_type, row.rack_type))
+            positions[key] = positions.get(key, 0) + int(row.racks)
+    return positions
+
+
 def same_tiers(sc: Scenario) -> dict[str, str]:
     """{GPU tier: the first-listed tier it equals} (`copies`) for the copies that no workload's
     `tiers` and no cloud offer names. The model leaves such a copy out and its plan buys none: a plan

@@ -28,7 +28,7 @@ from ..rules import (
 )
 from ..scenario import Scenario
 from ..throughput import WEIGHT_BYTES, serve
-from .copies import same_rack_types, same_tiers
+from .copies import rack_positions, same_rack_types, same_tiers
 from .params import required_demand
 
 # Names of the model's own: in parentheses, which no user id can take (ids match [a-z0-9][a-z0-9._-]*).
@@ -184,11 +184,7 @@ def prepare(sc: Scenario, open_sites: bool = False) -> ModelData:
         active_years={w: [y for y in years if y >= wl.at[w, "start_year"]] for w in wl.index},
         ports_per_node={t: fabric_ports(tier) for t, tier in tiers.iterrows()},
     )
-    d.same_rack, d.same_tier = same_rack_types(sc), copied
-    for row in sc.site_racks.itertuples():
-        if row.racks > 0:
-            key = (row.site, d.same_rack.get(row.rack_type, row.rack_type))
-            d.rack_avail[key] = d.rack_avail.get(key, 0) + int(row.racks)
+    d.same_rack, d.same_tier, d.rack_avail = same_rack_types(sc), copied, rack_positions(sc)
     _racks(d, sc, tiers)
     _eligibility(d, sc, open_sites)
     _performance(d, sc)
@@ -485,7 +481,8 @@ def _demand_ports(d: ModelData, s: str, f: str) -> float:
     most: per workload, the worst tier's ports × (⌈max(peak demand / per-node throughput, memory
     nodes) × (1 + spares)⌉ + 1 for a pool's rounding); spares hold for memory-bound jobs too.
     Serving and one-node jobs use no fabric, but a pool's spares cover serving too and the
-    fabric takes them all (`fabric_nodes_cover`): where such jobs may run, add each serving
+    fabric takes them all beside such a job (`fabric_spare_with_job`): where such jobs may run,
+    add each serving
     workload's worst-tier ports × ⌈spares × most serving nodes⌉. Unbounded when the objective is
     max capacity."""
     if d.scenario.policy["objective"] != "min_npv":

@@ -7,7 +7,7 @@ import math
 import pyomo.environ as pyo
 
 from ..scenario import Scenario
-from .copies import same_rack_types
+from .copies import rack_positions
 from .data import ModelData, group_by, previous
 
 # mutable Params indexed by site first: twin sites stay interchangeable only while these agree
@@ -120,29 +120,24 @@ def _site_opening(m: pyo.ConcreteModel, d: ModelData, later: list[int]) -> None:
 
 
 def twin_sites(sc: Scenario) -> list[tuple[str, str]]:
-    """(a, b) for each site b whose `sites` row (rack positions included, a copied rack type's as
-    the first-listed type's, `copies.same_rack_types`) equals that of an earlier-listed site a, the
-    latest such a (a chain a, b, c of three twins): sites no workload, catalog or rule tells apart."""
-    same_rack = same_rack_types(sc)
+    """(a, b) for each site b whose `sites` row equals that of an earlier-listed site a, rack
+    positions as `copies.rack_positions` counts them (a copied rack type's as the first-listed
+    type's), the latest such a (a chain a, b, c of three twins): sites no workload, catalog or rule
+    tells apart."""
+    positions = group_by(list(rack_positions(sc).items()), lambda item: item[0][0])
     last_with: dict = {}
     twins = []
-    for site, row in sc.sites.iterrows():
-        key = tuple(_comparable(value, same_rack) for value in row)
+    for site, row in sc.sites.drop(columns="racks").iterrows():
+        racks = tuple((r, n) for (_, r), n in sorted(positions.get(site, ())))
+        key = (*(_comparable(value) for value in row), racks)
         if key in last_with:
             twins.append((last_with[key], site))
         last_with[key] = site
     return twins
 
 
-def _comparable(value, same_rack: dict):
-    """A site field as a hashable value that equals its twin's: NaN as None, racks without zeros
-    and summed by the rack type they equal."""
-    if isinstance(value, dict):
-        racks: dict = {}
-        for rack_type, count in value.items():
-            first = same_rack.get(rack_type, rack_type)
-            racks[first] = racks.get(first, 0) + count
-        return tuple(sorted((k, v) for k, v in racks.items() if v))
+def _comparable(value):
+    """A site field as a hashable value that equals its twin's: NaN as None."""
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
